@@ -1,0 +1,304 @@
+//! `POST {api}/v1.0/oauth2/userAccessToken` and `GET {api}/v1.0/contact/users/me`.
+
+use super::{
+    opt_str_field, parse_json, send, str_field, ApiError, ClientCredentials, OpenApiClient,
+    OpenApiError, RateLimit, RawResponse, Secret,
+};
+
+/// The answer of `userAccessToken`. `Debug` redacts the tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserAccessToken {
+    /// `accessToken`, for `x-acs-dingtalk-access-token`.
+    pub access_token: Secret,
+    /// `refreshToken` (valid 30 days).
+    pub refresh_token: Secret,
+    /// `expireIn`, seconds (7200 in production).
+    pub expire_in: u64,
+    /// `corpId`: only present when the login asked for scope `openid corpid`.
+    pub corp_id: Option<String>,
+}
+
+/// The answer of `contact/users/me`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactUser {
+    /// `nick`.
+    pub nick: String,
+    /// `unionId`.
+    pub union_id: String,
+    /// `openId`.
+    pub open_id: String,
+    /// `avatarUrl`.
+    pub avatar_url: Option<String>,
+    /// `mobile` (needs the matching permission).
+    pub mobile: Option<String>,
+    /// `email` (needs the matching permission).
+    pub email: Option<String>,
+    /// `stateCode` (phone country code).
+    pub state_code: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Token,
+    Other,
+}
+
+impl OpenApiClient {
+    /// Exchanges an authorization code (new SDK or browser flow) for a user access token.
+    pub async fn user_access_token(
+        &self,
+        creds: &ClientCredentials,
+        code: &str,
+    ) -> Result<UserAccessToken, OpenApiError> {
+        self.token_request(
+            creds,
+            serde_json::json!({
+                "clientId": creds.client_id,
+                "clientSecret": creds.client_secret.expose(),
+                "code": code,
+                "grantType": "authorization_code",
+            }),
+        )
+        .await
+    }
+
+    /// Uses a refresh token to obtain a new user access token.
+    pub async fn refresh_user_access_token(
+        &self,
+        creds: &ClientCredentials,
+        refresh_token: &Secret,
+    ) -> Result<UserAccessToken, OpenApiError> {
+        self.token_request(
+            creds,
+            serde_json::json!({
+                "clientId": creds.client_id,
+                "clientSecret": creds.client_secret.expose(),
+                "refreshToken": refresh_token.expose(),
+                "grantType": "refresh_token",
+            }),
+        )
+        .await
+    }
+
+    async fn token_request(
+        &self,
+        creds: &ClientCredentials,
+        body: serde_json::Value,
+    ) -> Result<UserAccessToken, OpenApiError> {
+        if creds.client_id.is_empty() || creds.client_secret.is_empty() {
+            return Err(OpenApiError::Config(
+                "ClientId and ClientSecret must not be empty".into(),
+            ));
+        }
+        let raw = send(
+            self.http
+                .post(format!("{}/v1.0/oauth2/userAccessToken", self.api_base))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(serde_json::to_vec(&body).expect("a JSON object serialises")),
+        )
+        .await?;
+        parse_token_answer(&raw)
+    }
+
+    /// Reads the signed-in user's profile with a user access token.
+    pub async fn contact_users_me(
+        &self,
+        access_token: &Secret,
+    ) -> Result<ContactUser, OpenApiError> {
+        let raw = send(
+            self.http
+                .get(format!("{}/v1.0/contact/users/me", self.api_base))
+                .header("x-acs-dingtalk-access-token", access_token.expose()),
+        )
+        .await?;
+        parse_me_answer(&raw)
+    }
+}
+
+/// Turns a non-2xx v1.0 answer into a typed error.
+fn v1_error(raw: &RawResponse, endpoint: Endpoint) -> OpenApiError {
+    let status = raw.status;
+    let json = match parse_json(raw) {
+        Ok(v) => Some(v),
+        Err(e @ OpenApiError::NonJson { html: true, .. }) => return e,
+        Err(_) if status >= 500 => None,
+        Err(e) => return e,
+    };
+    let field = |name: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(name))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let code = field("code");
+    let message = field("message");
+    if status == 429 || code.as_deref().is_some_and(|c| c.starts_with("Throttling")) {
+        return OpenApiError::RateLimited {
+            limit: RateLimit::Throttled,
+            errcode: None,
+            message: message.or(code).unwrap_or_default(),
+        };
+    }
+    if status >= 500 {
+        return OpenApiError::ServerError {
+            status,
+            code,
+            message,
+        };
+    }
+    let err = ApiError {
+        status,
+        code: code.unwrap_or_default(),
+        message: message.unwrap_or_default(),
+        request_id: field("requestid").or_else(|| field("requestId")),
+    };
+    if endpoint == Endpoint::Token && (400..500).contains(&status) {
+        OpenApiError::InvalidGrant(err)
+    } else {
+        OpenApiError::Api(err)
+    }
+}
+
+pub(crate) fn parse_token_answer(raw: &RawResponse) -> Result<UserAccessToken, OpenApiError> {
+    if !(200..300).contains(&raw.status) {
+        return Err(v1_error(raw, Endpoint::Token));
+    }
+    let status = raw.status;
+    let json = parse_json(raw)?;
+    let expire_in = match json.get("expireIn") {
+        Some(v) => v.as_u64().ok_or_else(|| OpenApiError::MalformedJson {
+            status,
+            reason: "`expireIn` is not a non-negative integer".into(),
+        })?,
+        None => {
+            return Err(OpenApiError::MalformedJson {
+                status,
+                reason: "field `expireIn` is missing".into(),
+            })
+        }
+    };
+    Ok(UserAccessToken {
+        access_token: Secret::new(str_field(&json, "accessToken", status)?),
+        refresh_token: Secret::new(str_field(&json, "refreshToken", status)?),
+        expire_in,
+        corp_id: opt_str_field(&json, "corpId", status)?.filter(|c| !c.is_empty()),
+    })
+}
+
+pub(crate) fn parse_me_answer(raw: &RawResponse) -> Result<ContactUser, OpenApiError> {
+    if !(200..300).contains(&raw.status) {
+        return Err(v1_error(raw, Endpoint::Other));
+    }
+    let status = raw.status;
+    let json = parse_json(raw)?;
+    Ok(ContactUser {
+        nick: str_field(&json, "nick", status)?,
+        union_id: str_field(&json, "unionId", status)?,
+        open_id: str_field(&json, "openId", status)?,
+        avatar_url: opt_str_field(&json, "avatarUrl", status)?,
+        mobile: opt_str_field(&json, "mobile", status)?,
+        email: opt_str_field(&json, "email", status)?,
+        state_code: opt_str_field(&json, "stateCode", status)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(status: u16, body: &str) -> RawResponse {
+        RawResponse {
+            status,
+            content_type: Some("application/json;charset=utf-8".into()),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn token_answer_keeps_corp_id_and_redacts_tokens() {
+        let t = parse_token_answer(&raw(
+            200,
+            r#"{"accessToken":"at-123","refreshToken":"rt-456","expireIn":7200,"corpId":"ding123"}"#,
+        ))
+        .unwrap();
+        assert_eq!(t.access_token.expose(), "at-123");
+        assert_eq!(t.expire_in, 7200);
+        assert_eq!(t.corp_id.as_deref(), Some("ding123"));
+        let dbg = format!("{t:?}");
+        assert!(!dbg.contains("at-123") && !dbg.contains("rt-456"), "{dbg}");
+        let t = parse_token_answer(&raw(
+            200,
+            r#"{"accessToken":"a","refreshToken":"r","expireIn":7200}"#,
+        ))
+        .unwrap();
+        assert_eq!(t.corp_id, None);
+    }
+
+    #[test]
+    fn token_errors_are_invalid_grant() {
+        let e = parse_token_answer(&raw(
+            400,
+            r#"{"code":"invalidAuthCode","message":"bad code","requestid":"R1"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            OpenApiError::InvalidGrant(ApiError {
+                status: 400,
+                code: "invalidAuthCode".into(),
+                message: "bad code".into(),
+                request_id: Some("R1".into()),
+            })
+        );
+        assert!(matches!(
+            parse_token_answer(&raw(
+                429,
+                r#"{"code":"Throttling.Api","message":"slow down"}"#
+            )),
+            Err(OpenApiError::RateLimited {
+                limit: RateLimit::Throttled,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse_token_answer(&raw(503, "oops")),
+            Err(OpenApiError::ServerError { status: 503, .. })
+        ));
+        assert!(matches!(
+            parse_token_answer(&raw(200, r#"{"accessToken":"a","expireIn":7200}"#)),
+            Err(OpenApiError::MalformedJson { .. })
+        ));
+        let html = RawResponse {
+            status: 403,
+            content_type: Some("text/html".into()),
+            body: b"<html>denied</html>".to_vec(),
+        };
+        assert!(matches!(
+            parse_token_answer(&html),
+            Err(OpenApiError::NonJson {
+                status: 403,
+                html: true,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn me_answer_and_errors() {
+        let u = parse_me_answer(&raw(
+            200,
+            r#"{"nick":"n","avatarUrl":"https://a/b.png","mobile":"150","openId":"o","unionId":"u","email":"e@x","stateCode":"86"}"#,
+        ))
+        .unwrap();
+        assert_eq!(u.union_id, "u");
+        assert_eq!(u.avatar_url.as_deref(), Some("https://a/b.png"));
+        let e = parse_me_answer(&raw(
+            401,
+            r#"{"code":"InvalidAuthentication","message":"不合法的access_token","requestid":"R"}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&e, OpenApiError::Api(a) if a.code == "InvalidAuthentication" && a.status == 401)
+        );
+    }
+}
