@@ -1,1 +1,41 @@
+//! # dingtalk-auth
+//!
+//! "Login with DingTalk" for native apps, as a pure Rust core (no FFI types here; the UniFFI façade
+//! lives in the `dingtalk-auth-ffi` crate).
+//!
+//! One login, read in file order:
+//! 1. [`config`] — what the app tells us once: its DingTalk client id, platform, redirect URI, backend.
+//! 2. [`state`] — `begin` mints an unguessable, single-use `state` and remembers it as a pending login
+//!    in a [`state::PendingStore`] the app may provide (so the login survives process death).
+//! 3. [`request`] — what the app hands to DingTalk: state, scope, and for the browser the authorize URL.
+//! 4. [`sdk`] — DingTalk's SDK answers (ErrCode, code, state) become a typed [`Outcome`].
+//! 5. [`browser`] — the browser flow's callback URL becomes the same [`Outcome`].
+//! 6. [`grant`] — a success carries an [`AuthGrant`]: the code packaged for the app's backend.
+//! 7. [`submit`] — optionally, the core posts the grant to the backend itself (feature `http`).
+//!
+//! [`Authenticator`] ties these together; [`Error`] is the rich internal error the façade maps to its
+//! small public enum.
 
+pub mod browser;
+pub mod config;
+pub mod error;
+pub mod grant;
+pub mod request;
+pub mod sdk;
+pub mod state;
+#[cfg(feature = "http")]
+pub mod submit;
+mod url;
+
+mod authenticator;
+
+pub use authenticator::Authenticator;
+pub use config::{AuthConfig, LoginFlow, OAuthScope, Platform};
+pub use error::{CallbackError, ConfigError, Error, HttpError, StateError};
+pub use grant::AuthGrant;
+pub use request::LoginRequest;
+pub use sdk::{FailureReason, Outcome, SdkResponse};
+pub use state::{Clock, MemoryStore, PendingStore, StoreFailure, SystemClock};
+#[cfg(feature = "http")]
+pub use submit::BackendResponse;
+#[cfg(feature = "server")] pub mod openapi;

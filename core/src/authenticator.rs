@@ -1,0 +1,158 @@
+//! The one object an app talks to: begin a login, complete it from DingTalk's answer, send the grant.
+
+use std::sync::Arc;
+
+use crate::browser::{parse_callback, Callback};
+use crate::config::{AuthConfig, LoginFlow, Platform};
+use crate::error::{ConfigError, Error, Result, StateError};
+use crate::grant::AuthGrant;
+use crate::request::LoginRequest;
+use crate::sdk::{self, FailureReason, Outcome, SdkResponse, Verdict};
+use crate::state::{self, Clock, Ledger, MemoryStore, PendingStore, Redeemed, SystemClock};
+
+/// Logins of one DingTalk application on this device.
+pub struct Authenticator {
+    config: AuthConfig,
+    ledger: Ledger,
+    #[cfg(feature = "http")]
+    submitter: Option<crate::submit::Submitter>,
+}
+
+impl Authenticator {
+    /// Validates the configuration; `store` defaults to memory, `clock` to the system clock.
+    pub fn new(config: AuthConfig, store: Option<Arc<dyn PendingStore>>, clock: Option<Arc<dyn Clock>>) -> Result<Self> {
+        config.validate()?;
+        let store = store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
+        let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let ledger = Ledger::new(store, clock, config.platform, config.pending_ttl_seconds);
+        Ok(Authenticator {
+            #[cfg(feature = "http")]
+            submitter: config.backend_url.clone().map(|url| {
+                crate::submit::Submitter::new(url, config.connect_timeout_ms, config.request_timeout_ms)
+            }),
+            ledger,
+            config,
+        })
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &AuthConfig {
+        &self.config
+    }
+
+    /// Starts a login: a fresh pending login and what to hand to DingTalk.
+    pub fn begin(&self, flow: LoginFlow) -> Result<LoginRequest> {
+        if !self.config.flows.contains(&flow) {
+            return Err(ConfigError::new("flows", format!("{flow:?} is not enabled")).into());
+        }
+        let opened = self.ledger.open(flow)?;
+        let nonce = if flow == LoginFlow::NewSdk { Some(state::random_token(16)?) } else { None };
+        log::info!("began a {} login", flow.wire_name());
+        Ok(LoginRequest::new(&self.config, flow, opened.state, nonce, opened.expires_at_ms))
+    }
+
+    /// Completes a login from an SDK answer (legacy or new SDK).
+    pub fn complete_sdk(&self, response: &SdkResponse) -> Result<Outcome> {
+        let flow = response.flow;
+        if flow == LoginFlow::Browser {
+            return Err(Error::Response("a browser login completes with its callback URL, not an SDK answer".into()));
+        }
+        if !self.config.flows.contains(&flow) {
+            return Err(ConfigError::new("flows", format!("{flow:?} is not enabled")).into());
+        }
+        let err_code = sdk::parse_err_code(&response.err_code)
+            .ok_or_else(|| Error::Response("the ErrCode is not an integer".into()))?;
+        let state = response.state.as_deref();
+        let outcome = match sdk::verdict(err_code, response.message.as_deref()) {
+            Verdict::Other(outcome) => {
+                self.ledger.settle(flow, state);
+                outcome
+            }
+            Verdict::Success => {
+                let redeemed = self.redeem(flow, state)?;
+                let code = response.code.as_deref().unwrap_or_default();
+                if !sdk::is_plausible_code(code) {
+                    return Err(Error::Response("success without a usable auth code".into()));
+                }
+                Outcome::Authorized(self.grant(flow, code, &redeemed))
+            }
+        };
+        log::info!("{} login finished: {}", flow.wire_name(), outcome_name(&outcome));
+        Ok(outcome)
+    }
+
+    /// Completes a browser login from the URL DingTalk redirected to.
+    pub fn complete_browser(&self, callback_url: &str) -> Result<Outcome> {
+        let flow = LoginFlow::Browser;
+        let redirect = match (&self.config.redirect_uri, self.config.flows.contains(&flow)) {
+            (Some(r), true) => r,
+            _ => return Err(ConfigError::new("flows", "Browser is not enabled").into()),
+        };
+        let outcome = match parse_callback(callback_url, redirect)? {
+            Callback::Code { code, state } => {
+                let redeemed = self.redeem(flow, state.as_deref())?;
+                Outcome::Authorized(self.grant(flow, &code, &redeemed))
+            }
+            Callback::Error { error, state } => {
+                self.ledger.settle(flow, state.as_deref());
+                if error == "access_denied" {
+                    Outcome::Denied
+                } else {
+                    Outcome::Failed { reason: FailureReason::BrowserError, err_code: None, message: Some(sdk::clip_message(&error)) }
+                }
+            }
+        };
+        log::info!("browser login finished: {}", outcome_name(&outcome));
+        Ok(outcome)
+    }
+
+    /// Forgets a pending login the app gave up on.
+    pub fn discard(&self, state: &str) -> Result<()> {
+        self.ledger.discard(state)
+    }
+
+    /// How many logins are waiting for DingTalk's answer.
+    pub fn pending_count(&self) -> Result<usize> {
+        self.ledger.pending_count()
+    }
+
+    /// Sends the grant to the configured backend.
+    #[cfg(feature = "http")]
+    pub async fn submit(&self, grant: &AuthGrant) -> Result<crate::submit::BackendResponse> {
+        let submitter = self.submitter.as_ref().ok_or(crate::error::HttpError::Unavailable("no backend_url configured"))?;
+        Ok(submitter.submit(grant).await?)
+    }
+
+    fn redeem(&self, flow: LoginFlow, state: Option<&str>) -> Result<Redeemed> {
+        match state {
+            Some(s) => self.ledger.redeem(flow, s),
+            None if flow == LoginFlow::LegacySdk && self.config.platform == Platform::Ios => self.ledger.redeem_stateless(flow),
+            None => Err(StateError::Missing.into()),
+        }
+    }
+
+    fn grant(&self, flow: LoginFlow, code: &str, redeemed: &Redeemed) -> AuthGrant {
+        let scope = match flow {
+            LoginFlow::LegacySdk => crate::request::LEGACY_SCOPE,
+            _ => self.config.scope.as_str(),
+        };
+        AuthGrant::new(
+            flow,
+            self.config.client_id.clone(),
+            self.config.platform,
+            code.to_string(),
+            scope.to_string(),
+            self.ledger.now_ms(),
+            &redeemed.state_hash,
+        )
+    }
+}
+
+fn outcome_name(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Authorized(_) => "authorized",
+        Outcome::Cancelled => "cancelled",
+        Outcome::Denied => "denied",
+        Outcome::Failed { .. } => "failed",
+    }
+}

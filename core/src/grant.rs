@@ -1,0 +1,142 @@
+//! The code, packaged for the app's backend.
+//!
+//! Wire format, version 1 (a JSON object; the backend must refuse other versions):
+//! ```json
+//! {"version":1,"flow":"legacy_sdk"|"new_sdk"|"browser","client_id":"…","platform":"android"|"ios",
+//!  "code":"…","scope":"sns_login"|"openid"|"openid corpid","issued_at_ms":1700000000000,
+//!  "idempotency_key":"<43 characters base64url>"}
+//! ```
+//! The flow is there because a legacy-SDK code and a v1.0 code are exchanged at different DingTalk
+//! endpoints. The idempotency key is derived from the login and the code, so a retried submit carries
+//! the same key and the backend can answer it without spending the single-use code twice.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::{LoginFlow, Platform};
+
+/// The current wire-format version.
+pub const GRANT_VERSION: u32 = 1;
+
+/// A successful login's code, ready for the backend. `Debug` never shows the code.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthGrant {
+    pub flow: LoginFlow,
+    pub client_id: String,
+    pub platform: Platform,
+    code: String,
+    pub scope: String,
+    pub issued_at_ms: i64,
+    pub idempotency_key: String,
+}
+
+#[derive(Serialize)]
+struct Wire<'a> {
+    version: u32,
+    flow: &'static str,
+    client_id: &'a str,
+    platform: &'static str,
+    code: &'a str,
+    scope: &'a str,
+    issued_at_ms: i64,
+    idempotency_key: &'a str,
+}
+
+impl AuthGrant {
+    pub(crate) fn new(
+        flow: LoginFlow,
+        client_id: String,
+        platform: Platform,
+        code: String,
+        scope: String,
+        issued_at_ms: i64,
+        state_hash: &[u8; 32],
+    ) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"dingtalk-auth idempotency v1\0");
+        h.update(state_hash);
+        h.update(b"\0");
+        h.update(code.as_bytes());
+        let idempotency_key = URL_SAFE_NO_PAD.encode(h.finalize());
+        AuthGrant { flow, client_id, platform, code, scope, issued_at_ms, idempotency_key }
+    }
+
+    /// The auth code itself. Send it to your backend only; never log it.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The documented JSON body (version 1).
+    pub fn to_json(&self) -> String {
+        let wire = Wire {
+            version: GRANT_VERSION,
+            flow: self.flow.wire_name(),
+            client_id: &self.client_id,
+            platform: self.platform.wire_name(),
+            code: &self.code,
+            scope: &self.scope,
+            issued_at_ms: self.issued_at_ms,
+            idempotency_key: &self.idempotency_key,
+        };
+        // Serialising plain strings and integers cannot fail.
+        serde_json::to_string(&wire).unwrap_or_default()
+    }
+
+    /// A one-line description for logs and debugging, with the code redacted.
+    pub fn redacted_description(&self) -> String {
+        format!(
+            "AuthGrant {{ flow: {}, client_id: {}, platform: {}, scope: {:?}, issued_at_ms: {}, code: <redacted> }}",
+            self.flow.wire_name(),
+            self.client_id,
+            self.platform.wire_name(),
+            self.scope,
+            self.issued_at_ms
+        )
+    }
+}
+
+impl std::fmt::Debug for AuthGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted_description())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(code: &str, state_hash: [u8; 32]) -> AuthGrant {
+        AuthGrant::new(LoginFlow::Browser, "dingc".into(), Platform::Ios, code.into(), "openid".into(), 1_700_000_000_000, &state_hash)
+    }
+
+    #[test]
+    fn json_has_the_documented_fields() {
+        let g = grant("c0de\"x", [7; 32]);
+        let v: serde_json::Value = serde_json::from_str(&g.to_json()).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["flow"], "browser");
+        assert_eq!(v["client_id"], "dingc");
+        assert_eq!(v["platform"], "ios");
+        assert_eq!(v["code"], "c0de\"x");
+        assert_eq!(v["scope"], "openid");
+        assert_eq!(v["issued_at_ms"], 1_700_000_000_000i64);
+        assert_eq!(v["idempotency_key"].as_str().unwrap().len(), 43);
+        assert_eq!(v.as_object().unwrap().len(), 8);
+    }
+
+    #[test]
+    fn idempotency_key_depends_on_login_and_code_only() {
+        assert_eq!(grant("a", [1; 32]).idempotency_key, grant("a", [1; 32]).idempotency_key);
+        assert_ne!(grant("a", [1; 32]).idempotency_key, grant("b", [1; 32]).idempotency_key);
+        assert_ne!(grant("a", [1; 32]).idempotency_key, grant("a", [2; 32]).idempotency_key);
+    }
+
+    #[test]
+    fn debug_redacts_the_code() {
+        let g = grant("SECRETCODE", [0; 32]);
+        assert!(!format!("{g:?}").contains("SECRETCODE"));
+        assert!(!g.redacted_description().contains("SECRETCODE"));
+    }
+}

@@ -1,0 +1,127 @@
+//! What `begin` hands to the app, and through it to DingTalk.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::config::{AuthConfig, LoginFlow, Platform};
+
+/// Scope of the legacy SDK (`SendAuth.Req.SNS_LOGIN`).
+pub const LEGACY_SCOPE: &str = "sns_login";
+
+/// Everything except RFC 3986 unreserved characters is encoded, so a space becomes `%20` (never `+`),
+/// as DingTalk documents for `scope`, and `redirect_uri` is encoded in full.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// A login that has begun: pass these values to DingTalk's SDK, or open [`LoginRequest::authorize_url`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct LoginRequest {
+    pub flow: LoginFlow,
+    pub client_id: String,
+    /// `None` only for the legacy SDK on iOS, whose `DTAuthorizeReq` has no state field.
+    pub state: Option<String>,
+    /// New SDK only (ADTOpenAuthReq.nonce).
+    pub nonce: Option<String>,
+    /// `sns_login` for the legacy SDK, `openid` or `openid corpid` otherwise.
+    pub scope: String,
+    /// New SDK and browser: the registered redirect URI.
+    pub redirect_uri: Option<String>,
+    /// Browser only: the complete `login.dingtalk.com/oauth2/auth` URL.
+    pub authorize_url: Option<String>,
+    /// When the pending login expires, milliseconds since the epoch.
+    pub expires_at_ms: i64,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The state and nonce are secrets until DingTalk answers.
+        f.debug_struct("LoginRequest")
+            .field("flow", &self.flow)
+            .field("client_id", &self.client_id)
+            .field("state", &self.state.as_ref().map(|_| "<redacted>"))
+            .field("scope", &self.scope)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LoginRequest {
+    pub(crate) fn new(config: &AuthConfig, flow: LoginFlow, state: String, nonce: Option<String>, expires_at_ms: i64) -> Self {
+        let scope = match flow {
+            LoginFlow::LegacySdk => LEGACY_SCOPE.to_string(),
+            LoginFlow::NewSdk | LoginFlow::Browser => config.scope.as_str().to_string(),
+        };
+        let authorize_url = (flow == LoginFlow::Browser).then(|| authorize_url(config, &state));
+        let stateless = flow == LoginFlow::LegacySdk && config.platform == Platform::Ios;
+        LoginRequest {
+            flow,
+            client_id: config.client_id.clone(),
+            state: (!stateless).then_some(state),
+            nonce,
+            scope,
+            redirect_uri: (flow != LoginFlow::LegacySdk).then(|| config.redirect_uri.clone()).flatten(),
+            authorize_url,
+            expires_at_ms,
+        }
+    }
+}
+
+/// The browser flow's authorize URL exactly as DingTalk documents it (seed 004).
+pub fn authorize_url(config: &AuthConfig, state: &str) -> String {
+    let enc = |s: &str| utf8_percent_encode(s, COMPONENT).to_string();
+    let redirect = config.redirect_uri.as_deref().unwrap_or_default();
+    let mut url = format!(
+        "{}?redirect_uri={}&response_type=code&client_id={}&scope={}&state={}&prompt=consent",
+        config.authorize_endpoint,
+        enc(redirect),
+        enc(&config.client_id),
+        enc(config.scope.as_str()),
+        enc(state),
+    );
+    for (name, value) in [("org_type", &config.org_type), ("corpId", &config.corp_id)] {
+        if let Some(v) = value {
+            url.push_str(&format!("&{name}={}", enc(v)));
+        }
+    }
+    if config.exclusive_login {
+        url.push_str("&exclusiveLogin=true");
+    }
+    if let Some(v) = &config.exclusive_corp_id {
+        url.push_str(&format!("&exclusiveCorpId={}", enc(v)));
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::OAuthScope;
+
+    #[test]
+    fn authorize_url_matches_the_documented_shape() {
+        let mut c = AuthConfig::new("dingxyz", Platform::Android, vec![LoginFlow::Browser]);
+        c.redirect_uri = Some("https://app.example/a/b?x=1".into());
+        c.scope = OAuthScope::OpenidCorpid;
+        assert_eq!(
+            authorize_url(&c, "S-t_8"),
+            "https://login.dingtalk.com/oauth2/auth?redirect_uri=https%3A%2F%2Fapp.example%2Fa%2Fb%3Fx%3D1\
+             &response_type=code&client_id=dingxyz&scope=openid%20corpid&state=S-t_8&prompt=consent"
+        );
+        c.org_type = Some("management".into());
+        c.corp_id = Some("ding123".into());
+        c.exclusive_login = true;
+        c.exclusive_corp_id = Some("ding456".into());
+        assert!(authorize_url(&c, "s").ends_with(
+            "&prompt=consent&org_type=management&corpId=ding123&exclusiveLogin=true&exclusiveCorpId=ding456"
+        ));
+    }
+
+    #[test]
+    fn legacy_ios_request_has_no_state_and_debug_redacts() {
+        let c = AuthConfig::new("dingoa", Platform::Ios, vec![LoginFlow::LegacySdk]);
+        let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5);
+        assert_eq!((r.state.as_deref(), r.scope.as_str(), r.redirect_uri.as_deref()), (None, "sns_login", None));
+        let c = AuthConfig::new("dingoa", Platform::Android, vec![LoginFlow::LegacySdk]);
+        let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5);
+        assert_eq!(r.state.as_deref(), Some("secretstate"));
+        assert!(!format!("{r:?}").contains("secretstate"));
+    }
+}

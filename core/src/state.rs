@@ -1,0 +1,403 @@
+//! The `state` parameter and the pending logins it stands for.
+//!
+//! DingTalk documents no PKCE, so `state` is the only guard against CSRF and code injection. It is
+//! 256 bits from the OS CSPRNG, base64url (43 characters, far below DingTalk's 1024 limit), used once,
+//! and short-lived. The store never sees it: a pending login is kept under an index derived from
+//! SHA-256(state), with the full hash inside the record, compared in constant time. The record holds
+//! only the flow, platform, times and a used flag; never a code.
+//!
+//! Records outlive their use until they expire (plus one lifetime of grace), so a replay reads
+//! "already used" and a late answer reads "expired" rather than "unknown".
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::config::{LoginFlow, Platform};
+use crate::error::{Error, Result, StateError};
+
+/// DingTalk's limit on `state` (enforced by its Android SDK).
+pub const MAX_STATE_LEN: usize = 1024;
+/// Keys this core writes into the app's store start with this, so the store may hold other things.
+pub const KEY_PREFIX: &str = "dingtalk-auth.v1.";
+/// A store never holds more pending logins than this: the oldest are dropped first.
+pub const MAX_RECORDS: usize = 64;
+
+/// Milliseconds since the Unix epoch. Injected so tests (and apps with a trusted time) control expiry.
+pub trait Clock: Send + Sync {
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// A failure reported by an app-provided store; its text reaches the app's error unchanged, so a
+/// store must not put secrets into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFailure(pub String);
+
+/// Where pending logins live. The default ([`MemoryStore`]) dies with the process; an app that must
+/// survive being killed while DingTalk is in front passes a persistent one (SharedPreferences with
+/// Keystore, Keychain). Values are small JSON strings.
+pub trait PendingStore: Send + Sync {
+    fn put(&self, key: &str, value: &str) -> Result<(), StoreFailure>;
+    fn get(&self, key: &str) -> Result<Option<String>, StoreFailure>;
+    fn remove(&self, key: &str) -> Result<(), StoreFailure>;
+    fn keys(&self) -> Result<Vec<String>, StoreFailure>;
+}
+
+/// The in-memory store.
+#[derive(Debug, Default)]
+pub struct MemoryStore(Mutex<HashMap<String, String>>);
+
+impl MemoryStore {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        // A poisoned map is still a consistent map: every write is a single insert or remove.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl PendingStore for MemoryStore {
+    fn put(&self, key: &str, value: &str) -> Result<(), StoreFailure> {
+        self.map().insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+    fn get(&self, key: &str) -> Result<Option<String>, StoreFailure> {
+        Ok(self.map().get(key).cloned())
+    }
+    fn remove(&self, key: &str) -> Result<(), StoreFailure> {
+        self.map().remove(key);
+        Ok(())
+    }
+    fn keys(&self) -> Result<Vec<String>, StoreFailure> {
+        Ok(self.map().keys().cloned().collect())
+    }
+}
+
+/// A fresh random token: `bytes` from the OS CSPRNG, base64url without padding.
+pub fn random_token(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| Error::Store(format!("the OS random generator failed: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(buf))
+}
+
+/// Checks the shape of a state from an answer before anything else looks at it.
+pub fn check_state_shape(state: &str) -> Result<(), StateError> {
+    if state.is_empty() {
+        return Err(StateError::Malformed("empty"));
+    }
+    if state.len() > MAX_STATE_LEN {
+        return Err(StateError::Malformed("longer than 1024 characters"));
+    }
+    if !state.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(StateError::Malformed("characters outside base64url"));
+    }
+    Ok(())
+}
+
+/// SHA-256 of the state: what the store knows instead of the state.
+pub fn state_hash(state: &str) -> [u8; 32] {
+    Sha256::digest(state.as_bytes()).into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The store key: the prefix and the first 128 bits of the hash. The full hash is checked separately.
+fn key_for(hash: &[u8; 32]) -> String {
+    format!("{KEY_PREFIX}{}", hex(&hash[..16]))
+}
+
+/// One pending login as stored (JSON).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct Record {
+    v: u8,
+    flow: String,
+    platform: String,
+    state_sha256: String,
+    created_ms: i64,
+    expires_ms: i64,
+    used: bool,
+}
+
+impl Record {
+    fn flow(&self) -> Option<LoginFlow> {
+        LoginFlow::from_wire_name(&self.flow)
+    }
+    fn platform(&self) -> Option<Platform> {
+        Platform::from_wire_name(&self.platform)
+    }
+}
+
+/// A pending login that was just created.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The state to hand to DingTalk. For the legacy SDK on iOS it is internal only (DingTalk has no
+    /// field for it) and the caller must not expose it.
+    pub state: String,
+    pub expires_at_ms: i64,
+}
+
+/// A pending login that an answer has just used up.
+#[derive(Debug, Clone)]
+pub struct Redeemed {
+    /// SHA-256 of its state: input to the grant's idempotency key.
+    pub state_hash: [u8; 32],
+}
+
+/// The pending logins of one app, over its store.
+pub struct Ledger {
+    store: Arc<dyn PendingStore>,
+    clock: Arc<dyn Clock>,
+    platform: Platform,
+    ttl_ms: i64,
+    // Serialises read-modify-write on the store within this process; the store itself need not be atomic.
+    lock: Mutex<()>,
+}
+
+impl Ledger {
+    pub fn new(store: Arc<dyn PendingStore>, clock: Arc<dyn Clock>, platform: Platform, ttl_seconds: u32) -> Self {
+        Self { store, clock, platform, ttl_ms: i64::from(ttl_seconds) * 1000, lock: Mutex::new(()) }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Creates a pending login for `flow` and returns its state.
+    pub fn open(&self, flow: LoginFlow) -> Result<Opened> {
+        let _g = self.guard();
+        let now = self.now_ms();
+        let mut records = self.load_all()?;
+        if self.is_stateless(flow) {
+            // A stateless reply binds to the one pending legacy login, so a new tap replaces an older
+            // one rather than making every later reply ambiguous.
+            let (replaced, kept): (Vec<_>, Vec<_>) = records.into_iter().partition(|(_, r)| self.is_pending_stateless(r));
+            for (key, _) in replaced {
+                self.remove(&key)?;
+            }
+            records = kept;
+        }
+        self.purge(&mut records, now)?;
+
+        let state = random_token(32)?;
+        let hash = state_hash(&state);
+        let record = Record {
+            v: 1,
+            flow: flow.wire_name().into(),
+            platform: self.platform.wire_name().into(),
+            state_sha256: hex(&hash),
+            created_ms: now,
+            expires_ms: now.saturating_add(self.ttl_ms),
+            used: false,
+        };
+        self.write(&key_for(&hash), &record)?;
+        log::debug!("pending {} login opened", flow.wire_name());
+        Ok(Opened { state, expires_at_ms: record.expires_ms })
+    }
+
+    /// The strict check of a successful answer: the state must name an unused, unexpired pending
+    /// login of this flow. The login is used up whatever the verdict.
+    pub fn redeem(&self, flow: LoginFlow, state: &str) -> Result<Redeemed> {
+        check_state_shape(state)?;
+        let _g = self.guard();
+        let hash = state_hash(state);
+        let key = key_for(&hash);
+        let mut record = self.read(&key)?.ok_or(StateError::Unknown)?;
+        if !bool::from(record_hash(&record).ct_eq(&hash)) {
+            return Err(StateError::Unknown.into());
+        }
+        if record.used {
+            return Err(StateError::Reused.into());
+        }
+        record.used = true;
+        self.write(&key, &record)?;
+        if self.now_ms() > record.expires_ms {
+            return Err(StateError::Expired.into());
+        }
+        match record.flow() {
+            Some(expected) if expected == flow => Ok(Redeemed { state_hash: hash }),
+            Some(expected) => Err(StateError::FlowMismatch { expected, found: flow }.into()),
+            None => Err(Error::Store("a pending-login record names an unknown flow".into())),
+        }
+    }
+
+    /// A successful answer that cannot carry a state (legacy SDK on iOS): binds to the single unused,
+    /// unexpired pending login of that flow.
+    pub fn redeem_stateless(&self, flow: LoginFlow) -> Result<Redeemed> {
+        let _g = self.guard();
+        let now = self.now_ms();
+        let candidates: Vec<(String, Record)> = self
+            .load_all()?
+            .into_iter()
+            .filter(|(_, r)| r.flow() == Some(flow) && self.is_pending_stateless(r))
+            .collect();
+        let (live, expired): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|(_, r)| now <= r.expires_ms);
+        // Whatever happens, every candidate is used up: a reply we could not attribute must not be
+        // attributable later either.
+        for (key, mut rec) in live.iter().chain(expired.iter()).cloned() {
+            rec.used = true;
+            self.write(&key, &rec)?;
+        }
+        match live.len() {
+            1 => Ok(Redeemed { state_hash: record_hash(&live[0].1) }),
+            0 if !expired.is_empty() => Err(StateError::Expired.into()),
+            0 => Err(StateError::NoPendingLogin.into()),
+            n => Err(StateError::Ambiguous(n).into()),
+        }
+    }
+
+    /// A non-successful answer (cancel, deny, failure) carries no code, so it is never refused; it just
+    /// uses up the pending login it belongs to when that can be told: by its state, or, without one,
+    /// when exactly one login of the flow is pending.
+    pub fn settle(&self, flow: LoginFlow, state: Option<&str>) {
+        let result = match state {
+            Some(s) if check_state_shape(s).is_ok() => self.mark_used(&key_for(&state_hash(s)), flow),
+            Some(_) => Ok(()),
+            None => self.settle_sole(flow),
+        };
+        if let Err(e) = result {
+            log::warn!("could not clear the pending login of a finished {} attempt: {e}", flow.wire_name());
+        }
+    }
+
+    fn mark_used(&self, key: &str, flow: LoginFlow) -> Result<()> {
+        let _g = self.guard();
+        if let Some(mut rec) = self.read(key)? {
+            if rec.flow() == Some(flow) && !rec.used {
+                rec.used = true;
+                self.write(key, &rec)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn settle_sole(&self, flow: LoginFlow) -> Result<()> {
+        let _g = self.guard();
+        let now = self.now_ms();
+        let live: Vec<_> =
+            self.load_all()?.into_iter().filter(|(_, r)| !r.used && r.flow() == Some(flow) && now <= r.expires_ms).collect();
+        if let [(key, rec)] = live.as_slice() {
+            let mut rec = rec.clone();
+            rec.used = true;
+            self.write(key, &rec)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets a pending login the app gave up on (e.g. the user closed the browser tab).
+    pub fn discard(&self, state: &str) -> Result<()> {
+        check_state_shape(state)?;
+        let _g = self.guard();
+        self.remove(&key_for(&state_hash(state)))
+    }
+
+    /// Unused, unexpired pending logins.
+    pub fn pending_count(&self) -> Result<usize> {
+        let _g = self.guard();
+        let now = self.now_ms();
+        Ok(self.load_all()?.iter().filter(|(_, r)| !r.used && now <= r.expires_ms).count())
+    }
+
+    fn is_stateless(&self, flow: LoginFlow) -> bool {
+        flow == LoginFlow::LegacySdk && self.platform == Platform::Ios
+    }
+
+    /// An unused legacy-SDK login of this (iOS) platform: what a stateless reply may bind to.
+    fn is_pending_stateless(&self, r: &Record) -> bool {
+        !r.used && r.flow() == Some(LoginFlow::LegacySdk) && r.platform() == Some(self.platform)
+    }
+
+    /// Drops records past their grace period and keeps the store under [`MAX_RECORDS`].
+    fn purge(&self, records: &mut Vec<(String, Record)>, now: i64) -> Result<()> {
+        let mut keep = Vec::with_capacity(records.len());
+        for (key, rec) in records.drain(..) {
+            if now > rec.expires_ms.saturating_add(self.ttl_ms) {
+                self.remove(&key)?;
+            } else {
+                keep.push((key, rec));
+            }
+        }
+        keep.sort_by_key(|(_, r)| r.created_ms);
+        while keep.len() >= MAX_RECORDS {
+            let (key, _) = keep.remove(0);
+            self.remove(&key)?;
+        }
+        *records = keep;
+        Ok(())
+    }
+
+    /// All records of this core. Unreadable ones are removed: they can never be redeemed, and left in
+    /// place they would count against the cap forever.
+    fn load_all(&self) -> Result<Vec<(String, Record)>> {
+        let keys = self.store.keys().map_err(store_err)?;
+        let mut out = Vec::new();
+        for key in keys.into_iter().filter(|k| k.starts_with(KEY_PREFIX)) {
+            let Some(json) = self.store.get(&key).map_err(store_err)? else { continue };
+            match parse_record(&json) {
+                Some(rec) => out.push((key, rec)),
+                None => {
+                    log::warn!("removing an unreadable pending-login record");
+                    self.remove(&key)?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn read(&self, key: &str) -> Result<Option<Record>> {
+        match self.store.get(key).map_err(store_err)? {
+            None => Ok(None),
+            Some(json) => parse_record(&json).map(Some).ok_or_else(|| Error::Store("a pending-login record is unreadable".into())),
+        }
+    }
+
+    fn write(&self, key: &str, rec: &Record) -> Result<()> {
+        let json = serde_json::to_string(rec).map_err(|e| Error::Store(e.to_string()))?;
+        self.store.put(key, &json).map_err(store_err)
+    }
+
+    fn remove(&self, key: &str) -> Result<()> {
+        self.store.remove(key).map_err(store_err)
+    }
+}
+
+fn parse_record(json: &str) -> Option<Record> {
+    serde_json::from_str::<Record>(json).ok().filter(|r| r.v == 1 && decode_hex(&r.state_sha256).is_some_and(|h| h.len() == 32))
+}
+
+fn store_err(e: StoreFailure) -> Error {
+    Error::Store(e.0)
+}
+
+/// The full state hash of a record ([`parse_record`] guarantees it decodes to 32 bytes).
+fn record_hash(r: &Record) -> [u8; 32] {
+    decode_hex(&r.state_sha256).and_then(|v| v.try_into().ok()).unwrap_or([0; 32])
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
