@@ -1,0 +1,86 @@
+// The OS may kill the app while DingTalk is in front. A new process builds a new DingTalkAuth over the
+// same (Keychain-backed) store: the login must complete there, exactly once.
+import DingTalkAuth
+import Foundation
+import XCTest
+
+final class ProcessDeathTests: XCTestCase {
+    func testBeginInOneInstanceCompleteInAnother() throws {
+        let store = SwiftStore()
+        let clock = ManualClock()
+        var first: DingTalkAuth? = try DingTalkAuth.withClock(config: makeConfig(), store: store, clock: clock)
+        let sdk = try first!.begin(flow: .newSdk)
+        let browser = try first!.begin(flow: .browser)
+        first = nil  // the process dies
+
+        let second = try DingTalkAuth.withClock(config: makeConfig(), store: store, clock: clock)
+        XCTAssertEqual(try second.pendingCount(), 2)
+        let outcome = try second.completeSdk(response: SdkResponse(flow: .newSdk, errCode: "0", message: nil, code: "after-restart", state: sdk.state))
+        XCTAssertEqual(grantJson(try XCTUnwrap(outcome.grant))["code"] as? String, "after-restart")
+        XCTAssertNotNil(try second.completeBrowser(callbackUrl: "\(redirectUri)?authCode=br1&state=\(browser.state!)").grant)
+
+        // A third instance (another restart) sees both as used: replays stay refused.
+        let third = try DingTalkAuth(config: makeConfig(), store: store)
+        XCTAssertEqual(try third.pendingCount(), 0)
+        XCTAssertEqual(expectAuthError(try third.completeSdk(response: SdkResponse(flow: .newSdk, errCode: "0", message: nil, code: "x", state: sdk.state))), .StateReused)
+    }
+
+    func testTwoLiveInstancesOverOneStore() throws {
+        let store = SwiftStore()
+        let a = try DingTalkAuth(config: makeConfig(), store: store)
+        let b = try DingTalkAuth(config: makeConfig(), store: store)
+        let state = try XCTUnwrap(try a.begin(flow: .legacySdk).state)
+        XCTAssertNotNil(try b.completeSdk(response: SdkResponse(flow: .legacySdk, errCode: "0", message: nil, code: "cd", state: state)).grant)
+        XCTAssertEqual(expectAuthError(try a.completeSdk(response: SdkResponse(flow: .legacySdk, errCode: "0", message: nil, code: "cd", state: state))), .StateReused)
+    }
+
+    func testLegacyIosStatelessReplyAfterRestart() throws {
+        let store = SwiftStore()
+        let config = makeConfig(platform: .ios)
+        _ = try DingTalkAuth(config: config, store: store).begin(flow: .legacySdk)
+        let restarted = try DingTalkAuth(config: config, store: store)
+        let grant = try XCTUnwrap(try restarted.completeSdk(response: SdkResponse(flow: .legacySdk, errCode: "0", message: nil, code: "ios-legacy", state: nil)).grant)
+        XCTAssertEqual(grant.platform(), .ios)
+    }
+
+    func testExpiryIsJudgedByTheNewInstanceClock() throws {
+        let store = SwiftStore()
+        let clock = ManualClock()
+        let state = try XCTUnwrap(try DingTalkAuth.withClock(config: makeConfig(ttl: 120), store: store, clock: clock).begin(flow: .newSdk).state)
+        clock.advance(seconds: 121)
+        let restarted = try DingTalkAuth.withClock(config: makeConfig(ttl: 120), store: store, clock: clock)
+        XCTAssertEqual(expectAuthError(try restarted.completeSdk(response: SdkResponse(flow: .newSdk, errCode: "0", message: nil, code: "c", state: state))), .StateExpired)
+    }
+
+    func testWithoutAStoreALoginDoesNotSurvive() throws {
+        let state = try XCTUnwrap(try DingTalkAuth(config: makeConfig()).begin(flow: .newSdk).state)
+        let restarted = try DingTalkAuth(config: makeConfig())
+        XCTAssertEqual(expectAuthError(try restarted.completeSdk(response: SdkResponse(flow: .newSdk, errCode: "0", message: nil, code: "c", state: state))), .StateUnknown)
+    }
+
+    func testStoreFailuresSurfaceAsStoreErrors() throws {
+        let h = try Harness()
+        let state = try XCTUnwrap(try h.auth.begin(flow: .newSdk).state)
+        h.store.failAll(with: "keychain locked (errSecInteractionNotAllowed)")
+        let begin = expectAuthError(try h.auth.begin(flow: .newSdk))
+        XCTAssertEqual(begin, .Store(reason: "keychain locked (errSecInteractionNotAllowed)"))
+        let complete = expectAuthError(try h.success(.newSdk, code: "code-during-failure", state: state), secrets: [state, "code-during-failure"])
+        XCTAssertEqual(complete?.caseName, "Store")
+        XCTAssertEqual(expectAuthError(try h.auth.pendingCount()), .Store(reason: "keychain locked (errSecInteractionNotAllowed)"))
+        // Back to normal: the login was not lost or consumed by the failed attempt.
+        h.store.failAll(with: nil)
+        XCTAssertNotNil(try h.success(.newSdk, state: state).grant)
+    }
+
+    func testAnUnexpectedSwiftErrorFromTheStoreIsAStoreError() throws {
+        final class ThrowingStore: PendingLoginStore, @unchecked Sendable {
+            struct Oops: Error {}
+            func put(key: String, value: String) throws { throw Oops() }
+            func get(key: String) throws -> String? { throw Oops() }
+            func remove(key: String) throws { throw Oops() }
+            func keys() throws -> [String] { throw Oops() }
+        }
+        let auth = try DingTalkAuth(config: makeConfig(), store: ThrowingStore())
+        XCTAssertEqual(expectAuthError(try auth.begin(flow: .browser))?.caseName, "Store")
+    }
+}
