@@ -98,6 +98,8 @@ trap 'exit 143' TERM
 
 (cd "$PKG_SRC" && tar -cf - --exclude=./.build --exclude=./lib --exclude=./.gitignore \
     --exclude=./Package.resolved --exclude=./Tests/DingTalkAuthTests/ReadmeSamples .) | tar -xf - -C "$STAGE"
+# (the generated-source directories are empty in git, so they do not exist in a fresh clone)
+mkdir -p "$STAGE/Sources/DingTalkAuth" "$STAGE/Sources/DingTalkAuthFFI"
 cp "$GEN/DingTalkAuth.swift" "$STAGE/Sources/DingTalkAuth/DingTalkAuth.swift"
 cp "$GEN/DingTalkAuthFFI.h" "$STAGE/Sources/DingTalkAuthFFI/DingTalkAuthFFI.h"
 cp "$GEN/DingTalkAuthFFI.modulemap" "$STAGE/Sources/DingTalkAuthFFI/module.modulemap"
