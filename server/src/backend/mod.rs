@@ -1,0 +1,553 @@
+//! The reference backend: `POST /v1/login` (grant JSON v1 in, identity + session token out) and
+//! `GET /healthz`.
+//!
+//! A login, in order: body limit and `Content-Type: application/json` → `version == 1` → field checks
+//! → `Idempotency-Key` header equals the grant's `idempotency_key` (if sent) → the flow is enabled and
+//! `client_id` is this backend's → scope fits the flow (and `openid corpid` when an allow-list is set)
+//! → replay store (a code is exchanged at most once; the same key gets the first answer back) →
+//! DingTalk exchange on its own task (a client hanging up does not cancel it) → corpId allow-list →
+//! `200 {"flow","unionId","openId","nick","avatarUrl","corpId","sessionToken","expiresIn"}`.
+
+mod error;
+mod replay;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{middleware, Json, Router};
+use dingtalk_auth::openapi::{
+    ClientCredentials, LegacyCredentials, OpenApiClient, OpenApiConfig, OpenApiError, Secret,
+};
+use sha2::{Digest as _, Sha256};
+use tokio::net::TcpListener;
+
+use error::stored_response;
+pub use error::{ApiError, ErrorCode};
+use replay::{Begin, Digest, ReplayStore, Stored};
+
+use crate::util::{random_token, request_log, RunningServer};
+
+/// Backend configuration. `Debug` never shows secrets.
+#[derive(Clone, Debug)]
+pub struct BackendConfig {
+    /// Legacy SDK flow: AppKey (must equal the grant's `client_id`) and AppSecret. `None` disables it.
+    pub legacy: Option<LegacyCredentials>,
+    /// New SDK and browser flows: ClientId (must equal the grant's `client_id`) and ClientSecret.
+    pub v1: Option<ClientCredentials>,
+    /// DingTalk base URLs and timeouts.
+    pub openapi: OpenApiConfig,
+    /// When set, only these corpIds may log in, and logins must ask for scope `openid corpid`.
+    pub allowed_corp_ids: Option<HashSet<String>>,
+    /// How long a code / idempotency key is remembered (default 15 min; codes live 5 min).
+    pub replay_ttl: Duration,
+    /// At most this many codes remembered (default 100 000).
+    pub replay_capacity: usize,
+    /// Largest grant body accepted (default 8 KiB).
+    pub max_body_bytes: usize,
+    /// `expiresIn` reported with the session token (default 3600 s).
+    pub session_ttl_secs: u64,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        BackendConfig {
+            legacy: None,
+            v1: None,
+            openapi: OpenApiConfig::default(),
+            allowed_corp_ids: None,
+            replay_ttl: Duration::from_secs(15 * 60),
+            replay_capacity: 100_000,
+            max_body_bytes: 8 * 1024,
+            session_ttl_secs: 3600,
+        }
+    }
+}
+
+impl BackendConfig {
+    /// The backend wired to a fake DingTalk at `fake_url` with [`crate::fake::FakeConfig::demo`]'s
+    /// credentials.
+    pub fn demo(fake_url: &str) -> Self {
+        use crate::fake::demo;
+        BackendConfig {
+            legacy: Some(LegacyCredentials {
+                app_key: demo::LEGACY_APP_KEY.into(),
+                app_secret: Secret::new(demo::LEGACY_APP_SECRET),
+            }),
+            v1: Some(ClientCredentials {
+                client_id: demo::CLIENT_ID.into(),
+                client_secret: Secret::new(demo::CLIENT_SECRET),
+            }),
+            openapi: OpenApiConfig {
+                oapi_base: fake_url.into(),
+                api_base: fake_url.into(),
+                ..OpenApiConfig::default()
+            },
+            ..BackendConfig::default()
+        }
+    }
+}
+
+/// The backend service. Cheap to clone; clones share the replay store.
+#[derive(Clone)]
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: BackendConfig,
+    client: OpenApiClient,
+    replay: ReplayStore,
+}
+
+impl Backend {
+    /// Builds the backend (and its DingTalk client).
+    pub fn new(config: BackendConfig) -> Result<Self, OpenApiError> {
+        let client = OpenApiClient::new(config.openapi.clone())?;
+        let replay = ReplayStore::new(config.replay_ttl, config.replay_capacity);
+        Ok(Backend {
+            inner: Arc::new(Inner {
+                config,
+                client,
+                replay,
+            }),
+        })
+    }
+
+    /// The axum router: `POST /v1/login`, `GET /healthz`, JSON 404/405, request logs.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/v1/login", post(login).fallback(method_not_allowed))
+            .route("/healthz", get(healthz).fallback(method_not_allowed))
+            .fallback(not_found)
+            .layer(DefaultBodyLimit::max(self.inner.config.max_body_bytes))
+            .layer(middleware::from_fn(|req, next| {
+                request_log("backend", req, next)
+            }))
+            .with_state(self.clone())
+    }
+
+    /// Serves on `listener` until [`RunningServer::shutdown`].
+    pub async fn serve(self, listener: TcpListener) -> std::io::Result<RunningServer> {
+        RunningServer::start(self.router(), listener).await
+    }
+
+    /// How many codes the replay store remembers right now (bounded by `replay_capacity`).
+    pub fn replay_entries(&self) -> usize {
+        self.inner.replay.len()
+    }
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn not_found() -> Response {
+    ApiError::new(
+        ErrorCode::NotFound,
+        "no such endpoint; logins go to POST /v1/login",
+    )
+    .into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed").into_response()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    LegacySdk,
+    NewSdk,
+    Browser,
+}
+
+impl Flow {
+    fn as_str(self) -> &'static str {
+        match self {
+            Flow::LegacySdk => "legacy_sdk",
+            Flow::NewSdk => "new_sdk",
+            Flow::Browser => "browser",
+        }
+    }
+}
+
+/// A checked grant JSON v1.
+struct Grant {
+    flow: Flow,
+    client_id: String,
+    platform: &'static str,
+    code: String,
+    scope: String,
+    idempotency_key: String,
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidGrant, msg)
+}
+
+fn str_field<'a>(v: &'a serde_json::Value, name: &str) -> Result<&'a str, ApiError> {
+    match v.get(name) {
+        Some(serde_json::Value::String(s)) => Ok(s),
+        Some(_) => Err(bad(format!("`{name}` must be a string"))),
+        None => Err(bad(format!("`{name}` is missing"))),
+    }
+}
+
+fn is_b64url(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Checks the grant without ever echoing its values (the code must not reach an error message).
+fn parse_grant(body: &[u8]) -> Result<Grant, ApiError> {
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| bad("the body is not JSON"))?;
+    if !v.is_object() {
+        return Err(bad("the body must be a JSON object"));
+    }
+    match v.get("version").and_then(|x| x.as_u64()) {
+        Some(1) => {}
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedVersion,
+                "`version` must be 1 (grant JSON v1)",
+            ))
+        }
+    }
+    let flow = match str_field(&v, "flow")? {
+        "legacy_sdk" => Flow::LegacySdk,
+        "new_sdk" => Flow::NewSdk,
+        "browser" => Flow::Browser,
+        _ => return Err(bad("`flow` must be legacy_sdk, new_sdk or browser")),
+    };
+    let platform = match str_field(&v, "platform")? {
+        "android" => "android",
+        "ios" => "ios",
+        _ => return Err(bad("`platform` must be android or ios")),
+    };
+    let client_id = str_field(&v, "client_id")?;
+    if client_id.is_empty() || client_id.len() > 128 {
+        return Err(bad("`client_id` must be 1..=128 characters"));
+    }
+    let code = str_field(&v, "code")?;
+    if code.is_empty() || code.len() > 512 || !code.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad("`code` must be 1..=512 printable ASCII characters"));
+    }
+    let scope = str_field(&v, "scope")?;
+    match v.get("issued_at_ms") {
+        Some(x) if x.as_u64().is_some() => {}
+        _ => return Err(bad("`issued_at_ms` must be a non-negative integer")),
+    }
+    let key = str_field(&v, "idempotency_key")?;
+    if !(16..=128).contains(&key.len()) || !is_b64url(key) {
+        return Err(bad(
+            "`idempotency_key` must be 16..=128 base64url characters",
+        ));
+    }
+    Ok(Grant {
+        flow,
+        client_id: client_id.to_owned(),
+        platform,
+        code: code.to_owned(),
+        scope: scope.to_owned(),
+        idempotency_key: key.to_owned(),
+    })
+}
+
+fn sha256(parts: &[&[u8]]) -> Digest {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+fn short(d: &Digest) -> String {
+    d[..4].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn login(
+    State(backend): State<Backend>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match login_inner(&backend, &headers, body).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn login_inner(
+    backend: &Backend,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let cfg = &backend.inner.config;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let body = body.map_err(|rej| {
+        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                ErrorCode::BodyTooLarge,
+                format!("the grant must be at most {} bytes", cfg.max_body_bytes),
+            )
+        } else {
+            bad("could not read the body")
+        }
+    })?;
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    if !mime.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "Content-Type must be application/json",
+        ));
+    }
+    let grant = parse_grant(&body)?;
+    if let Some(h) = headers.get("idempotency-key") {
+        if h.as_bytes() != grant.idempotency_key.as_bytes() {
+            return Err(ApiError::new(
+                ErrorCode::IdempotencyKeyMismatch,
+                "the Idempotency-Key header differs from the grant's idempotency_key",
+            ));
+        }
+    }
+    // Flow, client id and scope: refused before the code is remembered or sent anywhere.
+    match grant.flow {
+        Flow::LegacySdk => {
+            let Some(c) = &cfg.legacy else {
+                return Err(ApiError::new(
+                    ErrorCode::FlowNotEnabled,
+                    "this backend has no legacy AppKey/AppSecret",
+                ));
+            };
+            if c.app_key != grant.client_id {
+                return Err(ApiError::new(
+                    ErrorCode::ClientIdMismatch,
+                    "client_id is not this backend's legacy AppKey",
+                ));
+            }
+            if grant.scope != "sns_login" {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidScope,
+                    "legacy SDK logins use scope sns_login",
+                ));
+            }
+        }
+        Flow::NewSdk | Flow::Browser => {
+            let Some(c) = &cfg.v1 else {
+                return Err(ApiError::new(
+                    ErrorCode::FlowNotEnabled,
+                    "this backend has no ClientId/ClientSecret",
+                ));
+            };
+            if c.client_id != grant.client_id {
+                return Err(ApiError::new(
+                    ErrorCode::ClientIdMismatch,
+                    "client_id is not this backend's ClientId",
+                ));
+            }
+            if grant.scope != "openid" && grant.scope != "openid corpid" {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidScope,
+                    "scope must be \"openid\" or \"openid corpid\"",
+                ));
+            }
+        }
+    }
+    if cfg.allowed_corp_ids.is_some() && grant.scope != "openid corpid" {
+        return Err(ApiError::new(
+            ErrorCode::CorpScopeRequired,
+            "this backend only admits members of listed organisations: log in with scope \"openid corpid\"",
+        ));
+    }
+
+    let family: &[u8] = if grant.flow == Flow::LegacySdk {
+        b"legacy"
+    } else {
+        b"v1"
+    };
+    let code_d = sha256(&[b"code", family, grant.code.as_bytes()]);
+    let idem_d = sha256(&[b"idem", grant.idempotency_key.as_bytes()]);
+    let grant_d = sha256(&[
+        b"grant",
+        grant.flow.as_str().as_bytes(),
+        grant.client_id.as_bytes(),
+        grant.platform.as_bytes(),
+        grant.scope.as_bytes(),
+        grant.code.as_bytes(),
+    ]);
+    let key = short(&idem_d);
+    let stored = match backend
+        .inner
+        .replay
+        .begin(code_d, idem_d, grant_d, Instant::now())
+    {
+        Begin::Replayed => {
+            tracing::warn!(flow = grant.flow.as_str(), key, "replayed code refused");
+            return Err(ApiError::new(
+                ErrorCode::CodeReplayed,
+                "this code was already submitted; start a new login",
+            ));
+        }
+        Begin::KeyReused => {
+            return Err(ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                "this idempotency key was already used for a different grant",
+            ))
+        }
+        Begin::Done(s) => return Ok(replayed(&s)),
+        Begin::Wait(mut rx) => {
+            let s = rx
+                .wait_for(|v| v.is_some())
+                .await
+                .map_err(|_| ApiError::new(ErrorCode::Internal, "the first attempt failed"))?
+                .clone()
+                .expect("waited for Some");
+            return Ok(replayed(&s));
+        }
+        Begin::Fresh(tx) => {
+            // The exchange runs on its own task so a client that hangs up cannot leave the entry
+            // pending forever or abort a half-done exchange.
+            let b = backend.clone();
+            let flow = grant.flow;
+            let platform = grant.platform;
+            let task = tokio::spawn(async move {
+                let started = Instant::now();
+                let (stored, keep) = exchange(&b, &grant).await;
+                tracing::info!(
+                    flow = flow.as_str(),
+                    platform,
+                    key,
+                    status = stored.status.as_u16(),
+                    error = stored.error,
+                    exchange_us = started.elapsed().as_micros() as u64,
+                    "login"
+                );
+                let stored = Arc::new(stored);
+                b.inner
+                    .replay
+                    .finish(code_d, idem_d, tx, stored.clone(), keep);
+                stored
+            });
+            task.await
+                .map_err(|_| ApiError::new(ErrorCode::Internal, "the exchange task failed"))?
+        }
+    };
+    Ok(stored_response(
+        stored.status,
+        stored.body.clone(),
+        stored.error,
+    ))
+}
+
+fn replayed(s: &Stored) -> Response {
+    let mut r = stored_response(s.status, s.body.clone(), s.error);
+    r.headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    r
+}
+
+/// Talks to DingTalk. Returns the answer and whether to keep it for retries (false when the code was
+/// certainly or possibly not consumed, so a retry may succeed).
+async fn exchange(backend: &Backend, grant: &Grant) -> (Stored, bool) {
+    let cfg = &backend.inner.config;
+    let client = &backend.inner.client;
+    let result: Result<Identity, (ApiError, bool)> = async {
+        match grant.flow {
+            Flow::LegacySdk => {
+                let creds = cfg.legacy.as_ref().expect("checked");
+                let info = client
+                    .legacy_user_info_by_code(creds, &grant.code)
+                    .await
+                    .map_err(|e| (ApiError::from_openapi(&e), !e.is_retryable()))?;
+                Ok(Identity {
+                    union_id: info.union_id,
+                    open_id: info.open_id,
+                    nick: info.nick,
+                    avatar_url: None,
+                    corp_id: None,
+                })
+            }
+            Flow::NewSdk | Flow::Browser => {
+                let creds = cfg.v1.as_ref().expect("checked");
+                let token = client
+                    .user_access_token(creds, &grant.code)
+                    .await
+                    .map_err(|e| (ApiError::from_openapi(&e), !e.is_retryable()))?;
+                // The code is consumed from here on: keep whatever answer follows.
+                let me = client
+                    .contact_users_me(&token.access_token)
+                    .await
+                    .map_err(|e| (ApiError::from_openapi(&e), true))?;
+                Ok(Identity {
+                    union_id: me.union_id,
+                    open_id: me.open_id,
+                    nick: me.nick,
+                    avatar_url: me.avatar_url,
+                    corp_id: token.corp_id,
+                })
+            }
+        }
+    }
+    .await;
+    let identity = match result {
+        Ok(i) => i,
+        Err((e, keep)) => return (error_stored(&e), keep),
+    };
+    if let Some(allowed) = &cfg.allowed_corp_ids {
+        let ok = identity
+            .corp_id
+            .as_ref()
+            .is_some_and(|c| allowed.contains(c));
+        if !ok {
+            let e = ApiError::new(
+                ErrorCode::CorpNotAllowed,
+                "the user's organisation is not allowed to use this app",
+            );
+            return (error_stored(&e), true);
+        }
+    }
+    let body = serde_json::json!({
+        "flow": grant.flow.as_str(),
+        "unionId": identity.union_id,
+        "openId": identity.open_id,
+        "nick": identity.nick,
+        "avatarUrl": identity.avatar_url,
+        "corpId": identity.corp_id,
+        "sessionToken": random_token(32),
+        "expiresIn": cfg.session_ttl_secs,
+    });
+    (
+        Stored {
+            status: StatusCode::OK,
+            body: Bytes::from(serde_json::to_vec(&body).expect("JSON serialises")),
+            error: None,
+        },
+        true,
+    )
+}
+
+fn error_stored(e: &ApiError) -> Stored {
+    Stored {
+        status: e.code.status(),
+        body: e.body(),
+        error: Some(e.code.as_str()),
+    }
+}
+
+struct Identity {
+    union_id: String,
+    open_id: String,
+    nick: String,
+    avatar_url: Option<String>,
+    corp_id: Option<String>,
+}
