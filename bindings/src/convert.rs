@@ -5,8 +5,8 @@ use std::sync::Arc;
 use dingtalk_auth as core;
 
 use crate::{
-    AuthConfig, AuthError, AuthGrant, Clock, FailureReason, LoginFlow, LoginOutcome, LoginRequest, OAuthScope,
-    PendingLoginStore, Platform, SdkResponse,
+    AuthConfig, AuthError, AuthGrant, Clock, FailureReason, LoginFlow, LoginOutcome, LoginRequest,
+    OAuthScope, PendingLoginStore, Platform, SdkResponse,
 };
 
 pub(crate) fn authenticator(
@@ -20,14 +20,25 @@ pub(crate) fn authenticator(
 }
 
 #[cfg(feature = "http")]
-pub(crate) async fn submit(auth: &core::Authenticator, grant: &core::AuthGrant) -> Result<crate::BackendResponse, AuthError> {
+pub(crate) async fn submit(
+    auth: &core::Authenticator,
+    grant: &core::AuthGrant,
+) -> Result<crate::BackendResponse, AuthError> {
     let r = auth.submit(grant).await?;
-    Ok(crate::BackendResponse { status: r.status, body: r.body })
+    Ok(crate::BackendResponse {
+        status: r.status,
+        body: r.body,
+    })
 }
 
 #[cfg(not(feature = "http"))]
-pub(crate) async fn submit(_: &core::Authenticator, _: &core::AuthGrant) -> Result<crate::BackendResponse, AuthError> {
-    Err(AuthError::HttpUnavailable { reason: "this build has no HTTP support; post grant.toJson() yourself".into() })
+pub(crate) async fn submit(
+    _: &core::Authenticator,
+    _: &core::AuthGrant,
+) -> Result<crate::BackendResponse, AuthError> {
+    Err(AuthError::HttpUnavailable {
+        reason: "this build has no HTTP support; post grant.toJson() yourself".into(),
+    })
 }
 
 struct ForeignStore(Arc<dyn PendingLoginStore>);
@@ -63,7 +74,9 @@ impl From<core::Error> for AuthError {
     fn from(e: core::Error) -> Self {
         use core::{CallbackError as C, HttpError as H, StateError as S};
         match e {
-            core::Error::Config(c) => AuthError::InvalidConfig { reason: c.to_string() },
+            core::Error::Config(c) => AuthError::InvalidConfig {
+                reason: c.to_string(),
+            },
             core::Error::State(s) => match s {
                 S::Missing => AuthError::StateMissing,
                 S::Malformed(_) => AuthError::StateMalformed,
@@ -75,12 +88,21 @@ impl From<core::Error> for AuthError {
                 S::Ambiguous(_) => AuthError::AmbiguousPendingLogin,
             },
             core::Error::Response(reason) => AuthError::InvalidResponse { reason },
-            core::Error::Callback(c @ (C::TooLong(_) | C::Syntax(_) | C::NotRedirectUri(_) | C::Duplicated(_) | C::Parts(_) | C::Encoding(_))) => {
-                AuthError::InvalidCallback { reason: c.to_string() }
-            }
+            core::Error::Callback(
+                c @ (C::TooLong(_)
+                | C::Syntax(_)
+                | C::NotRedirectUri(_)
+                | C::Duplicated(_)
+                | C::Parts(_)
+                | C::Encoding(_)),
+            ) => AuthError::InvalidCallback {
+                reason: c.to_string(),
+            },
             core::Error::Store(reason) => AuthError::Store { reason },
             core::Error::Http(h) => match h {
-                H::Unavailable(reason) => AuthError::HttpUnavailable { reason: reason.into() },
+                H::Unavailable(reason) => AuthError::HttpUnavailable {
+                    reason: reason.into(),
+                },
                 H::Network(reason) => AuthError::Network { reason },
                 H::Timeout => AuthError::Timeout,
                 H::Rejected { status, body } => AuthError::BackendRejected { status, body },
@@ -92,7 +114,11 @@ impl From<core::Error> for AuthError {
 
 impl From<AuthConfig> for core::AuthConfig {
     fn from(c: AuthConfig) -> Self {
-        let mut out = core::AuthConfig::new(c.client_id, c.platform.into(), c.flows.into_iter().map(Into::into).collect());
+        let mut out = core::AuthConfig::new(
+            c.client_id,
+            c.platform.into(),
+            c.flows.into_iter().map(Into::into).collect(),
+        );
         out.redirect_uri = c.redirect_uri;
         out.backend_url = c.backend_url;
         out.scope = match c.scope {
@@ -168,17 +194,29 @@ impl From<core::LoginRequest> for LoginRequest {
 
 impl From<SdkResponse> for core::SdkResponse {
     fn from(r: SdkResponse) -> Self {
-        core::SdkResponse { flow: r.flow.into(), err_code: r.err_code, message: r.message, code: r.code, state: r.state }
+        core::SdkResponse {
+            flow: r.flow.into(),
+            err_code: r.err_code,
+            message: r.message,
+            code: r.code,
+            state: r.state,
+        }
     }
 }
 
 impl From<core::Outcome> for LoginOutcome {
     fn from(o: core::Outcome) -> Self {
         match o {
-            core::Outcome::Authorized(grant) => LoginOutcome::Authorized { grant: Arc::new(AuthGrant(grant)) },
+            core::Outcome::Authorized(grant) => LoginOutcome::Authorized {
+                grant: Arc::new(AuthGrant(grant)),
+            },
             core::Outcome::Cancelled => LoginOutcome::Cancelled,
             core::Outcome::Denied => LoginOutcome::Denied,
-            core::Outcome::Failed { reason, err_code, message } => LoginOutcome::Failed {
+            core::Outcome::Failed {
+                reason,
+                err_code,
+                message,
+            } => LoginOutcome::Failed {
                 reason: match reason {
                     core::FailureReason::CommonFailure => FailureReason::CommonFailure,
                     core::FailureReason::SendFailed => FailureReason::SendFailed,

@@ -348,7 +348,10 @@ impl DingTalkAuth {
     /// Validates `config` (throws `InvalidConfig`). Without a `store`, pending logins live in memory
     /// and do not survive process death.
     #[uniffi::constructor(default(store = None))]
-    pub fn new(config: AuthConfig, store: Option<Arc<dyn PendingLoginStore>>) -> Result<Arc<Self>, AuthError> {
+    pub fn new(
+        config: AuthConfig,
+        store: Option<Arc<dyn PendingLoginStore>>,
+    ) -> Result<Arc<Self>, AuthError> {
         convert::authenticator(config, store, None).map(|a| Arc::new(DingTalkAuth(a)))
     }
 

@@ -23,13 +23,19 @@ pub(crate) fn init(level: LogLevel) {
 
 #[cfg(target_os = "android")]
 fn install() {
-    android_logger::init_once(android_logger::Config::default().with_tag("dingtalk-auth").with_max_level(log::LevelFilter::Trace));
+    android_logger::init_once(
+        android_logger::Config::default()
+            .with_tag("dingtalk-auth")
+            .with_max_level(log::LevelFilter::Trace),
+    );
 }
 
 #[cfg(any(target_os = "ios", target_os = "macos"))]
 fn install() {
     // Another logger may already be installed by the app; then ours is simply not used.
-    let _ = oslog::OsLogger::new("dev.dingtalkauth").level_filter(log::LevelFilter::Trace).init();
+    let _ = oslog::OsLogger::new("dev.dingtalkauth")
+        .level_filter(log::LevelFilter::Trace)
+        .init();
 }
 
 #[cfg(not(any(target_os = "android", target_os = "ios", target_os = "macos")))]

@@ -20,7 +20,11 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// Validates the configuration; `store` defaults to memory, `clock` to the system clock.
-    pub fn new(config: AuthConfig, store: Option<Arc<dyn PendingStore>>, clock: Option<Arc<dyn Clock>>) -> Result<Self> {
+    pub fn new(
+        config: AuthConfig,
+        store: Option<Arc<dyn PendingStore>>,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Result<Self> {
         config.validate()?;
         let store = store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
         let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
@@ -28,7 +32,11 @@ impl Authenticator {
         Ok(Authenticator {
             #[cfg(feature = "http")]
             submitter: config.backend_url.clone().map(|url| {
-                crate::submit::Submitter::new(url, config.connect_timeout_ms, config.request_timeout_ms)
+                crate::submit::Submitter::new(
+                    url,
+                    config.connect_timeout_ms,
+                    config.request_timeout_ms,
+                )
             }),
             ledger,
             config,
@@ -46,16 +54,28 @@ impl Authenticator {
             return Err(ConfigError::new("flows", format!("{flow:?} is not enabled")).into());
         }
         let opened = self.ledger.open(flow)?;
-        let nonce = if flow == LoginFlow::NewSdk { Some(state::random_token(16)?) } else { None };
+        let nonce = if flow == LoginFlow::NewSdk {
+            Some(state::random_token(16)?)
+        } else {
+            None
+        };
         log::info!("began a {} login", flow.wire_name());
-        Ok(LoginRequest::new(&self.config, flow, opened.state, nonce, opened.expires_at_ms))
+        Ok(LoginRequest::new(
+            &self.config,
+            flow,
+            opened.state,
+            nonce,
+            opened.expires_at_ms,
+        ))
     }
 
     /// Completes a login from an SDK answer (legacy or new SDK).
     pub fn complete_sdk(&self, response: &SdkResponse) -> Result<Outcome> {
         let flow = response.flow;
         if flow == LoginFlow::Browser {
-            return Err(Error::Response("a browser login completes with its callback URL, not an SDK answer".into()));
+            return Err(Error::Response(
+                "a browser login completes with its callback URL, not an SDK answer".into(),
+            ));
         }
         if !self.config.flows.contains(&flow) {
             return Err(ConfigError::new("flows", format!("{flow:?} is not enabled")).into());
@@ -77,7 +97,11 @@ impl Authenticator {
                 Outcome::Authorized(self.grant(flow, code, &redeemed))
             }
         };
-        log::info!("{} login finished: {}", flow.wire_name(), outcome_name(&outcome));
+        log::info!(
+            "{} login finished: {}",
+            flow.wire_name(),
+            outcome_name(&outcome)
+        );
         Ok(outcome)
     }
 
@@ -98,7 +122,11 @@ impl Authenticator {
                 if error == "access_denied" {
                     Outcome::Denied
                 } else {
-                    Outcome::Failed { reason: FailureReason::BrowserError, err_code: None, message: Some(sdk::clip_message(&error)) }
+                    Outcome::Failed {
+                        reason: FailureReason::BrowserError,
+                        err_code: None,
+                        message: Some(sdk::clip_message(&error)),
+                    }
                 }
             }
         };
@@ -119,14 +147,21 @@ impl Authenticator {
     /// Sends the grant to the configured backend.
     #[cfg(feature = "http")]
     pub async fn submit(&self, grant: &AuthGrant) -> Result<crate::submit::BackendResponse> {
-        let submitter = self.submitter.as_ref().ok_or(crate::error::HttpError::Unavailable("no backend_url configured"))?;
+        let submitter = self
+            .submitter
+            .as_ref()
+            .ok_or(crate::error::HttpError::Unavailable(
+                "no backend_url configured",
+            ))?;
         Ok(submitter.submit(grant).await?)
     }
 
     fn redeem(&self, flow: LoginFlow, state: Option<&str>) -> Result<Redeemed> {
         match state {
             Some(s) => self.ledger.redeem(flow, s),
-            None if flow == LoginFlow::LegacySdk && self.config.platform == Platform::Ios => self.ledger.redeem_stateless(flow),
+            None if flow == LoginFlow::LegacySdk && self.config.platform == Platform::Ios => {
+                self.ledger.redeem_stateless(flow)
+            }
             None => Err(StateError::Missing.into()),
         }
     }

@@ -17,14 +17,20 @@ pub enum Callback {
     /// `authCode` and, normally, `state`.
     Code { code: String, state: Option<String> },
     /// `error` and, normally, `state`.
-    Error { error: String, state: Option<String> },
+    Error {
+        error: String,
+        state: Option<String>,
+    },
 }
 
 impl std::fmt::Debug for Callback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Callback::Code { .. } => f.write_str("Callback::Code { <redacted> }"),
-            Callback::Error { error, .. } => write!(f, "Callback::Error {{ error: {error:?}, state: <redacted> }}"),
+            Callback::Error { error, .. } => write!(
+                f,
+                "Callback::Error {{ error: {error:?}, state: <redacted> }}"
+            ),
         }
     }
 }
@@ -38,11 +44,18 @@ pub fn parse_callback(callback: &str, redirect_uri: &str) -> Result<Callback, Ca
     }
     let got = url::split(callback)?;
     // The redirect URI was validated with the configuration; a failure here is a bug, reported as such.
-    let want = url::split(redirect_uri).map_err(|_| CallbackError::Syntax("the configured redirect URI"))?;
-    want.same_endpoint(&got).map_err(CallbackError::NotRedirectUri)?;
+    let want = url::split(redirect_uri)
+        .map_err(|_| CallbackError::Syntax("the configured redirect URI"))?;
+    want.same_endpoint(&got)
+        .map_err(CallbackError::NotRedirectUri)?;
 
     let (mut code, mut state, mut error) = (None, None, None);
-    for pair in got.query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    for pair in got
+        .query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let (slot, name) = match decode(raw_name).as_deref() {
             Some("authCode") => (&mut code, "authCode"),
@@ -53,7 +66,11 @@ pub fn parse_callback(callback: &str, redirect_uri: &str) -> Result<Callback, Ca
         if slot.is_some() {
             return Err(CallbackError::Duplicated(name));
         }
-        *slot = Some(decode(raw_value).ok_or(CallbackError::Encoding(name))?.into_owned());
+        *slot = Some(
+            decode(raw_value)
+                .ok_or(CallbackError::Encoding(name))?
+                .into_owned(),
+        );
     }
     match (code, error) {
         (Some(code), None) => {
@@ -73,13 +90,22 @@ pub fn parse_callback(callback: &str, redirect_uri: &str) -> Result<Callback, Ca
 fn decode(raw: &str) -> Option<Cow<'_, str>> {
     let bytes = raw.as_bytes();
     for (i, _) in raw.match_indices('%') {
-        let ok = bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+        let ok = bytes
+            .get(i + 1..i + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
         if !ok {
             return None;
         }
     }
-    let plus_decoded: Cow<'_, str> = if raw.contains('+') { Cow::Owned(raw.replace('+', " ")) } else { Cow::Borrowed(raw) };
-    let decoded = percent_decode_str(&plus_decoded).decode_utf8().ok()?.into_owned();
+    let plus_decoded: Cow<'_, str> = if raw.contains('+') {
+        Cow::Owned(raw.replace('+', " "))
+    } else {
+        Cow::Borrowed(raw)
+    };
+    let decoded = percent_decode_str(&plus_decoded)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
     Some(Cow::Owned(decoded))
 }
 
@@ -98,46 +124,109 @@ mod tests {
     fn success_and_error_callbacks() {
         assert_eq!(
             code("https://app.example/dingtalk/cb?authCode=abc123&state=S_t-1").unwrap(),
-            Callback::Code { code: "abc123".into(), state: Some("S_t-1".into()) }
+            Callback::Code {
+                code: "abc123".into(),
+                state: Some("S_t-1".into())
+            }
         );
         assert_eq!(
-            code("https://APP.example:443/dingtalk/cb?state=s&error=access%20denied+x#frag").unwrap(),
-            Callback::Error { error: "access denied x".into(), state: Some("s".into()) }
+            code("https://APP.example:443/dingtalk/cb?state=s&error=access%20denied+x#frag")
+                .unwrap(),
+            Callback::Error {
+                error: "access denied x".into(),
+                state: Some("s".into())
+            }
         );
         assert_eq!(
             code("https://app.example/dingtalk/cb?authCode=c").unwrap(),
-            Callback::Code { code: "c".into(), state: None }
+            Callback::Code {
+                code: "c".into(),
+                state: None
+            }
         );
         // The redirect URI's own parameters are left alone.
-        assert!(parse_callback("myapp://login?x=1&authCode=c&state=s", "myapp://login?x=1").is_ok());
+        assert!(
+            parse_callback("myapp://login?x=1&authCode=c&state=s", "myapp://login?x=1").is_ok()
+        );
     }
 
     #[test]
     fn refusals() {
         use CallbackError::*;
         let cases = [
-            ("http://app.example/dingtalk/cb?authCode=c&state=s", NotRedirectUri("scheme")),
-            ("https://evil.example/dingtalk/cb?authCode=c&state=s", NotRedirectUri("host")),
-            ("https://app.example:8443/dingtalk/cb?authCode=c&state=s", NotRedirectUri("port")),
-            ("https://app.example/dingtalk/cb2?authCode=c&state=s", NotRedirectUri("path")),
-            ("https://app.example/dingtalk/cb?authCode=c&authCode=d&state=s", Duplicated("authCode")),
-            ("https://app.example/dingtalk/cb?authCode=c&state=s&state=s", Duplicated("state")),
-            ("https://app.example/dingtalk/cb?error=a&error=b", Duplicated("error")),
-            ("https://app.example/dingtalk/cb?auth%43ode=c&authCode=d", Duplicated("authCode")),
-            ("https://app.example/dingtalk/cb?authCode=c&error=x&state=s", Parts("both authCode and error")),
-            ("https://app.example/dingtalk/cb?state=s", Parts("neither authCode nor error")),
-            ("https://app.example/dingtalk/cb", Parts("neither authCode nor error")),
-            ("https://app.example/dingtalk/cb?authCode=%zz&state=s", Encoding("authCode")),
-            ("https://app.example/dingtalk/cb?authCode=%ff&state=s", Encoding("authCode")),
-            ("https://app.example/dingtalk/cb?authCode=&state=s", Encoding("authCode")),
-            ("https://app.example/dingtalk/cb?authCode=a%20b&state=s", Encoding("authCode")),
+            (
+                "http://app.example/dingtalk/cb?authCode=c&state=s",
+                NotRedirectUri("scheme"),
+            ),
+            (
+                "https://evil.example/dingtalk/cb?authCode=c&state=s",
+                NotRedirectUri("host"),
+            ),
+            (
+                "https://app.example:8443/dingtalk/cb?authCode=c&state=s",
+                NotRedirectUri("port"),
+            ),
+            (
+                "https://app.example/dingtalk/cb2?authCode=c&state=s",
+                NotRedirectUri("path"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?authCode=c&authCode=d&state=s",
+                Duplicated("authCode"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?authCode=c&state=s&state=s",
+                Duplicated("state"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?error=a&error=b",
+                Duplicated("error"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?auth%43ode=c&authCode=d",
+                Duplicated("authCode"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?authCode=c&error=x&state=s",
+                Parts("both authCode and error"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?state=s",
+                Parts("neither authCode nor error"),
+            ),
+            (
+                "https://app.example/dingtalk/cb",
+                Parts("neither authCode nor error"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?authCode=%zz&state=s",
+                Encoding("authCode"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?authCode=%ff&state=s",
+                Encoding("authCode"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?authCode=&state=s",
+                Encoding("authCode"),
+            ),
+            (
+                "https://app.example/dingtalk/cb?authCode=a%20b&state=s",
+                Encoding("authCode"),
+            ),
             ("https://app.example/dingtalk/cb?state=%", Encoding("state")),
-            ("app.example/dingtalk/cb?authCode=c", Syntax("no `scheme://`")),
+            (
+                "app.example/dingtalk/cb?authCode=c",
+                Syntax("no `scheme://`"),
+            ),
         ];
         for (url, err) in cases {
             assert_eq!(code(url), Err(err), "{url}");
         }
-        let long = format!("https://app.example/dingtalk/cb?authCode=c&state={}", "a".repeat(MAX_CALLBACK_LEN));
+        let long = format!(
+            "https://app.example/dingtalk/cb?authCode=c&state={}",
+            "a".repeat(MAX_CALLBACK_LEN)
+        );
         assert_eq!(code(&long), Err(TooLong(MAX_CALLBACK_LEN)));
     }
 

@@ -29,7 +29,9 @@ impl LoginFlow {
     }
 
     pub(crate) fn from_wire_name(s: &str) -> Option<Self> {
-        [LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser].into_iter().find(|f| f.wire_name() == s)
+        [LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser]
+            .into_iter()
+            .find(|f| f.wire_name() == s)
     }
 }
 
@@ -50,7 +52,9 @@ impl Platform {
     }
 
     pub(crate) fn from_wire_name(s: &str) -> Option<Self> {
-        [Platform::Android, Platform::Ios].into_iter().find(|p| p.wire_name() == s)
+        [Platform::Android, Platform::Ios]
+            .into_iter()
+            .find(|p| p.wire_name() == s)
     }
 }
 
@@ -144,7 +148,10 @@ impl AuthConfig {
         }
         for (i, flow) in self.flows.iter().enumerate() {
             if self.flows[..i].contains(flow) {
-                return Err(ConfigError::new("flows", format!("{flow:?} is listed twice")));
+                return Err(ConfigError::new(
+                    "flows",
+                    format!("{flow:?} is listed twice"),
+                ));
             }
         }
         match &self.redirect_uri {
@@ -162,17 +169,28 @@ impl AuthConfig {
         }
         check_http_endpoint("authorize_endpoint", &self.authorize_endpoint)?;
         if !(1..=MAX_PENDING_TTL_SECONDS).contains(&self.pending_ttl_seconds) {
-            return Err(ConfigError::new("pending_ttl_seconds", format!("must be 1 to {MAX_PENDING_TTL_SECONDS}")));
+            return Err(ConfigError::new(
+                "pending_ttl_seconds",
+                format!("must be 1 to {MAX_PENDING_TTL_SECONDS}"),
+            ));
         }
         if !(1..=120_000).contains(&self.connect_timeout_ms) {
-            return Err(ConfigError::new("connect_timeout_ms", "must be 1 to 120000"));
+            return Err(ConfigError::new(
+                "connect_timeout_ms",
+                "must be 1 to 120000",
+            ));
         }
         if !(1..=300_000).contains(&self.request_timeout_ms) {
-            return Err(ConfigError::new("request_timeout_ms", "must be 1 to 300000"));
+            return Err(ConfigError::new(
+                "request_timeout_ms",
+                "must be 1 to 300000",
+            ));
         }
-        for (field, value) in
-            [("org_type", &self.org_type), ("corp_id", &self.corp_id), ("exclusive_corp_id", &self.exclusive_corp_id)]
-        {
+        for (field, value) in [
+            ("org_type", &self.org_type),
+            ("corp_id", &self.corp_id),
+            ("exclusive_corp_id", &self.exclusive_corp_id),
+        ] {
             if let Some(v) = value {
                 check_token(field, v, 128)?;
             }
@@ -181,7 +199,9 @@ impl AuthConfig {
     }
 
     fn needs_redirect_uri(&self) -> bool {
-        self.flows.iter().any(|f| matches!(f, LoginFlow::NewSdk | LoginFlow::Browser))
+        self.flows
+            .iter()
+            .any(|f| matches!(f, LoginFlow::NewSdk | LoginFlow::Browser))
     }
 }
 
@@ -191,10 +211,16 @@ fn check_token(field: &'static str, value: &str, max: usize) -> Result<(), Confi
         return Err(ConfigError::new(field, "must not be empty"));
     }
     if value.len() > max {
-        return Err(ConfigError::new(field, format!("longer than {max} characters")));
+        return Err(ConfigError::new(
+            field,
+            format!("longer than {max} characters"),
+        ));
     }
     if !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ConfigError::new(field, "only visible ASCII characters, no whitespace"));
+        return Err(ConfigError::new(
+            field,
+            "only visible ASCII characters, no whitespace",
+        ));
     }
     Ok(())
 }
@@ -212,7 +238,10 @@ fn check_redirect_uri(uri: &str) -> Result<(), ConfigError> {
         return Err(ConfigError::new(FIELD, "has no host"));
     }
     if parts.scheme.eq_ignore_ascii_case("http") && !parts.is_local_development_host() {
-        return Err(ConfigError::new(FIELD, "plain http is only allowed for loopback and 10.0.2.2"));
+        return Err(ConfigError::new(
+            FIELD,
+            "plain http is only allowed for loopback and 10.0.2.2",
+        ));
     }
     Ok(())
 }
@@ -223,13 +252,19 @@ fn check_http_endpoint(field: &'static str, value: &str) -> Result<(), ConfigErr
     }
     let parts = url::split(value).map_err(|e| ConfigError::new(field, e.to_string()))?;
     if !parts.is_http() || parts.host.is_empty() {
-        return Err(ConfigError::new(field, "must be an https:// URL with a host"));
+        return Err(ConfigError::new(
+            field,
+            "must be an https:// URL with a host",
+        ));
     }
     if parts.fragment.is_some() {
         return Err(ConfigError::new(field, "must not have a #fragment"));
     }
     if parts.scheme.eq_ignore_ascii_case("http") && !parts.is_local_development_host() {
-        return Err(ConfigError::new(field, "must use https (plain http only for loopback and 10.0.2.2)"));
+        return Err(ConfigError::new(
+            field,
+            "must use https (plain http only for loopback and 10.0.2.2)",
+        ));
     }
     Ok(())
 }
@@ -239,7 +274,11 @@ mod tests {
     use super::*;
 
     fn all_flows() -> AuthConfig {
-        let mut c = AuthConfig::new("dingabc", Platform::Android, vec![LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser]);
+        let mut c = AuthConfig::new(
+            "dingabc",
+            Platform::Android,
+            vec![LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser],
+        );
         c.redirect_uri = Some("https://app.example/dingtalk/callback".into());
         c.backend_url = Some("https://api.example/login".into());
         c
@@ -252,7 +291,8 @@ mod tests {
     #[test]
     fn a_good_config_passes() {
         all_flows().validate().unwrap();
-        let mut legacy_only = AuthConfig::new("dingoa123", Platform::Ios, vec![LoginFlow::LegacySdk]);
+        let mut legacy_only =
+            AuthConfig::new("dingoa123", Platform::Ios, vec![LoginFlow::LegacySdk]);
         legacy_only.validate().unwrap();
         legacy_only.backend_url = Some("http://10.0.2.2:8080/login".into());
         legacy_only.validate().unwrap();
@@ -260,24 +300,55 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut AuthConfig)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut AuthConfig)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("client_id", Box::new(|c| c.client_id = String::new())),
             ("client_id", Box::new(|c| c.client_id = "ding abc".into())),
             ("client_id", Box::new(|c| c.client_id = "x".repeat(129))),
             ("flows", Box::new(|c| c.flows.clear())),
             ("flows", Box::new(|c| c.flows.push(LoginFlow::Browser))),
             ("redirect_uri", Box::new(|c| c.redirect_uri = None)),
-            ("redirect_uri", Box::new(|c| c.redirect_uri = Some("http://app.example/cb".into()))),
-            ("redirect_uri", Box::new(|c| c.redirect_uri = Some("https://app.example/cb#x".into()))),
-            ("redirect_uri", Box::new(|c| c.redirect_uri = Some("not a url".into()))),
-            ("backend_url", Box::new(|c| c.backend_url = Some("http://api.example/login".into()))),
-            ("backend_url", Box::new(|c| c.backend_url = Some("ftp://api.example/".into()))),
-            ("backend_url", Box::new(|c| c.backend_url = Some("https:///path".into()))),
-            ("authorize_endpoint", Box::new(|c| c.authorize_endpoint = "http://login.example/".into())),
-            ("pending_ttl_seconds", Box::new(|c| c.pending_ttl_seconds = 0)),
-            ("pending_ttl_seconds", Box::new(|c| c.pending_ttl_seconds = 3601)),
+            (
+                "redirect_uri",
+                Box::new(|c| c.redirect_uri = Some("http://app.example/cb".into())),
+            ),
+            (
+                "redirect_uri",
+                Box::new(|c| c.redirect_uri = Some("https://app.example/cb#x".into())),
+            ),
+            (
+                "redirect_uri",
+                Box::new(|c| c.redirect_uri = Some("not a url".into())),
+            ),
+            (
+                "backend_url",
+                Box::new(|c| c.backend_url = Some("http://api.example/login".into())),
+            ),
+            (
+                "backend_url",
+                Box::new(|c| c.backend_url = Some("ftp://api.example/".into())),
+            ),
+            (
+                "backend_url",
+                Box::new(|c| c.backend_url = Some("https:///path".into())),
+            ),
+            (
+                "authorize_endpoint",
+                Box::new(|c| c.authorize_endpoint = "http://login.example/".into()),
+            ),
+            (
+                "pending_ttl_seconds",
+                Box::new(|c| c.pending_ttl_seconds = 0),
+            ),
+            (
+                "pending_ttl_seconds",
+                Box::new(|c| c.pending_ttl_seconds = 3601),
+            ),
             ("connect_timeout_ms", Box::new(|c| c.connect_timeout_ms = 0)),
-            ("request_timeout_ms", Box::new(|c| c.request_timeout_ms = 300_001)),
+            (
+                "request_timeout_ms",
+                Box::new(|c| c.request_timeout_ms = 300_001),
+            ),
             ("corp_id", Box::new(|c| c.corp_id = Some(String::new()))),
             ("org_type", Box::new(|c| c.org_type = Some("a\tb".into()))),
         ];

@@ -39,7 +39,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self { field, reason: reason.into() }
+        Self {
+            field,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -64,7 +67,10 @@ pub enum StateError {
     Reused,
     /// The state belongs to a login of another flow.
     #[error("the state belongs to a {expected:?} login, the answer came through {found:?}")]
-    FlowMismatch { expected: LoginFlow, found: LoginFlow },
+    FlowMismatch {
+        expected: LoginFlow,
+        found: LoginFlow,
+    },
     /// A stateless reply (legacy SDK on iOS) but no pending legacy login to bind it to.
     #[error("no pending legacy-SDK login to bind a stateless reply to")]
     NoPendingLogin,

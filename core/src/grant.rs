@@ -60,7 +60,15 @@ impl AuthGrant {
         h.update(b"\0");
         h.update(code.as_bytes());
         let idempotency_key = URL_SAFE_NO_PAD.encode(h.finalize());
-        AuthGrant { flow, client_id, platform, code, scope, issued_at_ms, idempotency_key }
+        AuthGrant {
+            flow,
+            client_id,
+            platform,
+            code,
+            scope,
+            issued_at_ms,
+            idempotency_key,
+        }
     }
 
     /// The auth code itself. Send it to your backend only; never log it.
@@ -108,7 +116,15 @@ mod tests {
     use super::*;
 
     fn grant(code: &str, state_hash: [u8; 32]) -> AuthGrant {
-        AuthGrant::new(LoginFlow::Browser, "dingc".into(), Platform::Ios, code.into(), "openid".into(), 1_700_000_000_000, &state_hash)
+        AuthGrant::new(
+            LoginFlow::Browser,
+            "dingc".into(),
+            Platform::Ios,
+            code.into(),
+            "openid".into(),
+            1_700_000_000_000,
+            &state_hash,
+        )
     }
 
     #[test]
@@ -128,9 +144,18 @@ mod tests {
 
     #[test]
     fn idempotency_key_depends_on_login_and_code_only() {
-        assert_eq!(grant("a", [1; 32]).idempotency_key, grant("a", [1; 32]).idempotency_key);
-        assert_ne!(grant("a", [1; 32]).idempotency_key, grant("b", [1; 32]).idempotency_key);
-        assert_ne!(grant("a", [1; 32]).idempotency_key, grant("a", [2; 32]).idempotency_key);
+        assert_eq!(
+            grant("a", [1; 32]).idempotency_key,
+            grant("a", [1; 32]).idempotency_key
+        );
+        assert_ne!(
+            grant("a", [1; 32]).idempotency_key,
+            grant("b", [1; 32]).idempotency_key
+        );
+        assert_ne!(
+            grant("a", [1; 32]).idempotency_key,
+            grant("a", [2; 32]).idempotency_key
+        );
     }
 
     #[test]

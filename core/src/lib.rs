@@ -38,4 +38,5 @@ pub use sdk::{FailureReason, Outcome, SdkResponse};
 pub use state::{Clock, MemoryStore, PendingStore, StoreFailure, SystemClock};
 #[cfg(feature = "http")]
 pub use submit::BackendResponse;
-#[cfg(feature = "server")] pub mod openapi;
+#[cfg(feature = "server")]
+pub mod openapi;

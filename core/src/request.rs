@@ -9,7 +9,11 @@ pub const LEGACY_SCOPE: &str = "sns_login";
 
 /// Everything except RFC 3986 unreserved characters is encoded, so a space becomes `%20` (never `+`),
 /// as DingTalk documents for `scope`, and `redirect_uri` is encoded in full.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A login that has begun: pass these values to DingTalk's SDK, or open [`LoginRequest::authorize_url`].
 #[derive(Clone, PartialEq, Eq)]
@@ -44,7 +48,13 @@ impl std::fmt::Debug for LoginRequest {
 }
 
 impl LoginRequest {
-    pub(crate) fn new(config: &AuthConfig, flow: LoginFlow, state: String, nonce: Option<String>, expires_at_ms: i64) -> Self {
+    pub(crate) fn new(
+        config: &AuthConfig,
+        flow: LoginFlow,
+        state: String,
+        nonce: Option<String>,
+        expires_at_ms: i64,
+    ) -> Self {
         let scope = match flow {
             LoginFlow::LegacySdk => LEGACY_SCOPE.to_string(),
             LoginFlow::NewSdk | LoginFlow::Browser => config.scope.as_str().to_string(),
@@ -57,7 +67,9 @@ impl LoginRequest {
             state: (!stateless).then_some(state),
             nonce,
             scope,
-            redirect_uri: (flow != LoginFlow::LegacySdk).then(|| config.redirect_uri.clone()).flatten(),
+            redirect_uri: (flow != LoginFlow::LegacySdk)
+                .then(|| config.redirect_uri.clone())
+                .flatten(),
             authorize_url,
             expires_at_ms,
         }
@@ -118,7 +130,14 @@ mod tests {
     fn legacy_ios_request_has_no_state_and_debug_redacts() {
         let c = AuthConfig::new("dingoa", Platform::Ios, vec![LoginFlow::LegacySdk]);
         let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5);
-        assert_eq!((r.state.as_deref(), r.scope.as_str(), r.redirect_uri.as_deref()), (None, "sns_login", None));
+        assert_eq!(
+            (
+                r.state.as_deref(),
+                r.scope.as_str(),
+                r.redirect_uri.as_deref()
+            ),
+            (None, "sns_login", None)
+        );
         let c = AuthConfig::new("dingoa", Platform::Android, vec![LoginFlow::LegacySdk]);
         let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5);
         assert_eq!(r.state.as_deref(), Some("secretstate"));

@@ -60,7 +60,11 @@ pub enum Outcome {
     /// The user refused the authorization (ErrCode -4, or the browser's `access_denied`).
     Denied,
     /// Anything else DingTalk reported.
-    Failed { reason: FailureReason, err_code: Option<i32>, message: Option<String> },
+    Failed {
+        reason: FailureReason,
+        err_code: Option<i32>,
+        message: Option<String>,
+    },
 }
 
 /// Longest auth code accepted; DingTalk's are 32 hex characters.
@@ -86,7 +90,11 @@ pub(crate) enum Verdict {
 }
 
 pub(crate) fn verdict(err_code: i32, message: Option<&str>) -> Verdict {
-    let failed = |reason| Outcome::Failed { reason, err_code: Some(err_code), message: message.map(clip_message) };
+    let failed = |reason| Outcome::Failed {
+        reason,
+        err_code: Some(err_code),
+        message: message.map(clip_message),
+    };
     Verdict::Other(match err_code {
         0 => return Verdict::Success,
         -2 => Outcome::Cancelled,
@@ -99,7 +107,10 @@ pub(crate) fn verdict(err_code: i32, message: Option<&str>) -> Verdict {
 }
 
 pub(crate) fn clip_message(m: &str) -> String {
-    m.chars().filter(|c| !c.is_control()).take(MAX_MESSAGE_CHARS).collect()
+    m.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_MESSAGE_CHARS)
+        .collect()
 }
 
 /// An auth code must look like one: 1 to 512 visible ASCII characters.
@@ -127,7 +138,11 @@ mod tests {
         ] {
             assert_eq!(
                 verdict(code, Some("msg")),
-                Verdict::Other(Outcome::Failed { reason, err_code: Some(code), message: Some("msg".into()) })
+                Verdict::Other(Outcome::Failed {
+                    reason,
+                    err_code: Some(code),
+                    message: Some("msg".into())
+                })
             );
         }
     }
@@ -137,7 +152,19 @@ mod tests {
         assert_eq!(parse_err_code("0"), Some(0));
         assert_eq!(parse_err_code("-2"), Some(-2));
         assert_eq!(parse_err_code("-2147483648"), Some(i32::MIN));
-        for bad in ["", "-", " 0", "0 ", "+1", "abc", "1e3", "99999999999", "2147483648", "--1", "٣"] {
+        for bad in [
+            "",
+            "-",
+            " 0",
+            "0 ",
+            "+1",
+            "abc",
+            "1e3",
+            "99999999999",
+            "2147483648",
+            "--1",
+            "٣",
+        ] {
             assert_eq!(parse_err_code(bad), None, "{bad:?}");
         }
     }
@@ -145,7 +172,10 @@ mod tests {
     #[test]
     fn messages_are_clipped_and_cleaned() {
         assert_eq!(clip_message("a\nb\u{0}c"), "abc");
-        assert_eq!(clip_message(&"字".repeat(600)).chars().count(), MAX_MESSAGE_CHARS);
+        assert_eq!(
+            clip_message(&"字".repeat(600)).chars().count(),
+            MAX_MESSAGE_CHARS
+        );
     }
 
     proptest! {

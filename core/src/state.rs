@@ -92,7 +92,8 @@ impl PendingStore for MemoryStore {
 /// A fresh random token: `bytes` from the OS CSPRNG, base64url without padding.
 pub fn random_token(bytes: usize) -> Result<String> {
     let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| Error::Store(format!("the OS random generator failed: {e}")))?;
+    getrandom::fill(&mut buf)
+        .map_err(|e| Error::Store(format!("the OS random generator failed: {e}")))?;
     Ok(URL_SAFE_NO_PAD.encode(buf))
 }
 
@@ -104,7 +105,10 @@ pub fn check_state_shape(state: &str) -> Result<(), StateError> {
     if state.len() > MAX_STATE_LEN {
         return Err(StateError::Malformed("longer than 1024 characters"));
     }
-    if !state.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !state
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Err(StateError::Malformed("characters outside base64url"));
     }
     Ok(())
@@ -172,8 +176,19 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub fn new(store: Arc<dyn PendingStore>, clock: Arc<dyn Clock>, platform: Platform, ttl_seconds: u32) -> Self {
-        Self { store, clock, platform, ttl_ms: i64::from(ttl_seconds) * 1000, lock: Mutex::new(()) }
+    pub fn new(
+        store: Arc<dyn PendingStore>,
+        clock: Arc<dyn Clock>,
+        platform: Platform,
+        ttl_seconds: u32,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            platform,
+            ttl_ms: i64::from(ttl_seconds) * 1000,
+            lock: Mutex::new(()),
+        }
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -192,7 +207,9 @@ impl Ledger {
         if self.is_stateless(flow) {
             // A stateless reply binds to the one pending legacy login, so a new tap replaces an older
             // one rather than making every later reply ambiguous.
-            let (replaced, kept): (Vec<_>, Vec<_>) = records.into_iter().partition(|(_, r)| self.is_pending_stateless(r));
+            let (replaced, kept): (Vec<_>, Vec<_>) = records
+                .into_iter()
+                .partition(|(_, r)| self.is_pending_stateless(r));
             for (key, _) in replaced {
                 self.remove(&key)?;
             }
@@ -213,7 +230,10 @@ impl Ledger {
         };
         self.write(&key_for(&hash), &record)?;
         log::debug!("pending {} login opened", flow.wire_name());
-        Ok(Opened { state, expires_at_ms: record.expires_ms })
+        Ok(Opened {
+            state,
+            expires_at_ms: record.expires_ms,
+        })
     }
 
     /// The strict check of a successful answer: the state must name an unused, unexpired pending
@@ -237,8 +257,14 @@ impl Ledger {
         }
         match record.flow() {
             Some(expected) if expected == flow => Ok(Redeemed { state_hash: hash }),
-            Some(expected) => Err(StateError::FlowMismatch { expected, found: flow }.into()),
-            None => Err(Error::Store("a pending-login record names an unknown flow".into())),
+            Some(expected) => Err(StateError::FlowMismatch {
+                expected,
+                found: flow,
+            }
+            .into()),
+            None => Err(Error::Store(
+                "a pending-login record names an unknown flow".into(),
+            )),
         }
     }
 
@@ -252,7 +278,9 @@ impl Ledger {
             .into_iter()
             .filter(|(_, r)| r.flow() == Some(flow) && self.is_pending_stateless(r))
             .collect();
-        let (live, expired): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|(_, r)| now <= r.expires_ms);
+        let (live, expired): (Vec<_>, Vec<_>) = candidates
+            .into_iter()
+            .partition(|(_, r)| now <= r.expires_ms);
         // Whatever happens, every candidate is used up: a reply we could not attribute must not be
         // attributable later either.
         for (key, mut rec) in live.iter().chain(expired.iter()).cloned() {
@@ -260,7 +288,9 @@ impl Ledger {
             self.write(&key, &rec)?;
         }
         match live.len() {
-            1 => Ok(Redeemed { state_hash: record_hash(&live[0].1) }),
+            1 => Ok(Redeemed {
+                state_hash: record_hash(&live[0].1),
+            }),
             0 if !expired.is_empty() => Err(StateError::Expired.into()),
             0 => Err(StateError::NoPendingLogin.into()),
             n => Err(StateError::Ambiguous(n).into()),
@@ -272,12 +302,17 @@ impl Ledger {
     /// when exactly one login of the flow is pending.
     pub fn settle(&self, flow: LoginFlow, state: Option<&str>) {
         let result = match state {
-            Some(s) if check_state_shape(s).is_ok() => self.mark_used(&key_for(&state_hash(s)), flow),
+            Some(s) if check_state_shape(s).is_ok() => {
+                self.mark_used(&key_for(&state_hash(s)), flow)
+            }
             Some(_) => Ok(()),
             None => self.settle_sole(flow),
         };
         if let Err(e) = result {
-            log::warn!("could not clear the pending login of a finished {} attempt: {e}", flow.wire_name());
+            log::warn!(
+                "could not clear the pending login of a finished {} attempt: {e}",
+                flow.wire_name()
+            );
         }
     }
 
@@ -295,8 +330,11 @@ impl Ledger {
     fn settle_sole(&self, flow: LoginFlow) -> Result<()> {
         let _g = self.guard();
         let now = self.now_ms();
-        let live: Vec<_> =
-            self.load_all()?.into_iter().filter(|(_, r)| !r.used && r.flow() == Some(flow) && now <= r.expires_ms).collect();
+        let live: Vec<_> = self
+            .load_all()?
+            .into_iter()
+            .filter(|(_, r)| !r.used && r.flow() == Some(flow) && now <= r.expires_ms)
+            .collect();
         if let [(key, rec)] = live.as_slice() {
             let mut rec = rec.clone();
             rec.used = true;
@@ -316,7 +354,11 @@ impl Ledger {
     pub fn pending_count(&self) -> Result<usize> {
         let _g = self.guard();
         let now = self.now_ms();
-        Ok(self.load_all()?.iter().filter(|(_, r)| !r.used && now <= r.expires_ms).count())
+        Ok(self
+            .load_all()?
+            .iter()
+            .filter(|(_, r)| !r.used && now <= r.expires_ms)
+            .count())
     }
 
     fn is_stateless(&self, flow: LoginFlow) -> bool {
@@ -353,7 +395,9 @@ impl Ledger {
         let keys = self.store.keys().map_err(store_err)?;
         let mut out = Vec::new();
         for key in keys.into_iter().filter(|k| k.starts_with(KEY_PREFIX)) {
-            let Some(json) = self.store.get(&key).map_err(store_err)? else { continue };
+            let Some(json) = self.store.get(&key).map_err(store_err)? else {
+                continue;
+            };
             match parse_record(&json) {
                 Some(rec) => out.push((key, rec)),
                 None => {
@@ -368,7 +412,9 @@ impl Ledger {
     fn read(&self, key: &str) -> Result<Option<Record>> {
         match self.store.get(key).map_err(store_err)? {
             None => Ok(None),
-            Some(json) => parse_record(&json).map(Some).ok_or_else(|| Error::Store("a pending-login record is unreadable".into())),
+            Some(json) => parse_record(&json)
+                .map(Some)
+                .ok_or_else(|| Error::Store("a pending-login record is unreadable".into())),
         }
     }
 
@@ -383,7 +429,9 @@ impl Ledger {
 }
 
 fn parse_record(json: &str) -> Option<Record> {
-    serde_json::from_str::<Record>(json).ok().filter(|r| r.v == 1 && decode_hex(&r.state_sha256).is_some_and(|h| h.len() == 32))
+    serde_json::from_str::<Record>(json)
+        .ok()
+        .filter(|r| r.v == 1 && decode_hex(&r.state_sha256).is_some_and(|h| h.len() == 32))
 }
 
 fn store_err(e: StoreFailure) -> Error {
@@ -392,12 +440,17 @@ fn store_err(e: StoreFailure) -> Error {
 
 /// The full state hash of a record ([`parse_record`] guarantees it decodes to 32 bytes).
 fn record_hash(r: &Record) -> [u8; 32] {
-    decode_hex(&r.state_sha256).and_then(|v| v.try_into().ok()).unwrap_or([0; 32])
+    decode_hex(&r.state_sha256)
+        .and_then(|v| v.try_into().ok())
+        .unwrap_or([0; 32])
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }

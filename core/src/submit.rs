@@ -68,24 +68,39 @@ impl Submitter {
             .map_err(transport_error)?;
         let status = response.status().as_u16();
         let body = read_body(response).await;
-        log::info!("backend answered HTTP {status} to a {} grant", grant.flow.wire_name());
+        log::info!(
+            "backend answered HTTP {status} to a {} grant",
+            grant.flow.wire_name()
+        );
         if (200..300).contains(&status) {
-            Ok(BackendResponse { status, body: body? })
+            Ok(BackendResponse {
+                status,
+                body: body?,
+            })
         } else {
             // A refusal is reported with whatever part of its body could be read.
-            Err(HttpError::Rejected { status, body: body.unwrap_or_default() })
+            Err(HttpError::Rejected {
+                status,
+                body: body.unwrap_or_default(),
+            })
         }
     }
 }
 
 async fn read_body(mut response: reqwest::Response) -> Result<String, HttpError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| match transport_error(e) {
-        HttpError::Timeout => HttpError::Timeout,
-        other => HttpError::UnreadableBody(other.to_string()),
-    })? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| match transport_error(e) {
+            HttpError::Timeout => HttpError::Timeout,
+            other => HttpError::UnreadableBody(other.to_string()),
+        })?
+    {
         if bytes.len() + chunk.len() > MAX_BODY {
-            return Err(HttpError::UnreadableBody(format!("larger than {MAX_BODY} bytes")));
+            return Err(HttpError::UnreadableBody(format!(
+                "larger than {MAX_BODY} bytes"
+            )));
         }
         bytes.extend_from_slice(&chunk);
     }

@@ -20,9 +20,13 @@ pub(crate) struct Parts<'a> {
 
 pub(crate) fn split(input: &str) -> Result<Parts<'_>, CallbackError> {
     if input.bytes().any(|b| b <= b' ' || b == 0x7f) {
-        return Err(CallbackError::Syntax("contains whitespace or control characters"));
+        return Err(CallbackError::Syntax(
+            "contains whitespace or control characters",
+        ));
     }
-    let (scheme, rest) = input.split_once("://").ok_or(CallbackError::Syntax("no `scheme://`"))?;
+    let (scheme, rest) = input
+        .split_once("://")
+        .ok_or(CallbackError::Syntax("no `scheme://`"))?;
     let mut chars = scheme.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
@@ -44,17 +48,32 @@ pub(crate) fn split(input: &str) -> Result<Parts<'_>, CallbackError> {
         return Err(CallbackError::Syntax("user info is not allowed"));
     }
     let (host, port) = split_host_port(authority)?;
-    Ok(Parts { scheme, host, port, path, query, fragment })
+    Ok(Parts {
+        scheme,
+        host,
+        port,
+        path,
+        query,
+        fragment,
+    })
 }
 
 fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), CallbackError> {
     // IPv6 literal: [::1]:8080
     let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
-        let end = stripped.find(']').ok_or(CallbackError::Syntax("unclosed IPv6 literal"))?;
+        let end = stripped
+            .find(']')
+            .ok_or(CallbackError::Syntax("unclosed IPv6 literal"))?;
         let host = &authority[..end + 2];
         match &stripped[end + 1..] {
             "" => (host, None),
-            p => (host, Some(p.strip_prefix(':').ok_or(CallbackError::Syntax("bad port"))?)),
+            p => (
+                host,
+                Some(
+                    p.strip_prefix(':')
+                        .ok_or(CallbackError::Syntax("bad port"))?,
+                ),
+            ),
         }
     } else {
         match authority.rsplit_once(':') {
@@ -67,9 +86,10 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), CallbackError
     }
     let port = match port {
         None => None,
-        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(p.parse::<u16>().map_err(|_| CallbackError::Syntax("bad port"))?)
-        }
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => Some(
+            p.parse::<u16>()
+                .map_err(|_| CallbackError::Syntax("bad port"))?,
+        ),
         Some(_) => return Err(CallbackError::Syntax("bad port")),
     };
     Ok((host, port))
@@ -78,11 +98,12 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), CallbackError
 impl Parts<'_> {
     /// The port, with the scheme's default filled in for http and https.
     pub fn effective_port(&self) -> Option<u16> {
-        self.port.or(match self.scheme.to_ascii_lowercase().as_str() {
-            "https" => Some(443),
-            "http" => Some(80),
-            _ => None,
-        })
+        self.port
+            .or(match self.scheme.to_ascii_lowercase().as_str() {
+                "https" => Some(443),
+                "http" => Some(80),
+                _ => None,
+            })
     }
 
     fn normalized_path(&self) -> &str {
@@ -122,9 +143,9 @@ impl Parts<'_> {
         host == "localhost"
             || host == "[::1]"
             || host == "10.0.2.2"
-            || host
-                .strip_prefix("127.")
-                .is_some_and(|rest| rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok()))
+            || host.strip_prefix("127.").is_some_and(|rest| {
+                rest.split('.').count() == 3 && rest.split('.').all(|o| o.parse::<u8>().is_ok())
+            })
     }
 }
 
@@ -146,7 +167,10 @@ mod tests {
     #[test]
     fn custom_scheme_and_ipv6() {
         let p = split("myapp://callback").unwrap();
-        assert_eq!((p.scheme, p.host, p.path, p.effective_port()), ("myapp", "callback", "", None));
+        assert_eq!(
+            (p.scheme, p.host, p.path, p.effective_port()),
+            ("myapp", "callback", "", None)
+        );
         let p = split("http://[::1]:8080/cb").unwrap();
         assert_eq!((p.host, p.port), ("[::1]", Some(8080)));
         assert!(p.is_local_development_host());
@@ -172,20 +196,47 @@ mod tests {
     #[test]
     fn endpoint_comparison() {
         let a = split("https://a.example/cb").unwrap();
-        assert!(a.same_endpoint(&split("HTTPS://A.EXAMPLE:443/cb?x").unwrap()).is_ok());
-        assert_eq!(a.same_endpoint(&split("http://a.example/cb").unwrap()), Err("scheme"));
-        assert_eq!(a.same_endpoint(&split("https://b.example/cb").unwrap()), Err("host"));
-        assert_eq!(a.same_endpoint(&split("https://a.example:444/cb").unwrap()), Err("port"));
-        assert_eq!(a.same_endpoint(&split("https://a.example/cb/").unwrap()), Err("path"));
-        assert!(split("https://h").unwrap().same_endpoint(&split("https://h/").unwrap()).is_ok());
+        assert!(a
+            .same_endpoint(&split("HTTPS://A.EXAMPLE:443/cb?x").unwrap())
+            .is_ok());
+        assert_eq!(
+            a.same_endpoint(&split("http://a.example/cb").unwrap()),
+            Err("scheme")
+        );
+        assert_eq!(
+            a.same_endpoint(&split("https://b.example/cb").unwrap()),
+            Err("host")
+        );
+        assert_eq!(
+            a.same_endpoint(&split("https://a.example:444/cb").unwrap()),
+            Err("port")
+        );
+        assert_eq!(
+            a.same_endpoint(&split("https://a.example/cb/").unwrap()),
+            Err("path")
+        );
+        assert!(split("https://h")
+            .unwrap()
+            .same_endpoint(&split("https://h/").unwrap())
+            .is_ok());
     }
 
     #[test]
     fn local_development_hosts() {
-        for h in ["http://127.0.0.1:1/", "http://127.9.8.7/", "http://localhost/", "http://10.0.2.2:8080/"] {
+        for h in [
+            "http://127.0.0.1:1/",
+            "http://127.9.8.7/",
+            "http://localhost/",
+            "http://10.0.2.2:8080/",
+        ] {
             assert!(split(h).unwrap().is_local_development_host(), "{h}");
         }
-        for h in ["http://127.0.0.1.evil.com/", "http://10.0.2.3/", "http://example.com/", "http://127.1/"] {
+        for h in [
+            "http://127.0.0.1.evil.com/",
+            "http://10.0.2.3/",
+            "http://example.com/",
+            "http://127.1/",
+        ] {
             assert!(!split(h).unwrap().is_local_development_host(), "{h}");
         }
     }

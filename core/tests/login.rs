@@ -20,7 +20,11 @@ impl TestClock {
 const REDIRECT: &str = "https://app.example/dingtalk/cb";
 
 fn config(platform: Platform) -> AuthConfig {
-    let mut c = AuthConfig::new("dingclient", platform, vec![LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser]);
+    let mut c = AuthConfig::new(
+        "dingclient",
+        platform,
+        vec![LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser],
+    );
     c.redirect_uri = Some(REDIRECT.into());
     c
 }
@@ -28,12 +32,19 @@ fn config(platform: Platform) -> AuthConfig {
 fn setup(platform: Platform) -> (Authenticator, Arc<TestClock>, Arc<MemoryStore>) {
     let clock = Arc::new(TestClock(AtomicI64::new(1_700_000_000_000)));
     let store = Arc::new(MemoryStore::default());
-    let auth = Authenticator::new(config(platform), Some(store.clone()), Some(clock.clone())).unwrap();
+    let auth =
+        Authenticator::new(config(platform), Some(store.clone()), Some(clock.clone())).unwrap();
     (auth, clock, store)
 }
 
 fn reply(flow: LoginFlow, err: &str, code: Option<&str>, state: Option<&str>) -> SdkResponse {
-    SdkResponse { flow, err_code: err.into(), message: Some("msg".into()), code: code.map(Into::into), state: state.map(Into::into) }
+    SdkResponse {
+        flow,
+        err_code: err.into(),
+        message: Some("msg".into()),
+        code: code.map(Into::into),
+        state: state.map(Into::into),
+    }
 }
 
 fn grant_of(o: Outcome) -> AuthGrant {
@@ -51,10 +62,26 @@ fn sdk_success_yields_a_tagged_grant_once() {
         let state = req.state.clone().unwrap();
         assert_eq!(state.len(), 43);
         assert_eq!(req.nonce.is_some(), flow == LoginFlow::NewSdk);
-        let g = grant_of(auth.complete_sdk(&reply(flow, "0", Some("CODE1"), Some(&state))).unwrap());
-        assert_eq!((g.flow, g.platform, g.code(), g.client_id.as_str()), (flow, Platform::Android, "CODE1", "dingclient"));
-        assert_eq!(g.scope, if flow == LoginFlow::LegacySdk { "sns_login" } else { "openid" });
-        assert_eq!(auth.complete_sdk(&reply(flow, "0", Some("CODE1"), Some(&state))), Err(StateError::Reused.into()));
+        let g = grant_of(
+            auth.complete_sdk(&reply(flow, "0", Some("CODE1"), Some(&state)))
+                .unwrap(),
+        );
+        assert_eq!(
+            (g.flow, g.platform, g.code(), g.client_id.as_str()),
+            (flow, Platform::Android, "CODE1", "dingclient")
+        );
+        assert_eq!(
+            g.scope,
+            if flow == LoginFlow::LegacySdk {
+                "sns_login"
+            } else {
+                "openid"
+            }
+        );
+        assert_eq!(
+            auth.complete_sdk(&reply(flow, "0", Some("CODE1"), Some(&state))),
+            Err(StateError::Reused.into())
+        );
     }
 }
 
@@ -65,8 +92,16 @@ fn states_are_unique_and_several_logins_can_wait() {
     let b = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     assert_ne!(a, b);
     assert_eq!(auth.pending_count().unwrap(), 2);
-    assert!(matches!(auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&b))).unwrap(), Outcome::Authorized(_)));
-    assert!(matches!(auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&a))).unwrap(), Outcome::Authorized(_)));
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&b)))
+            .unwrap(),
+        Outcome::Authorized(_)
+    ));
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&a)))
+            .unwrap(),
+        Outcome::Authorized(_)
+    ));
     assert_eq!(auth.pending_count().unwrap(), 0);
 }
 
@@ -78,14 +113,32 @@ fn state_refusals() {
     // Tampered: one character changed.
     let mut tampered = s.clone();
     tampered.replace_range(0..1, if s.starts_with('A') { "B" } else { "A" });
-    assert_eq!(auth.complete_sdk(&ok(&tampered)), Err(StateError::Unknown.into()));
-    assert_eq!(auth.complete_sdk(&ok("")), Err(StateError::Malformed("empty").into()));
-    assert!(matches!(auth.complete_sdk(&ok(&"a".repeat(1025))), Err(Error::State(StateError::Malformed(_)))));
-    assert!(matches!(auth.complete_sdk(&ok("a b")), Err(Error::State(StateError::Malformed(_)))));
-    assert_eq!(auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), None)), Err(StateError::Missing.into()));
+    assert_eq!(
+        auth.complete_sdk(&ok(&tampered)),
+        Err(StateError::Unknown.into())
+    );
+    assert_eq!(
+        auth.complete_sdk(&ok("")),
+        Err(StateError::Malformed("empty").into())
+    );
+    assert!(matches!(
+        auth.complete_sdk(&ok(&"a".repeat(1025))),
+        Err(Error::State(StateError::Malformed(_)))
+    ));
+    assert!(matches!(
+        auth.complete_sdk(&ok("a b")),
+        Err(Error::State(StateError::Malformed(_)))
+    ));
+    assert_eq!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), None)),
+        Err(StateError::Missing.into())
+    );
     // Flow mismatch: a browser login's state presented by the SDK path.
     let b = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
-    assert!(matches!(auth.complete_sdk(&ok(&b)), Err(Error::State(StateError::FlowMismatch { .. }))));
+    assert!(matches!(
+        auth.complete_sdk(&ok(&b)),
+        Err(Error::State(StateError::FlowMismatch { .. }))
+    ));
     // Expiry: 10 minutes by default.
     clock.advance_s(601);
     assert_eq!(auth.complete_sdk(&ok(&s)), Err(StateError::Expired.into()));
@@ -97,8 +150,14 @@ fn success_without_code_is_an_error_and_uses_the_login() {
     let (auth, _, _) = setup(Platform::Android);
     for code in [None, Some(""), Some("has space")] {
         let s = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
-        assert!(matches!(auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", code, Some(&s))), Err(Error::Response(_))));
-        assert_eq!(auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&s))), Err(StateError::Reused.into()));
+        assert!(matches!(
+            auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", code, Some(&s))),
+            Err(Error::Response(_))
+        ));
+        assert_eq!(
+            auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&s))),
+            Err(StateError::Reused.into())
+        );
     }
 }
 
@@ -108,46 +167,110 @@ fn non_success_codes_are_outcomes_and_settle_the_login() {
     let cases = [
         ("-2", Outcome::Cancelled),
         ("-4", Outcome::Denied),
-        ("-1", Outcome::Failed { reason: FailureReason::CommonFailure, err_code: Some(-1), message: Some("msg".into()) }),
-        ("-3", Outcome::Failed { reason: FailureReason::SendFailed, err_code: Some(-3), message: Some("msg".into()) }),
-        ("-5", Outcome::Failed { reason: FailureReason::Unsupported, err_code: Some(-5), message: Some("msg".into()) }),
-        ("-9", Outcome::Failed { reason: FailureReason::Unknown, err_code: Some(-9), message: Some("msg".into()) }),
+        (
+            "-1",
+            Outcome::Failed {
+                reason: FailureReason::CommonFailure,
+                err_code: Some(-1),
+                message: Some("msg".into()),
+            },
+        ),
+        (
+            "-3",
+            Outcome::Failed {
+                reason: FailureReason::SendFailed,
+                err_code: Some(-3),
+                message: Some("msg".into()),
+            },
+        ),
+        (
+            "-5",
+            Outcome::Failed {
+                reason: FailureReason::Unsupported,
+                err_code: Some(-5),
+                message: Some("msg".into()),
+            },
+        ),
+        (
+            "-9",
+            Outcome::Failed {
+                reason: FailureReason::Unknown,
+                err_code: Some(-9),
+                message: Some("msg".into()),
+            },
+        ),
     ];
     for (code, expected) in cases {
         let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
-        assert_eq!(auth.complete_sdk(&reply(LoginFlow::NewSdk, code, None, Some(&s))).unwrap(), expected);
+        assert_eq!(
+            auth.complete_sdk(&reply(LoginFlow::NewSdk, code, None, Some(&s)))
+                .unwrap(),
+            expected
+        );
         // The login is used up: a later "success" with the same state is a replay.
-        assert_eq!(auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))), Err(StateError::Reused.into()));
+        assert_eq!(
+            auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+            Err(StateError::Reused.into())
+        );
     }
     // A cancel never looks like an attack, even with a state we never issued or none at all.
-    assert_eq!(auth.complete_sdk(&reply(LoginFlow::NewSdk, "-2", None, Some("forged"))).unwrap(), Outcome::Cancelled);
-    assert_eq!(auth.complete_sdk(&reply(LoginFlow::NewSdk, "-2", None, None)).unwrap(), Outcome::Cancelled);
-    assert!(matches!(auth.complete_sdk(&reply(LoginFlow::NewSdk, "x", None, None)), Err(Error::Response(_))));
+    assert_eq!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "-2", None, Some("forged")))
+            .unwrap(),
+        Outcome::Cancelled
+    );
+    assert_eq!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "-2", None, None))
+            .unwrap(),
+        Outcome::Cancelled
+    );
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "x", None, None)),
+        Err(Error::Response(_))
+    ));
 }
 
 #[test]
 fn legacy_ios_reply_binds_to_the_single_pending_login() {
     let (auth, clock, _) = setup(Platform::Ios);
     let stateless = |code: &str| reply(LoginFlow::LegacySdk, code, Some("c"), None);
-    assert_eq!(auth.complete_sdk(&stateless("0")), Err(StateError::NoPendingLogin.into()));
+    assert_eq!(
+        auth.complete_sdk(&stateless("0")),
+        Err(StateError::NoPendingLogin.into())
+    );
     let req = auth.begin(LoginFlow::LegacySdk).unwrap();
     assert_eq!(req.state, None);
     let g = grant_of(auth.complete_sdk(&stateless("0")).unwrap());
     assert_eq!(g.flow, LoginFlow::LegacySdk);
-    assert_eq!(auth.complete_sdk(&stateless("0")), Err(StateError::NoPendingLogin.into()));
+    assert_eq!(
+        auth.complete_sdk(&stateless("0")),
+        Err(StateError::NoPendingLogin.into())
+    );
     // A second tap replaces the first pending legacy login instead of making replies ambiguous.
     auth.begin(LoginFlow::LegacySdk).unwrap();
     auth.begin(LoginFlow::LegacySdk).unwrap();
     assert_eq!(auth.pending_count().unwrap(), 1);
     clock.advance_s(601);
-    assert_eq!(auth.complete_sdk(&stateless("0")), Err(StateError::Expired.into()));
+    assert_eq!(
+        auth.complete_sdk(&stateless("0")),
+        Err(StateError::Expired.into())
+    );
     // Pending logins of other flows are not candidates.
     auth.begin(LoginFlow::NewSdk).unwrap();
-    assert_eq!(auth.complete_sdk(&stateless("0")), Err(StateError::NoPendingLogin.into()));
+    assert_eq!(
+        auth.complete_sdk(&stateless("0")),
+        Err(StateError::NoPendingLogin.into())
+    );
     // A cancel settles it.
     auth.begin(LoginFlow::LegacySdk).unwrap();
-    assert_eq!(auth.complete_sdk(&stateless("-2")).unwrap(), Outcome::Cancelled);
-    assert_eq!(auth.complete_sdk(&stateless("0")), Err(StateError::NoPendingLogin.into()));
+    assert_eq!(
+        auth.complete_sdk(&stateless("-2")).unwrap(),
+        Outcome::Cancelled
+    );
+    assert_eq!(
+        auth.complete_sdk(&stateless("0")),
+        Err(StateError::NoPendingLogin.into())
+    );
 }
 
 #[test]
@@ -156,7 +279,12 @@ fn two_stores_sharing_legacy_ios_logins_are_ambiguous() {
     // but records written behind the instance's back can still make two pending.
     let clock = Arc::new(TestClock(AtomicI64::new(1_000)));
     let store = Arc::new(MemoryStore::default());
-    let a = Authenticator::new(config(Platform::Ios), Some(store.clone()), Some(clock.clone())).unwrap();
+    let a = Authenticator::new(
+        config(Platform::Ios),
+        Some(store.clone()),
+        Some(clock.clone()),
+    )
+    .unwrap();
     a.begin(LoginFlow::LegacySdk).unwrap();
     let (key, value) = {
         let k = store.keys().unwrap().pop().unwrap();
@@ -169,22 +297,36 @@ fn two_stores_sharing_legacy_ios_logins_are_ambiguous() {
         a.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), None)),
         Err(Error::State(StateError::Ambiguous(2)))
     ));
-    assert_eq!(a.pending_count().unwrap(), 0, "an unattributable reply uses up every candidate");
+    assert_eq!(
+        a.pending_count().unwrap(),
+        0,
+        "an unattributable reply uses up every candidate"
+    );
 }
 
 #[test]
 fn a_second_instance_over_the_same_store_completes_the_login() {
     let clock = Arc::new(TestClock(AtomicI64::new(5_000)));
     let store = Arc::new(MemoryStore::default());
-    let first = Authenticator::new(config(Platform::Android), Some(store.clone()), Some(clock.clone())).unwrap();
+    let first = Authenticator::new(
+        config(Platform::Android),
+        Some(store.clone()),
+        Some(clock.clone()),
+    )
+    .unwrap();
     let s = first.begin(LoginFlow::Browser).unwrap().state.unwrap();
     drop(first); // the OS killed the app
-    // The store holds neither the state nor anything but the record.
+                 // The store holds neither the state nor anything but the record.
     for k in store.keys().unwrap() {
         assert!(!k.contains(&s) && !store.get(&k).unwrap().unwrap().contains(&s));
     }
-    let second = Authenticator::new(config(Platform::Android), Some(store.clone()), Some(clock)).unwrap();
-    let g = grant_of(second.complete_browser(&format!("{REDIRECT}?authCode=BRCODE&state={s}")).unwrap());
+    let second =
+        Authenticator::new(config(Platform::Android), Some(store.clone()), Some(clock)).unwrap();
+    let g = grant_of(
+        second
+            .complete_browser(&format!("{REDIRECT}?authCode=BRCODE&state={s}"))
+            .unwrap(),
+    );
     assert_eq!(g.code(), "BRCODE");
     for k in store.keys().unwrap() {
         assert!(!store.get(&k).unwrap().unwrap().contains("BRCODE"));
@@ -198,16 +340,38 @@ fn browser_flow() {
     let s = req.state.clone().unwrap();
     let url = req.authorize_url.unwrap();
     assert!(url.starts_with("https://login.dingtalk.com/oauth2/auth?redirect_uri=https%3A%2F%2Fapp.example%2Fdingtalk%2Fcb&"));
-    assert!(url.contains(&format!("&state={s}&")) && url.contains("&prompt=consent") && url.contains("&response_type=code"));
-    assert!(matches!(auth.complete_browser("https://evil.example/dingtalk/cb?authCode=c&state=x"), Err(Error::Callback(_))));
-    assert_eq!(auth.complete_browser(&format!("{REDIRECT}?error=access_denied&state={s}")).unwrap(), Outcome::Denied);
-    assert_eq!(auth.complete_browser(&format!("{REDIRECT}?authCode=c&state={s}")), Err(StateError::Reused.into()));
+    assert!(
+        url.contains(&format!("&state={s}&"))
+            && url.contains("&prompt=consent")
+            && url.contains("&response_type=code")
+    );
+    assert!(matches!(
+        auth.complete_browser("https://evil.example/dingtalk/cb?authCode=c&state=x"),
+        Err(Error::Callback(_))
+    ));
+    assert_eq!(
+        auth.complete_browser(&format!("{REDIRECT}?error=access_denied&state={s}"))
+            .unwrap(),
+        Outcome::Denied
+    );
+    assert_eq!(
+        auth.complete_browser(&format!("{REDIRECT}?authCode=c&state={s}")),
+        Err(StateError::Reused.into())
+    );
     let s = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
     assert_eq!(
-        auth.complete_browser(&format!("{REDIRECT}?error=server_error&state={s}")).unwrap(),
-        Outcome::Failed { reason: FailureReason::BrowserError, err_code: None, message: Some("server_error".into()) }
+        auth.complete_browser(&format!("{REDIRECT}?error=server_error&state={s}"))
+            .unwrap(),
+        Outcome::Failed {
+            reason: FailureReason::BrowserError,
+            err_code: None,
+            message: Some("server_error".into())
+        }
     );
-    assert_eq!(auth.complete_browser(&format!("{REDIRECT}?authCode=c")), Err(StateError::Missing.into()));
+    assert_eq!(
+        auth.complete_browser(&format!("{REDIRECT}?authCode=c")),
+        Err(StateError::Missing.into())
+    );
 }
 
 #[test]
@@ -215,12 +379,24 @@ fn flows_not_enabled_and_discard() {
     let mut c = AuthConfig::new("dingoa", Platform::Android, vec![LoginFlow::LegacySdk]);
     c.pending_ttl_seconds = 60;
     let auth = Authenticator::new(c, None, None).unwrap();
-    assert!(matches!(auth.begin(LoginFlow::Browser), Err(Error::Config(_))));
-    assert!(matches!(auth.complete_browser("https://x/cb?authCode=c&state=s"), Err(Error::Config(_))));
-    assert!(matches!(auth.complete_sdk(&reply(LoginFlow::Browser, "0", Some("c"), Some("s"))), Err(Error::Response(_))));
+    assert!(matches!(
+        auth.begin(LoginFlow::Browser),
+        Err(Error::Config(_))
+    ));
+    assert!(matches!(
+        auth.complete_browser("https://x/cb?authCode=c&state=s"),
+        Err(Error::Config(_))
+    ));
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::Browser, "0", Some("c"), Some("s"))),
+        Err(Error::Response(_))
+    ));
     let s = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
     auth.discard(&s).unwrap();
-    assert_eq!(auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&s))), Err(StateError::Unknown.into()));
+    assert_eq!(
+        auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&s))),
+        Err(StateError::Unknown.into())
+    );
 }
 
 #[test]
@@ -232,7 +408,11 @@ fn the_store_stays_bounded() {
     assert!(store.keys().unwrap().len() <= dingtalk_auth::state::MAX_RECORDS);
     clock.advance_s(2 * 601);
     auth.begin(LoginFlow::NewSdk).unwrap();
-    assert_eq!(store.keys().unwrap().len(), 1, "expired records are purged after their grace period");
+    assert_eq!(
+        store.keys().unwrap().len(),
+        1,
+        "expired records are purged after their grace period"
+    );
 }
 
 #[test]
@@ -253,13 +433,22 @@ fn a_failing_or_corrupt_store_is_a_typed_error() {
         }
     }
     let auth = Authenticator::new(config(Platform::Android), Some(Arc::new(Broken)), None).unwrap();
-    assert_eq!(auth.begin(LoginFlow::NewSdk).unwrap_err(), Error::Store("disk full".into()));
+    assert_eq!(
+        auth.begin(LoginFlow::NewSdk).unwrap_err(),
+        Error::Store("disk full".into())
+    );
 
     let (auth, _, store) = setup(Platform::Android);
     let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     let key = store.keys().unwrap().pop().unwrap();
     store.put(&key, "{not json").unwrap();
-    assert!(matches!(auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))), Err(Error::Store(_))));
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+        Err(Error::Store(_))
+    ));
     assert_eq!(auth.pending_count().unwrap(), 0);
-    assert!(store.keys().unwrap().is_empty(), "an unreadable record is removed");
+    assert!(
+        store.keys().unwrap().is_empty(),
+        "an unreadable record is removed"
+    );
 }

@@ -21,7 +21,11 @@ impl log::Log for Capture {
 fn no_secret_in_logs_or_errors() {
     log::set_logger(&Capture).unwrap();
     log::set_max_level(log::LevelFilter::Trace);
-    let mut c = AuthConfig::new("dingclient", Platform::Android, vec![LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser]);
+    let mut c = AuthConfig::new(
+        "dingclient",
+        Platform::Android,
+        vec![LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser],
+    );
     c.redirect_uri = Some("https://app.example/cb".into());
     let store = Arc::new(MemoryStore::default());
     let auth = Authenticator::new(c, Some(store), None).unwrap();
@@ -35,7 +39,13 @@ fn no_secret_in_logs_or_errors() {
         secrets.extend(req.nonce.clone());
         texts.push(format!("{req:?}"));
         let code = format!("SECRETCODE{flow:?}");
-        let resp = SdkResponse { flow, err_code: "0".into(), message: None, code: Some(code.clone()), state: Some(state.clone()) };
+        let resp = SdkResponse {
+            flow,
+            err_code: "0".into(),
+            message: None,
+            code: Some(code.clone()),
+            state: Some(state.clone()),
+        };
         texts.push(format!("{resp:?}"));
         let outcome = auth.complete_sdk(&resp).unwrap();
         texts.push(format!("{outcome:?}"));
@@ -51,7 +61,11 @@ fn no_secret_in_logs_or_errors() {
     texts.push(auth.complete_browser(&url).unwrap_err().to_string());
     let bad = format!("https://evil.example/cb?authCode=SECRETBROWSER&state={state}");
     texts.push(auth.complete_browser(&bad).unwrap_err().to_string());
-    texts.push(auth.complete_browser(&format!("{url}&state={state}")).unwrap_err().to_string());
+    texts.push(
+        auth.complete_browser(&format!("{url}&state={state}"))
+            .unwrap_err()
+            .to_string(),
+    );
     secrets.extend(["SECRETBROWSER".to_string(), state]);
 
     let lines = LINES.lock().unwrap().clone();
