@@ -468,7 +468,7 @@ async fn exchange(backend: &Backend, grant: &Grant) -> (Stored, bool) {
                 let info = client
                     .legacy_user_info_by_code(creds, &grant.code)
                     .await
-                    .map_err(|e| (ApiError::from_openapi(&e), !e.is_retryable()))?;
+                    .map_err(|e| (ApiError::from_openapi(&e), definitely_consumed(&e)))?;
                 Ok(Identity {
                     union_id: info.union_id,
                     open_id: info.open_id,
@@ -482,7 +482,7 @@ async fn exchange(backend: &Backend, grant: &Grant) -> (Stored, bool) {
                 let token = client
                     .user_access_token(creds, &grant.code)
                     .await
-                    .map_err(|e| (ApiError::from_openapi(&e), !e.is_retryable()))?;
+                    .map_err(|e| (ApiError::from_openapi(&e), definitely_consumed(&e)))?;
                 // The code is consumed from here on: keep whatever answer follows.
                 let me = client
                     .contact_users_me(&token.access_token)
@@ -533,6 +533,19 @@ async fn exchange(backend: &Backend, grant: &Grant) -> (Stored, bool) {
             error: None,
         },
         true,
+    )
+}
+
+/// True when DingTalk's answer says the code is spent (or never was valid): keep that answer for
+/// retries. Everything else (clock skew, credentials, rate limits, ban page, timeouts, 5xx, garbage)
+/// is forgotten so the same grant can be retried; if an ambiguous failure did consume the code,
+/// DingTalk refuses the retry and the app gets `invalid_code`.
+fn definitely_consumed(e: &OpenApiError) -> bool {
+    matches!(
+        e,
+        OpenApiError::CodeInvalid { .. }
+            | OpenApiError::InvalidGrant(_)
+            | OpenApiError::Legacy { .. }
     )
 }
 

@@ -1,0 +1,134 @@
+//! The binary: `demo` announces both URLs, serves, and stops cleanly on SIGTERM; `serve` never echoes
+//! secrets and refuses half-configured flows.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dingtalk-auth-server");
+
+fn sigterm(pid: u32) {
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_announces_serves_and_stops_on_sigterm() {
+    let mut child = Command::new(BIN)
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut urls = std::collections::HashMap::new();
+    while urls.len() < 2 {
+        let v: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        if v["event"] == "listening" {
+            urls.insert(
+                v["service"].as_str().unwrap().to_owned(),
+                v["url"].as_str().unwrap().to_owned(),
+            );
+        }
+    }
+    for url in urls.values() {
+        let r = reqwest::get(format!("{url}/healthz")).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    // A whole legacy login through the binary: mint at the fake, submit to the backend.
+    let http = reqwest::Client::new();
+    let minted: serde_json::Value = serde_json::from_str(
+        &http
+            .post(format!("{}/_fake/mint", urls["fake"]))
+            .header("content-type", "application/json")
+            .body(r#"{"flow":"legacy_sdk"}"#)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let key = dingtalk_auth_server::random_token(32);
+    let grant = serde_json::json!({"version":1,"flow":"legacy_sdk","client_id":dingtalk_auth_server::fake::demo::LEGACY_APP_KEY,
+        "platform":"ios","code":minted["code"],"scope":"sns_login","issued_at_ms":1u64,"idempotency_key":key});
+    let r = http
+        .post(format!("{}/v1/login", urls["backend"]))
+        .header("content-type", "application/json")
+        .body(grant.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    sigterm(child.id());
+    assert!(child.wait().unwrap().success(), "graceful exit on SIGTERM");
+}
+
+#[test]
+fn serve_never_echoes_secrets() {
+    let secret = "s3cr3t-value-that-must-not-appear";
+    let dir = std::env::temp_dir().join(format!("dtas-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("client-secret");
+    std::fs::write(&file, format!("{secret}-file\n")).unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--legacy-app-key",
+            "k",
+            "--client-id",
+            "c",
+        ])
+        .env("DINGTALK_LEGACY_APP_SECRET", secret)
+        .env("DINGTALK_CLIENT_SECRET_FILE", &file)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.contains("\"listening\""), "{line}");
+    sigterm(child.id());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "{err}");
+    assert!(err.contains("secrets not shown"), "{err}");
+    for text in [&line, &rest, &err] {
+        assert!(!text.contains(secret), "secret leaked: {text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn serve_refuses_half_configured_flows() {
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--client-id", "c"])
+        .env_remove("DINGTALK_CLIENT_SECRET")
+        .env_remove("DINGTALK_CLIENT_SECRET_FILE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DINGTALK_CLIENT_SECRET"));
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("DINGTALK_CLIENT_ID")
+        .env_remove("DINGTALK_LEGACY_APP_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no flow enabled"));
+}
