@@ -144,8 +144,8 @@ impl Backend {
     }
 }
 
-async fn healthz() -> impl IntoResponse {
-    Json(serde_json::json!({"status": "ok"}))
+async fn healthz(State(backend): State<Backend>) -> impl IntoResponse {
+    Json(serde_json::json!({"status": "ok", "replayEntries": backend.replay_entries()}))
 }
 
 async fn not_found() -> Response {

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Loopback benchmark of the reference backend and the fake DingTalk (issue 3, measurements).
+#
+#   server/bench.sh [duration_seconds=10] [connections=64]
+#
+# Needs wrk (apt-get install wrk). Builds the release binary, starts the fake DingTalk in bench mode
+# (codes prefixed "bench-" are accepted unminted, statelessly, so each backend request can carry a
+# fresh code without a mint round trip) and the backend wired to it, then measures in one run:
+#   1. the fake's raw rate on its cheapest DingTalk endpoint (GET /v1.0/contact/users/me, bench token)
+#   2. backend logins/s, p50/p99 for the legacy route (1 request in + 1 out to the fake)
+#   3. the same for the v1.0 route (new_sdk: 1 in + 2 out)
+#   4. backend RSS and replay entries after >= 100 000 logins, then after a further flood
+# Logging is at warn (per-request info logs would measure the terminal, not the server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10}
+CONN=${2:-64}
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
+cargo build --release -p dingtalk-auth-server >&2
+BIN=target/release/dingtalk-auth-server
+OUT=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$OUT"; }
+trap cleanup EXIT
+
+url_of() { # wait for the "listening" line of a child's stdout file
+  for _ in $(seq 1 200); do
+    if grep -q '"listening"' "$1" 2>/dev/null; then
+      sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$1" | head -1; return 0; fi
+    sleep 0.05
+  done
+  echo "server did not start: $(cat "$1")" >&2; return 1
+}
+
+RUST_LOG=warn "$BIN" fake --listen 127.0.0.1:0 --bench-code-prefix bench- >"$OUT/fake.out" 2>"$OUT/fake.err" &
+pids+=($!)
+FAKE=$(url_of "$OUT/fake.out")
+LEGACY_KEY=dingdemolegacyappkey
+CLIENT_ID=dingdemoclientid
+RUST_LOG=warn DINGTALK_LEGACY_APP_SECRET=demo-legacy-app-secret-0123456789abcdef \
+  DINGTALK_CLIENT_SECRET=demo-client-secret-0123456789abcdef \
+  "$BIN" serve --listen 127.0.0.1:0 --legacy-app-key $LEGACY_KEY --client-id $CLIENT_ID \
+  --oapi-base "$FAKE" --api-base "$FAKE" >"$OUT/backend.out" 2>"$OUT/backend.err" &
+BPID=$!
+pids+=($BPID)
+BACKEND=$(url_of "$OUT/backend.out")
+
+rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
+replay() { curl -s "$BACKEND/healthz" | sed -n 's/.*"replayEntries":\([0-9]*\).*/\1/p'; }
+summary() { # name file
+  local rps p50 p99 n errs
+  rps=$(awk '/^Requests\/sec/{print $2}' "$2")
+  p50=$(awk '$1=="50%"{print $2}' "$2")
+  p99=$(awk '$1=="99%"{print $2}' "$2")
+  n=$(awk '/requests in/{print $1}' "$2")
+  errs=$(grep -E 'Non-2xx|Socket errors' "$2" | tr -s ' ' | paste -sd';' - || true)
+  printf '%-34s %10s req/s  p50 %-9s p99 %-9s (%s requests%s)\n' "$1" "$rps" "$p50" "$p99" "$n" "${errs:+; $errs}"
+}
+
+echo "machine: $(nproc) cores, $(uname -r); wrk -t2 -c$CONN -d${DUR}s; backend RSS at start $(rss_kib $BPID) KiB"
+wrk -t2 -c"$CONN" -d"${DUR}s" --latency -H "x-acs-dingtalk-access-token: bench-access" \
+  "$FAKE/v1.0/contact/users/me" >"$OUT/raw.txt"
+summary "fake raw GET users/me" "$OUT/raw.txt"
+FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
+  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$BACKEND" >"$OUT/legacy.txt" 2>"$OUT/legacy.err"
+summary "backend login legacy_sdk (2 req)" "$OUT/legacy.txt"
+FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
+  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$BACKEND" >"$OUT/v1.txt" 2>"$OUT/v1.err"
+summary "backend login new_sdk/v1.0 (3 req)" "$OUT/v1.txt"
+head -3 "$OUT/legacy.err" "$OUT/v1.err" 2>/dev/null | grep non-200 >&2 || true
+
+total=$(( $(awk '/requests in/{print $1}' "$OUT/legacy.txt") + $(awk '/requests in/{print $1}' "$OUT/v1.txt") ))
+while [ "$total" -lt 100000 ]; do
+  FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
+    wrk -t2 -c"$CONN" -d5s -s server/bench/login.lua "$BACKEND" >"$OUT/more.txt" 2>/dev/null
+  total=$(( total + $(awk '/requests in/{print $1}' "$OUT/more.txt") ))
+done
+echo "after $total logins: backend RSS $(rss_kib $BPID) KiB, replay entries $(replay) (capacity 100000)"
+FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
+  wrk -t2 -c"$CONN" -d"${DUR}s" -s server/bench/login.lua "$BACKEND" >"$OUT/flood.txt" 2>/dev/null
+total=$(( total + $(awk '/requests in/{print $1}' "$OUT/flood.txt") ))
+echo "after $total logins (flood of distinct codes): backend RSS $(rss_kib $BPID) KiB, replay entries $(replay)"
+echo "fake RSS $(rss_kib "${pids[0]}") KiB"
