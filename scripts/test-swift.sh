@@ -73,8 +73,14 @@ if [ "${DINGTALK_SKIP_BINDGEN:-}" = 1 ]; then
     fi
     log "DINGTALK_SKIP_BINDGEN=1: using the existing $PROFILE library and bindings"
 else
-    log "building the $PROFILE library and generating the Swift bindings"
-    generate "$PROFILE" || die "building the library / generating the bindings failed"
+    # The bindings are always generated from the debug library: the release profile strips symbols,
+    # and with them the UniFFI metadata library-mode bindgen reads. The API is the same in both.
+    log "building the debug library and generating the Swift bindings"
+    generate debug || die "building the library / generating the bindings failed"
+    if [ "$PROFILE" = release ]; then
+        log "building the release library"
+        (cd "$ROOT" && cargo build -q -p dingtalk-auth-ffi --release) >&2 || die "cargo build --release failed"
+    fi
 fi
 SO="$TARGET_DIR/$PROFILE/$LIB_NAME"
 for f in "$SO" "$GEN/DingTalkAuth.swift" "$GEN/DingTalkAuthFFI.h" "$GEN/DingTalkAuthFFI.modulemap"; do
