@@ -5,17 +5,17 @@ use std::sync::Arc;
 use dingtalk_auth as core;
 
 use crate::{
-    AuthConfig, AuthError, AuthGrant, Clock, FailureReason, LoginFlow, LoginOutcome, LoginRequest,
-    OAuthScope, PendingLoginStore, Platform, SdkResponse,
+    AuthConfig, AuthError, AuthGrant, FailureReason, LoginFlow, LoginOutcome, LoginRequest,
+    OAuthScope, PendingLoginStore, Platform, SdkResponse, TimeSource,
 };
 
 pub(crate) fn authenticator(
     config: AuthConfig,
     store: Option<Arc<dyn PendingLoginStore>>,
-    clock: Option<Arc<dyn Clock>>,
+    time: Option<Arc<dyn TimeSource>>,
 ) -> Result<core::Authenticator, AuthError> {
     let store = store.map(|s| Arc::new(ForeignStore(s)) as Arc<dyn core::PendingStore>);
-    let clock = clock.map(|c| Arc::new(ForeignClock(c)) as Arc<dyn core::Clock>);
+    let clock = time.map(|t| Arc::new(ForeignTime(t)) as Arc<dyn core::Clock>);
     Ok(core::Authenticator::new(config.into(), store, clock)?)
 }
 
@@ -62,9 +62,9 @@ impl core::PendingStore for ForeignStore {
     }
 }
 
-struct ForeignClock(Arc<dyn Clock>);
+struct ForeignTime(Arc<dyn TimeSource>);
 
-impl core::Clock for ForeignClock {
+impl core::Clock for ForeignTime {
     fn now_ms(&self) -> i64 {
         self.0.now_ms()
     }

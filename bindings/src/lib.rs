@@ -311,8 +311,9 @@ pub trait PendingLoginStore: Send + Sync {
 }
 
 /// A source of time, milliseconds since the Unix epoch. For tests, or an app with a trusted clock.
+/// (Not named `Clock`: that would shadow Swift's standard `Clock` protocol in every importing file.)
 #[uniffi::export(with_foreign)]
-pub trait Clock: Send + Sync {
+pub trait TimeSource: Send + Sync {
     /// Now, milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
 }
@@ -355,14 +356,14 @@ impl DingTalkAuth {
         convert::authenticator(config, store, None).map(|a| Arc::new(DingTalkAuth(a)))
     }
 
-    /// Like the main constructor, with an explicit clock (tests, or a trusted time source).
+    /// Like the main constructor, with an explicit time source (tests, or a trusted clock).
     #[uniffi::constructor]
-    pub fn with_clock(
+    pub fn with_time_source(
         config: AuthConfig,
         store: Option<Arc<dyn PendingLoginStore>>,
-        clock: Arc<dyn Clock>,
+        time: Arc<dyn TimeSource>,
     ) -> Result<Arc<Self>, AuthError> {
-        convert::authenticator(config, store, Some(clock)).map(|a| Arc::new(DingTalkAuth(a)))
+        convert::authenticator(config, store, Some(time)).map(|a| Arc::new(DingTalkAuth(a)))
     }
 
     /// Begins a login: creates a pending login and returns what to hand to DingTalk.

@@ -27,6 +27,8 @@ pub const MAX_STATE_LEN: usize = 1024;
 pub const KEY_PREFIX: &str = "dingtalk-auth.v1.";
 /// A store never holds more pending logins than this: the oldest are dropped first.
 pub const MAX_RECORDS: usize = 64;
+/// `begin` sweeps expired records out of the store once it holds this many of ours.
+const SWEEP_AT: usize = 16;
 
 /// Milliseconds since the Unix epoch. Injected so tests (and apps with a trusted time) control expiry.
 pub trait Clock: Send + Sync {
@@ -203,19 +205,27 @@ impl Ledger {
     pub fn open(&self, flow: LoginFlow) -> Result<Opened> {
         let _g = self.guard();
         let now = self.now_ms();
-        let mut records = self.load_all()?;
         if self.is_stateless(flow) {
             // A stateless reply binds to the one pending legacy login, so a new tap replaces an older
             // one rather than making every later reply ambiguous.
-            let (replaced, kept): (Vec<_>, Vec<_>) = records
-                .into_iter()
-                .partition(|(_, r)| self.is_pending_stateless(r));
-            for (key, _) in replaced {
-                self.remove(&key)?;
+            for (key, rec) in self.load_all()? {
+                if self.is_pending_stateless(&rec) {
+                    self.remove(&key)?;
+                }
             }
-            records = kept;
         }
-        self.purge(&mut records, now)?;
+        // Reading and parsing every record costs more than the rest of `begin`, so the store is only
+        // swept once it holds a fair number of records; it never exceeds MAX_RECORDS either way.
+        let ours = self
+            .store
+            .keys()
+            .map_err(store_err)?
+            .iter()
+            .filter(|k| k.starts_with(KEY_PREFIX))
+            .count();
+        if ours >= SWEEP_AT {
+            self.purge(self.load_all()?, now)?;
+        }
 
         let state = random_token(32)?;
         let hash = state_hash(&state);
@@ -370,22 +380,22 @@ impl Ledger {
         !r.used && r.flow() == Some(LoginFlow::LegacySdk) && r.platform() == Some(self.platform)
     }
 
-    /// Drops records past their grace period and keeps the store under [`MAX_RECORDS`].
-    fn purge(&self, records: &mut Vec<(String, Record)>, now: i64) -> Result<()> {
-        let mut keep = Vec::with_capacity(records.len());
-        for (key, rec) in records.drain(..) {
+    /// Drops records past their grace period, then the oldest, so that one more fits under
+    /// [`MAX_RECORDS`].
+    fn purge(&self, records: Vec<(String, Record)>, now: i64) -> Result<()> {
+        let mut live = Vec::with_capacity(records.len());
+        for (key, rec) in records {
             if now > rec.expires_ms.saturating_add(self.ttl_ms) {
                 self.remove(&key)?;
             } else {
-                keep.push((key, rec));
+                live.push((key, rec));
             }
         }
-        keep.sort_by_key(|(_, r)| r.created_ms);
-        while keep.len() >= MAX_RECORDS {
-            let (key, _) = keep.remove(0);
-            self.remove(&key)?;
+        live.sort_by_key(|(_, r)| r.created_ms);
+        let excess = (live.len() + 1).saturating_sub(MAX_RECORDS);
+        for (key, _) in live.iter().take(excess) {
+            self.remove(key)?;
         }
-        *records = keep;
         Ok(())
     }
 

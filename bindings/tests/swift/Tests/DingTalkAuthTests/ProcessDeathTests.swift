@@ -8,12 +8,12 @@ final class ProcessDeathTests: XCTestCase {
     func testBeginInOneInstanceCompleteInAnother() throws {
         let store = SwiftStore()
         let clock = ManualClock()
-        var first: DingTalkAuth? = try DingTalkAuth.withClock(config: makeConfig(), store: store, clock: clock)
+        var first: DingTalkAuth? = try DingTalkAuth.withTimeSource(config: makeConfig(), store: store, time: clock)
         let sdk = try first!.begin(flow: .newSdk)
         let browser = try first!.begin(flow: .browser)
         first = nil  // the process dies
 
-        let second = try DingTalkAuth.withClock(config: makeConfig(), store: store, clock: clock)
+        let second = try DingTalkAuth.withTimeSource(config: makeConfig(), store: store, time: clock)
         XCTAssertEqual(try second.pendingCount(), 2)
         let outcome = try second.completeSdk(response: SdkResponse(flow: .newSdk, errCode: "0", message: nil, code: "after-restart", state: sdk.state))
         XCTAssertEqual(grantJson(try XCTUnwrap(outcome.grant))["code"] as? String, "after-restart")
@@ -46,9 +46,9 @@ final class ProcessDeathTests: XCTestCase {
     func testExpiryIsJudgedByTheNewInstanceClock() throws {
         let store = SwiftStore()
         let clock = ManualClock()
-        let state = try XCTUnwrap(try DingTalkAuth.withClock(config: makeConfig(ttl: 120), store: store, clock: clock).begin(flow: .newSdk).state)
+        let state = try XCTUnwrap(try DingTalkAuth.withTimeSource(config: makeConfig(ttl: 120), store: store, time: clock).begin(flow: .newSdk).state)
         clock.advance(seconds: 121)
-        let restarted = try DingTalkAuth.withClock(config: makeConfig(ttl: 120), store: store, clock: clock)
+        let restarted = try DingTalkAuth.withTimeSource(config: makeConfig(ttl: 120), store: store, time: clock)
         XCTAssertEqual(expectAuthError(try restarted.completeSdk(response: SdkResponse(flow: .newSdk, errCode: "0", message: nil, code: "c", state: state))), .StateExpired)
     }
 

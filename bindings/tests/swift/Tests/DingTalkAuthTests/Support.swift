@@ -1,4 +1,4 @@
-// Shared fixtures: a PendingLoginStore and a Clock written in Swift (as an app would), configs, and
+// Shared fixtures: a PendingLoginStore and a TimeSource written in Swift (as an app would), configs, and
 // assertion helpers for AuthError.
 import DingTalkAuth
 import Foundation
@@ -63,7 +63,7 @@ final class SwiftStore: PendingLoginStore, @unchecked Sendable {
 }
 
 /// A clock the test moves by hand: expiry is tested without sleeping.
-final class ManualClock: Clock, @unchecked Sendable {
+final class ManualClock: TimeSource, @unchecked Sendable {
     private let lock = NSLock()
     private var now: Int64
 
@@ -114,7 +114,7 @@ struct Harness {
     init(_ config: AuthConfig = makeConfig(), store: SwiftStore = SwiftStore(), clock: ManualClock = ManualClock()) throws {
         self.store = store
         self.clock = clock
-        self.auth = try DingTalkAuth.withClock(config: config, store: store, clock: clock)
+        self.auth = try DingTalkAuth.withTimeSource(config: config, store: store, time: clock)
     }
 
     func success(_ flow: LoginFlow, code: String = "code-\(UUID().uuidString)", state: String?) throws -> LoginOutcome {
