@@ -6,10 +6,17 @@
 # Usage: scripts/test-swift.sh [extra `swift test` arguments, e.g. --filter SubmitTests]
 #        scripts/test-swift.sh --bench      (what scripts/bench-swift.sh runs: release build + bench)
 # Env:   DINGTALK_SWIFT_CHROOT   chroot location (see swift-chroot.sh)
+#        DINGTALK_DEMO_*         the demo servers of scripts/with-demo-servers.sh, passed into the chroot
+#                                for the end-to-end tests (Tests/DingTalkAuthE2ETests). When
+#                                DINGTALK_DEMO_BACKEND is unset, a test run re-executes itself under
+#                                with-demo-servers.sh, which starts them and stops them afterwards.
+#        DINGTALK_SWIFT_E2E_SERVERS=0  do not start them (the end-to-end tests then fail, they never skip)
 #        DINGTALK_SKIP_BINDGEN=1 use the library and bindings already built instead of (re)building them
 #        CARGO_TARGET_DIR        honoured when looking for the built library
 #
 # What it does, every time:
+#  0. (tests only) unless DINGTALK_DEMO_BACKEND is set, re-executes itself under
+#     scripts/with-demo-servers.sh, so the end-to-end tests have a backend + fake DingTalk on loopback;
 #  1. ensures the chroot (swift-chroot.sh; cached outside the repository);
 #  2. builds the Rust cdylib and generates the Swift bindings (scripts/bindgen.sh);
 #  3. assembles a staging copy of the test package: the committed package files, the generated
@@ -46,6 +53,14 @@ die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (chroot and mount need it)"
 [ -f "$PKG_SRC/Package.swift" ] || die "missing $PKG_SRC/Package.swift"
+
+# --- 0. demo servers for the end-to-end tests ---------------------------------------------------------
+# The E2E tests talk to a reference backend + fake DingTalk on host loopback (the chroot shares the
+# host's network namespace). Start them around this whole script unless they are already running.
+if [ "$MODE" = test ] && [ -z "${DINGTALK_DEMO_BACKEND:-}" ] && [ "${DINGTALK_SWIFT_E2E_SERVERS:-1}" != 0 ]; then
+    log "starting the demo servers (scripts/with-demo-servers.sh) for the end-to-end tests"
+    exec "$ROOT/scripts/with-demo-servers.sh" "$ROOT/scripts/test-swift.sh" "$@"
+fi
 
 # --- 1. chroot ---------------------------------------------------------------------------------------
 CH=$("$ROOT/scripts/swift-chroot.sh") || die "could not prepare the Swift chroot"
@@ -187,9 +202,20 @@ done
 mount -t proc proc "$CH/proc"
 PROC_MOUNTED=1
 
+# The demo servers' addresses (see step 0) go in; nothing else of the host environment does.
+DEMO_ENV=()
+while read -r name; do DEMO_ENV+=("$name=${!name}"); done < <(compgen -e | grep '^DINGTALK_DEMO_' || true)
+if [ "$MODE" = test ]; then
+    if [ ${#DEMO_ENV[@]} -gt 0 ]; then
+        log "end-to-end tests against backend ${DINGTALK_DEMO_BACKEND:-?} (fake ${DINGTALK_DEMO_FAKE:-?})"
+    else
+        log "warning: no DINGTALK_DEMO_* servers: the end-to-end tests will fail"
+    fi
+fi
 in_chroot() {
     chroot "$CH" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        "${DEMO_ENV[@]+"${DEMO_ENV[@]}"}" \
         /bin/sh -c "cd $WORK_IN && $*"
 }
 

@@ -38,5 +38,14 @@ let package = Package(
             path: "Tests/DingTalkAuthTests",
             linkerSettings: linkRust
         ),
+        // End to end on loopback: the bindings against the reference backend and the fake DingTalk that
+        // scripts/with-demo-servers.sh starts (DINGTALK_DEMO_*; scripts/test-swift.sh starts them itself).
+        // Without those servers every test here fails.
+        .testTarget(
+            name: "DingTalkAuthE2ETests",
+            dependencies: ["DingTalkAuth"],
+            path: "Tests/DingTalkAuthE2ETests",
+            linkerSettings: linkRust
+        ),
     ]
 )

@@ -1,0 +1,124 @@
+// DingTalk misbehaving, injected at the fake (POST /_fake/faults, cleared in tearDown): each fault mode
+// reaches the app as its own typed BackendRejected(status, error code), on the legacy route
+// (getuserinfo_bycode) and the v1.0 route (userAccessToken). Failures that leave the code unused are
+// forgotten by the backend, so the app's retry of the same grant succeeds once DingTalk is back.
+import DingTalkAuth
+import Foundation
+import XCTest
+
+final class FaultE2ETests: E2ETestCase {
+    /// endpoint at the fake for each flow's exchange.
+    private func endpoint(_ flow: LoginFlow) -> String { flow == .legacySdk ? "legacy" : "token" }
+
+    private func checkFault(
+        _ flow: LoginFlow,
+        _ fault: [String: Any],
+        status: UInt16,
+        error code: String,
+        retrySameGrant: Bool = true,
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) async throws {
+        let login = try runLogin(env, flow)
+        let grant = try requireGrant(login.outcome, file: file, line: line)
+        try fake.setFault(endpoint: endpoint(flow), fault: fault)
+        let body = await expectRejected(login.auth, grant, status: status, error: code, retryable: true, file: file, line: line)
+        if let body {
+            XCTAssertFalse(String(describing: body).contains(login.code), "the error echoes the code", file: file, line: line)
+        }
+        try fake.clearFaults()
+        if retrySameGrant {
+            let response = try await login.auth.submit(grant: grant)
+            try assertIdentity(response, user: login.user, flow: wireName(flow), file: file, line: line)
+        } else {
+            // DingTalk may have spent the code after the backend gave up; a new login works.
+            let next = try runLogin(env, flow)
+            let response = try await next.auth.submit(grant: try requireGrant(next.outcome))
+            try assertIdentity(response, user: next.user, flow: wireName(flow), file: file, line: line)
+        }
+    }
+
+    private var delayBeyondTimeout: [String: Any] { ["kind": "delay", "ms": env.upstreamTimeoutMs + 2000] }
+
+    // Legacy route.
+    func testLegacyStatus503() async throws {
+        try await checkFault(.legacySdk, ["kind": "status", "status": 503], status: 502, error: "dingtalk_unavailable")
+    }
+    func testLegacyTimeout() async throws {
+        try await checkFault(.legacySdk, delayBeyondTimeout, status: 504, error: "dingtalk_timeout", retrySameGrant: false)
+    }
+    func testLegacyHtmlBan() async throws {
+        try await checkFault(.legacySdk, ["kind": "html_ban"], status: 503, error: "dingtalk_blocked")
+    }
+    func testLegacyMalformedJson() async throws {
+        try await checkFault(.legacySdk, ["kind": "malformed_json"], status: 502, error: "dingtalk_bad_response")
+    }
+    func testLegacyRateLimit90019() async throws {
+        try await checkFault(.legacySdk, ["kind": "rate_limit", "errcode": 90019], status: 503, error: "rate_limited")
+    }
+
+    // v1.0 route (new SDK; the browser flow shares it).
+    func testNewSdkStatus503() async throws {
+        try await checkFault(.newSdk, ["kind": "status", "status": 503], status: 502, error: "dingtalk_unavailable")
+    }
+    func testNewSdkTimeout() async throws {
+        try await checkFault(.newSdk, delayBeyondTimeout, status: 504, error: "dingtalk_timeout", retrySameGrant: false)
+    }
+    func testNewSdkHtmlBan() async throws {
+        try await checkFault(.newSdk, ["kind": "html_ban"], status: 503, error: "dingtalk_blocked")
+    }
+    func testNewSdkMalformedJson() async throws {
+        try await checkFault(.newSdk, ["kind": "malformed_json"], status: 502, error: "dingtalk_bad_response")
+    }
+    func testNewSdkRateLimit() async throws {
+        try await checkFault(.newSdk, ["kind": "rate_limit", "errcode": 90019], status: 503, error: "rate_limited")
+    }
+    func testBrowserHtmlBan() async throws {
+        try await checkFault(.browser, ["kind": "html_ban"], status: 503, error: "dingtalk_blocked")
+    }
+
+    /// A fault at users/me, after DingTalk issued the token: the code is spent, so the backend keeps the
+    /// answer (server/README.md) and a retry of the same grant gets it again without calling DingTalk.
+    func testNewSdkFaultAfterTokenIssuedIsKept() async throws {
+        let login = try runLogin(env, .newSdk)
+        let grant = try requireGrant(login.outcome)
+        try fake.setFault(endpoint: "me", fault: ["kind": "status", "status": 503])
+        let first = await expectRejected(login.auth, grant, status: 502, error: "dingtalk_unavailable")
+        try fake.clearFaults()
+        let before = try fake.stats()
+        let again = await expectRejected(login.auth, grant, status: 502, error: "dingtalk_unavailable")
+        XCTAssertEqual(again.map { NSDictionary(dictionary: $0) }, first.map { NSDictionary(dictionary: $0) })
+        XCTAssertEqual(try fake.stats(), before, "the retry reached DingTalk")
+        // Note: the body still says "retryable": true; for this grant only a new login can succeed.
+        let next = try runLogin(env, .newSdk)
+        try assertIdentity(try await next.auth.submit(grant: try requireGrant(next.outcome)), user: next.user, flow: "new_sdk")
+    }
+
+    /// A fault that lasts for `times` requests only: the retry after it succeeds without clearing.
+    func testFaultForOneRequestThenRetry() async throws {
+        let login = try runLogin(env, .legacySdk)
+        let grant = try requireGrant(login.outcome)
+        try fake.setFault(endpoint: "legacy", fault: ["kind": "rate_limit", "errcode": 90019], times: 1)
+        await expectRejected(login.auth, grant, status: 503, error: "rate_limited", retryable: true)
+        let response = try await login.auth.submit(grant: grant)
+        try assertIdentity(response, user: login.user, flow: "legacy_sdk")
+    }
+}
+
+// Clock skew between the backend and DingTalk (the fake's clock moved, restored in tearDown): the legacy
+// signature's timestamp is refused (853002) → 502 clock_skew; the code is unused, so after the clock is
+// fixed the same grant succeeds.
+final class ClockSkewE2ETests: E2ETestCase {
+    private func checkSkew(_ ms: Int64, file: StaticString = #filePath, line: UInt = #line) async throws {
+        let login = try runLogin(env, .legacySdk)
+        let grant = try requireGrant(login.outcome)
+        try advanceClock(fake, ms: ms)
+        await expectRejected(login.auth, grant, status: 502, error: "clock_skew", file: file, line: line)
+        try advanceClock(fake, ms: -ms)
+        let response = try await login.auth.submit(grant: grant)
+        try assertIdentity(response, user: login.user, flow: "legacy_sdk", file: file, line: line)
+    }
+
+    func testLegacyClockSkewAhead() async throws { try await checkSkew(120_000) }
+    func testLegacyClockSkewBehind() async throws { try await checkSkew(-120_000) }
+}

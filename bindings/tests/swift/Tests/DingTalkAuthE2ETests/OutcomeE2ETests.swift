@@ -1,0 +1,89 @@
+// The user backs out or refuses: each ends in its own outcome at the app, and nothing reaches the backend
+// or DingTalk's exchange endpoints.
+import DingTalkAuth
+import Foundation
+import XCTest
+
+final class OutcomeE2ETests: E2ETestCase {
+    private func sdkAnswer(_ flow: LoginFlow, errCode: String) throws -> (DingTalkAuth, LoginOutcome) {
+        let auth = try makeAuth(env, flow: flow)
+        let request = try auth.begin(flow: flow)
+        XCTAssertEqual(try auth.pendingCount(), 1)
+        let outcome = try auth.completeSdk(
+            response: SdkResponse(flow: flow, errCode: errCode, message: nil, code: nil, state: request.state))
+        XCTAssertEqual(try auth.pendingCount(), 0)
+        return (auth, outcome)
+    }
+
+    private func assertNoExchange(since before: [String: Int], file: StaticString = #filePath, line: UInt = #line) throws {
+        let after = try fake.stats()
+        for key in ["legacy", "token", "me"] {
+            XCTAssertEqual(after[key], before[key], "the fake's \(key) endpoint was called", file: file, line: line)
+        }
+    }
+
+    func testLegacySdkCancel() throws {
+        let before = try fake.stats()
+        let (_, outcome) = try sdkAnswer(.legacySdk, errCode: "-2")
+        guard case .cancelled = outcome else { return XCTFail("expected Cancelled, got \(outcome.name)") }
+        try assertNoExchange(since: before)
+    }
+
+    func testNewSdkCancel() throws {
+        let before = try fake.stats()
+        let (_, outcome) = try sdkAnswer(.newSdk, errCode: "-2")
+        guard case .cancelled = outcome else { return XCTFail("expected Cancelled, got \(outcome.name)") }
+        try assertNoExchange(since: before)
+    }
+
+    func testLegacySdkDeny() throws {
+        let before = try fake.stats()
+        let (_, outcome) = try sdkAnswer(.legacySdk, errCode: "-4")
+        guard case .denied = outcome else { return XCTFail("expected Denied, got \(outcome.name)") }
+        try assertNoExchange(since: before)
+    }
+
+    func testNewSdkDeny() throws {
+        let before = try fake.stats()
+        let (_, outcome) = try sdkAnswer(.newSdk, errCode: "-4")
+        guard case .denied = outcome else { return XCTFail("expected Denied, got \(outcome.name)") }
+        try assertNoExchange(since: before)
+    }
+
+    /// login.dingtalk.com in deny mode redirects with error=access_denied and the state.
+    func testBrowserDeny() throws {
+        let before = try fake.stats()
+        let auth = try makeAuth(env, flow: .browser)
+        let request = try auth.begin(flow: .browser)
+        try fake.setBrowser(mode: "deny")
+        let location = try fake.authorize(try XCTUnwrap(request.authorizeUrl))
+        XCTAssertEqual(queryValue(location, "error"), "access_denied", location)
+        XCTAssertEqual(queryValue(location, "state"), request.state, location)
+        XCTAssertNil(queryValue(location, "authCode"), location)
+        let outcome = try auth.completeBrowser(callbackUrl: location)
+        guard case .denied = outcome else { return XCTFail("expected Denied, got \(outcome.name)") }
+        XCTAssertEqual(try auth.pendingCount(), 0)
+        try assertNoExchange(since: before)
+    }
+
+    /// The browser has no cancel answer: the app discards the login when the user closes the browser. A
+    /// callback arriving afterwards (the user approved in a tab left open) is refused.
+    func testBrowserClosedThenLateCallback() throws {
+        let auth = try makeAuth(env, flow: .browser)
+        let request = try auth.begin(flow: .browser)
+        let state = try XCTUnwrap(request.state)
+        try auth.discard(state: state)
+        XCTAssertEqual(try auth.pendingCount(), 0)
+        try fake.setBrowser(mode: "approve", user: FakeDingTalk.user())
+        let location = try fake.authorize(try XCTUnwrap(request.authorizeUrl))
+        do {
+            let outcome = try auth.completeBrowser(callbackUrl: location)
+            XCTFail("a discarded login completed: \(outcome.name)")
+        } catch let error as AuthError {
+            switch error {
+            case .StateUnknown, .StateReused: break
+            default: XCTFail("expected StateUnknown or StateReused, got \(error)")
+            }
+        }
+    }
+}
