@@ -57,7 +57,7 @@ summary() { # name file
   printf '%-34s %10s req/s  p50 %-9s p99 %-9s (%s requests%s)\n' "$1" "$rps" "$p50" "$p99" "$n" "${errs:+; $errs}"
 }
 
-echo "machine: $(nproc) cores, $(uname -r); wrk -t2 -c$CONN -d${DUR}s; backend RSS at start $(rss_kib $BPID) KiB"
+echo "machine: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) (other work on the box skews tails); wrk -t2 -c$CONN -d${DUR}s; backend RSS at start $(rss_kib $BPID) KiB"
 wrk -t2 -c"$CONN" -d"${DUR}s" --latency -H "x-acs-dingtalk-access-token: bench-access" \
   "$FAKE/v1.0/contact/users/me" >"$OUT/raw.txt"
 summary "fake raw GET users/me" "$OUT/raw.txt"
