@@ -27,8 +27,8 @@ pub const MAX_STATE_LEN: usize = 1024;
 pub const KEY_PREFIX: &str = "dingtalk-auth.v1.";
 /// A store never holds more pending logins than this: the oldest are dropped first.
 pub const MAX_RECORDS: usize = 64;
-/// `begin` sweeps expired records out of the store once it holds this many of ours.
-const SWEEP_AT: usize = 16;
+/// A sweep trims the store to this many records, so that the next one is many `begin`s away.
+const SWEEP_TO: usize = MAX_RECORDS / 2;
 
 /// Milliseconds since the Unix epoch. Injected so tests (and apps with a trusted time) control expiry.
 pub trait Clock: Send + Sync {
@@ -214,8 +214,8 @@ impl Ledger {
                 }
             }
         }
-        // Reading and parsing every record costs more than the rest of `begin`, so the store is only
-        // swept once it holds a fair number of records; it never exceeds MAX_RECORDS either way.
+        // Reading and parsing every record costs far more than the rest of `begin`, so the store is
+        // swept only when full, and then trimmed to half: one sweep per MAX_RECORDS / 2 logins.
         let ours = self
             .store
             .keys()
@@ -223,7 +223,7 @@ impl Ledger {
             .iter()
             .filter(|k| k.starts_with(KEY_PREFIX))
             .count();
-        if ours >= SWEEP_AT {
+        if ours >= MAX_RECORDS {
             self.purge(self.load_all()?, now)?;
         }
 
@@ -380,20 +380,12 @@ impl Ledger {
         !r.used && r.flow() == Some(LoginFlow::LegacySdk) && r.platform() == Some(self.platform)
     }
 
-    /// Drops records past their grace period, then the oldest, so that one more fits under
-    /// [`MAX_RECORDS`].
-    fn purge(&self, records: Vec<(String, Record)>, now: i64) -> Result<()> {
-        let mut live = Vec::with_capacity(records.len());
-        for (key, rec) in records {
-            if now > rec.expires_ms.saturating_add(self.ttl_ms) {
-                self.remove(&key)?;
-            } else {
-                live.push((key, rec));
-            }
-        }
-        live.sort_by_key(|(_, r)| r.created_ms);
-        let excess = (live.len() + 1).saturating_sub(MAX_RECORDS);
-        for (key, _) in live.iter().take(excess) {
+    /// Trims the store to [`SWEEP_TO`] records, dropping first what can no longer complete a login
+    /// (used or expired), oldest first, and live pending logins only if there are still too many.
+    fn purge(&self, mut records: Vec<(String, Record)>, now: i64) -> Result<()> {
+        records.sort_by_key(|(_, r)| (!r.used && now <= r.expires_ms, r.created_ms));
+        let excess = records.len().saturating_sub(SWEEP_TO);
+        for (key, _) in records.iter().take(excess) {
             self.remove(key)?;
         }
         Ok(())

@@ -400,19 +400,38 @@ fn flows_not_enabled_and_discard() {
 }
 
 #[test]
-fn the_store_stays_bounded() {
+fn the_store_stays_bounded_and_sweeps_dead_records_first() {
     let (auth, clock, store) = setup(Platform::Android);
+    let first = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     for _ in 0..200 {
+        clock.advance_s(1); // distinct creation times, so "oldest" is well defined
         auth.begin(LoginFlow::NewSdk).unwrap();
+        assert!(store.keys().unwrap().len() <= dingtalk_auth::state::MAX_RECORDS);
     }
-    assert!(store.keys().unwrap().len() <= dingtalk_auth::state::MAX_RECORDS);
-    clock.advance_s(2 * 601);
-    auth.begin(LoginFlow::NewSdk).unwrap();
+    // Under a flood the oldest pending login is the one given up.
+    let ok = |s: &str| reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
     assert_eq!(
-        store.keys().unwrap().len(),
-        1,
-        "expired records are purged after their grace period"
+        auth.complete_sdk(&ok(&first)),
+        Err(StateError::Unknown.into())
     );
+    // Once everything expired, fresh logins (fewer than half the cap) push the dead records out, not
+    // each other.
+    clock.advance_s(601);
+    let dead = store.keys().unwrap().len();
+    assert!(
+        dead + 30 >= dingtalk_auth::state::MAX_RECORDS,
+        "the next logins must trigger a sweep"
+    );
+    let fresh: Vec<String> = (0..30)
+        .map(|_| auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap())
+        .collect();
+    assert!(store.keys().unwrap().len() < dead + 30, "a sweep ran");
+    for s in &fresh {
+        assert!(matches!(
+            auth.complete_sdk(&ok(s)),
+            Ok(Outcome::Authorized(_))
+        ));
+    }
 }
 
 #[test]
