@@ -314,6 +314,8 @@ async fn failure_after_the_code_is_consumed_is_kept_for_retries() {
     let k = key();
     let a = h.login(MintFlow::NewSdk, &code, "openid", &k).await;
     assert_eq!(a.error(), "dingtalk_unavailable");
+    // The code is spent: retrying this grant can never succeed, so the kept answer says so.
+    assert_eq!(a.json["retryable"], false);
     let b = h.login(MintFlow::NewSdk, &code, "openid", &k).await;
     assert_eq!(b.json, a.json);
     assert_eq!(b.headers["idempotent-replayed"], "true");

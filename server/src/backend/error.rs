@@ -154,10 +154,16 @@ impl ApiError {
     }
 
     pub(crate) fn body(&self) -> Bytes {
+        self.body_with(self.code.retryable())
+    }
+
+    /// The body with an explicit `retryable`: an answer kept for retries (the code is spent) is never
+    /// retryable with the same grant, whatever kind of failure it is.
+    pub(crate) fn body_with(&self, retryable: bool) -> Bytes {
         let mut v = serde_json::json!({
             "error": self.code.as_str(),
             "message": self.message,
-            "retryable": self.code.retryable(),
+            "retryable": retryable,
         });
         if let Some(d) = &self.dingtalk {
             v["dingtalk"] = serde_json::Value::String(d.clone());

@@ -501,7 +501,7 @@ async fn exchange(backend: &Backend, grant: &Grant) -> (Stored, bool) {
     .await;
     let identity = match result {
         Ok(i) => i,
-        Err((e, keep)) => return (error_stored(&e), keep),
+        Err((e, keep)) => return (error_stored(&e, keep), keep),
     };
     if let Some(allowed) = &cfg.allowed_corp_ids {
         let ok = identity
@@ -513,7 +513,7 @@ async fn exchange(backend: &Backend, grant: &Grant) -> (Stored, bool) {
                 ErrorCode::CorpNotAllowed,
                 "the user's organisation is not allowed to use this app",
             );
-            return (error_stored(&e), true);
+            return (error_stored(&e, true), true);
         }
     }
     let body = serde_json::json!({
@@ -549,10 +549,11 @@ fn definitely_consumed(e: &OpenApiError) -> bool {
     )
 }
 
-fn error_stored(e: &ApiError) -> Stored {
+/// A failure answer; `kept` answers (the code is spent) tell the app not to retry the same grant.
+fn error_stored(e: &ApiError, kept: bool) -> Stored {
     Stored {
         status: e.code.status(),
-        body: e.body(),
+        body: e.body_with(e.code.retryable() && !kept),
         error: Some(e.code.as_str()),
     }
 }

@@ -83,13 +83,14 @@ final class FaultE2ETests: E2ETestCase {
         let login = try runLogin(env, .newSdk)
         let grant = try requireGrant(login.outcome)
         try fake.setFault(endpoint: "me", fault: ["kind": "status", "status": 503])
-        let first = await expectRejected(login.auth, grant, status: 502, error: "dingtalk_unavailable")
+        // The code is spent, so the kept answer says not to retry this grant.
+        let first = await expectRejected(login.auth, grant, status: 502, error: "dingtalk_unavailable", retryable: false)
         try fake.clearFaults()
         let before = try fake.stats()
         let again = await expectRejected(login.auth, grant, status: 502, error: "dingtalk_unavailable")
         XCTAssertEqual(again.map { NSDictionary(dictionary: $0) }, first.map { NSDictionary(dictionary: $0) })
         XCTAssertEqual(try fake.stats(), before, "the retry reached DingTalk")
-        // Note: the body still says "retryable": true; for this grant only a new login can succeed.
+        // Only a new login can succeed.
         let next = try runLogin(env, .newSdk)
         try assertIdentity(try await next.auth.submit(grant: try requireGrant(next.outcome)), user: next.user, flow: "new_sdk")
     }
