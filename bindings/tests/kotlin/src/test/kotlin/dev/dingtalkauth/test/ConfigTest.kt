@@ -9,8 +9,8 @@ class ConfigTest {
     private fun refused(cfg: AuthConfig, field: String) {
         val e = expectAuthError<AuthException.InvalidConfig> { DingTalkAuth(cfg, null).close() }
         assertTrue(e.message!!.contains(field), "message should name $field: ${e.message}")
-        // withClock validates the same way.
-        expectAuthError<AuthException.InvalidConfig> { DingTalkAuth.withClock(cfg, null, ManualClock()).close() }
+        // withTimeSource validates the same way.
+        expectAuthError<AuthException.InvalidConfig> { DingTalkAuth.withTimeSource(cfg, null, ManualClock()).close() }
     }
 
     @Test
@@ -50,7 +50,7 @@ class ConfigTest {
 
     @Test
     fun `a legacy-only app needs no redirect uri, and other flows are refused`() {
-        DingTalkAuth.withClock(config(flows = listOf(LoginFlow.LEGACY_SDK), redirectUri = null), null, ManualClock()).use {
+        DingTalkAuth.withTimeSource(config(flows = listOf(LoginFlow.LEGACY_SDK), redirectUri = null), null, ManualClock()).use {
             assertWellFormedState(it.begin(LoginFlow.LEGACY_SDK).state)
             val e = expectAuthError<AuthException.InvalidConfig> { it.begin(LoginFlow.NEW_SDK) }
             assertTrue(e.reason.contains("flows"), e.reason)
@@ -65,7 +65,7 @@ class ConfigTest {
 
     @Test
     fun `an SDK answer that claims to be a browser answer is InvalidResponse`() {
-        DingTalkAuth.withClock(config(), null, ManualClock()).use {
+        DingTalkAuth.withTimeSource(config(), null, ManualClock()).use {
             val state = it.begin(LoginFlow.BROWSER).state
             expectAuthError<AuthException.InvalidResponse>(CODE, state) { it.completeSdk(ok(LoginFlow.BROWSER, state)) }
             assertCount(1, it)
@@ -74,7 +74,7 @@ class ConfigTest {
 
     @Test
     fun `a loopback authorize endpoint (fake DingTalk) is used in the browser URL`() {
-        DingTalkAuth.withClock(config(authorizeEndpoint = "http://127.0.0.1:7000/oauth2/auth"), null, ManualClock()).use {
+        DingTalkAuth.withTimeSource(config(authorizeEndpoint = "http://127.0.0.1:7000/oauth2/auth"), null, ManualClock()).use {
             assertTrue(it.begin(LoginFlow.BROWSER).authorizeUrl!!.startsWith("http://127.0.0.1:7000/oauth2/auth?"))
         }
     }

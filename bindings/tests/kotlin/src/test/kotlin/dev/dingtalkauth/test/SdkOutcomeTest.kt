@@ -64,12 +64,25 @@ class SdkOutcomeTest {
     }
 
     @Test
-    fun `the store is capped at 64 pending logins, dropping the oldest`() {
+    fun `a full store (64 records) is swept, dropping the oldest pending logins when all are live`() {
         val states = (1..70).map { clock.advanceMs(1); auth.begin(LoginFlow.NEW_SDK).state!! }
-        assertCount(64, auth)
+        val pending = auth.pendingCount().toInt()
+        assertTrue(pending in 1..63, "pending after sweep: $pending")
         assertTrue(store.map.size <= 64)
         expectAuthError<AuthException.StateUnknown>(CODE, states.first()) { auth.completeSdk(ok(LoginFlow.NEW_SDK, states.first())) }
         grantOf(auth.completeSdk(ok(LoginFlow.NEW_SDK, states.last())))
+    }
+
+    @Test
+    fun `a sweep drops used records before a live pending login`() {
+        val oldest = auth.begin(LoginFlow.NEW_SDK).state!!
+        repeat(80) {
+            clock.advanceMs(1)
+            grantOf(auth.completeSdk(ok(LoginFlow.NEW_SDK, auth.begin(LoginFlow.NEW_SDK).state)))
+        }
+        assertTrue(store.map.size <= 64)
+        assertCount(1, auth)
+        grantOf(auth.completeSdk(ok(LoginFlow.NEW_SDK, oldest)))
     }
 
     @Test

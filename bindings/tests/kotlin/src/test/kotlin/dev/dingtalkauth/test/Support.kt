@@ -17,7 +17,7 @@ const val TTL_SECONDS = 600
 const val CODE = "c0de5ecret7a1b2c3d4e5f"
 
 /** A Kotlin clock the tests move by hand: expiry is tested without sleeping. */
-class ManualClock(start: Long = START_MS) : Clock {
+class ManualClock(start: Long = START_MS) : TimeSource {
     @Volatile var now: Long = start
     override fun nowMs(): Long = now
     fun advanceMs(ms: Long) { now += ms }
@@ -91,7 +91,7 @@ fun auth(
     clock: ManualClock = ManualClock(),
     store: PendingLoginStore? = RecordingStore(),
     cfg: AuthConfig = config(),
-): DingTalkAuth = DingTalkAuth.withClock(cfg, store, clock)
+): DingTalkAuth = DingTalkAuth.withTimeSource(cfg, store, clock)
 
 fun ok(flow: LoginFlow, state: String?, code: String? = CODE, message: String? = null) =
     SdkResponse(flow = flow, errCode = "0", message = message, code = code, state = state)
