@@ -25,7 +25,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROJECT="$ROOT/bindings/tests/kotlin"
 BINDINGS="$ROOT/build/bindings/kotlin/dev/dingtalkauth/dingtalk_auth_ffi.kt"
-LIBDIR="$ROOT/target/debug"
+LIBDIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"   # bindgen.sh honours CARGO_TARGET_DIR too
 LIB="$LIBDIR/libdingtalk_auth_ffi.so"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -60,15 +60,8 @@ stale() {
     return 1
 }
 if stale; then
-    if [[ -x "$ROOT/scripts/bindgen.sh" ]]; then
-        log "building the debug library and generating Kotlin bindings (scripts/bindgen.sh debug)"
-        "$ROOT/scripts/bindgen.sh" debug >&2
-    else
-        log "scripts/bindgen.sh not found; building and generating directly"
-        (cd "$ROOT" && cargo build -q -p dingtalk-auth-ffi \
-            && cargo run -q -p dingtalk-auth-ffi --features bindgen --bin uniffi-bindgen -- \
-                generate --library "$LIB" --language kotlin --out-dir build/bindings/kotlin --no-format) >&2
-    fi
+    log "building the debug library and generating Kotlin bindings (scripts/bindgen.sh debug)"
+    "$ROOT/scripts/bindgen.sh" debug >&2
 fi
 [[ -f "$BINDINGS" ]] || { echo "no Kotlin bindings at $BINDINGS" >&2; exit 1; }
 [[ -f "$LIB" ]] || { echo "no library at $LIB" >&2; exit 1; }
