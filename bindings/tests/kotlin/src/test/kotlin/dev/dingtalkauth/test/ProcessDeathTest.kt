@@ -95,12 +95,14 @@ class ProcessDeathTest {
     }
 
     @Test
-    fun `an unexpected Kotlin exception from the store does not crash and is reported`() {
+    fun `an unexpected Kotlin exception from the store does not crash and is reported as Store`() {
         val store = RecordingStore()
         auth(clock, store).use { a ->
-            store.failWith = IllegalStateException("boom")
-            val e = assertThrows(Exception::class.java) { a.begin(LoginFlow.NEW_SDK) }
-            assertTrue(e is AuthException.Store || e is InternalException, "got ${e::class.qualifiedName}: ${e.message}")
+            store.failWith = IllegalStateException("disk gone")
+            val e = expectAuthError<AuthException.Store> { a.begin(LoginFlow.NEW_SDK) }
+            assertTrue(e.reason.contains("disk gone"), e.reason)
+            store.failWith = null
+            assertWellFormedState(a.begin(LoginFlow.NEW_SDK).state)
         }
     }
 
