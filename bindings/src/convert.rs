@@ -230,3 +230,31 @@ impl From<core::Outcome> for LoginOutcome {
         }
     }
 }
+
+/// The records the app prints print like the core's: state, nonce and code redacted.
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&core::LoginRequest::from(self.clone()), f)
+    }
+}
+
+impl std::fmt::Debug for SdkResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&core::SdkResponse::from(self.clone()), f)
+    }
+}
+
+impl From<LoginRequest> for core::LoginRequest {
+    fn from(r: LoginRequest) -> Self {
+        core::LoginRequest {
+            flow: r.flow.into(),
+            client_id: r.client_id,
+            state: r.state,
+            nonce: r.nonce,
+            scope: r.scope,
+            redirect_uri: r.redirect_uri,
+            authorize_url: r.authorize_url,
+            expires_at_ms: r.expires_at_ms,
+        }
+    }
+}

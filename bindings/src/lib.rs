@@ -90,8 +90,10 @@ pub struct AuthConfig {
     pub authorize_endpoint: Option<String>,
 }
 
-/// A login that has begun: what to hand to DingTalk.
+/// A login that has begun: what to hand to DingTalk. Printing it (`toString`, `description`) redacts
+/// the state and nonce.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct LoginRequest {
     /// The flow this request is for.
     pub flow: LoginFlow,
@@ -111,8 +113,9 @@ pub struct LoginRequest {
     pub expires_at_ms: i64,
 }
 
-/// DingTalk's SDK answer, exactly as received.
+/// DingTalk's SDK answer, exactly as received. Printing it redacts the code and state.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct SdkResponse {
     /// Which SDK answered: `LegacySdk` or `NewSdk`.
     pub flow: LoginFlow,
@@ -166,7 +169,8 @@ pub enum LoginOutcome {
 
 /// A successful login's auth code, packaged for your backend. An object rather than a record so that
 /// printing it never prints the code.
-#[derive(uniffi::Object)]
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
 pub struct AuthGrant(dingtalk_auth::AuthGrant);
 
 #[uniffi::export]
@@ -215,8 +219,10 @@ pub struct BackendResponse {
     pub body: String,
 }
 
-/// Every error of this library. Texts never contain an auth code, state or token.
+/// Every error of this library. Texts never contain an auth code, state or token; `toString()` /
+/// `description` give the sentence after each variant below.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum AuthError {
     /// The configuration is unusable (or a flow that is not enabled was used); `reason` says why.
     #[error("invalid configuration: {reason}")]
@@ -290,7 +296,11 @@ pub enum StoreError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for StoreError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        StoreError::Failed { reason: e.reason }
+        // An unexpected exception arrives with its whole stack trace: keep the first line only.
+        let first_line = e.reason.lines().next().unwrap_or_default();
+        StoreError::Failed {
+            reason: first_line.chars().take(200).collect(),
+        }
     }
 }
 
