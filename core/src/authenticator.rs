@@ -28,7 +28,13 @@ impl Authenticator {
         config.validate()?;
         let store = store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
         let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let ledger = Ledger::new(store, clock, config.platform, config.pending_ttl_seconds);
+        let ledger = Ledger::new(
+            store,
+            clock,
+            config.client_id.clone(),
+            config.platform,
+            config.pending_ttl_seconds,
+        );
         Ok(Authenticator {
             #[cfg(feature = "http")]
             submitter: config.backend_url.clone().map(|url| {

@@ -134,6 +134,8 @@ fn key_for(hash: &[u8; 32]) -> String {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 struct Record {
     v: u8,
+    /// The DingTalk client id: instances of different applications may share one store.
+    client: String,
     flow: String,
     platform: String,
     state_sha256: String,
@@ -171,6 +173,7 @@ pub struct Redeemed {
 pub struct Ledger {
     store: Arc<dyn PendingStore>,
     clock: Arc<dyn Clock>,
+    client_id: String,
     platform: Platform,
     ttl_ms: i64,
     // Serialises read-modify-write on the store within this process; the store itself need not be atomic.
@@ -181,12 +184,14 @@ impl Ledger {
     pub fn new(
         store: Arc<dyn PendingStore>,
         clock: Arc<dyn Clock>,
+        client_id: String,
         platform: Platform,
         ttl_seconds: u32,
     ) -> Self {
         Self {
             store,
             clock,
+            client_id,
             platform,
             ttl_ms: i64::from(ttl_seconds) * 1000,
             lock: Mutex::new(()),
@@ -231,6 +236,7 @@ impl Ledger {
         let hash = state_hash(&state);
         let record = Record {
             v: 1,
+            client: self.client_id.clone(),
             flow: flow.wire_name().into(),
             platform: self.platform.wire_name().into(),
             state_sha256: hex(&hash),
@@ -253,7 +259,10 @@ impl Ledger {
         let _g = self.guard();
         let hash = state_hash(state);
         let key = key_for(&hash);
-        let mut record = self.read(&key)?.ok_or(StateError::Unknown)?;
+        let mut record = self
+            .read(&key)?
+            .filter(|r| r.client == self.client_id)
+            .ok_or(StateError::Unknown)?;
         if !bool::from(record_hash(&record).ct_eq(&hash)) {
             return Err(StateError::Unknown.into());
         }
@@ -329,7 +338,7 @@ impl Ledger {
     fn mark_used(&self, key: &str, flow: LoginFlow) -> Result<()> {
         let _g = self.guard();
         if let Some(mut rec) = self.read(key)? {
-            if rec.flow() == Some(flow) && !rec.used {
+            if rec.client == self.client_id && rec.flow() == Some(flow) && !rec.used {
                 rec.used = true;
                 self.write(key, &rec)?;
             }
@@ -391,7 +400,7 @@ impl Ledger {
         Ok(())
     }
 
-    /// All records of this core. Unreadable ones are removed: they can never be redeemed, and left in
+    /// All records of this application. Unreadable ones are removed: they can never be redeemed, and left in
     /// place they would count against the cap forever.
     fn load_all(&self) -> Result<Vec<(String, Record)>> {
         let keys = self.store.keys().map_err(store_err)?;
@@ -401,6 +410,8 @@ impl Ledger {
                 continue;
             };
             match parse_record(&json) {
+                // Another application's record: not ours to bind, count or sweep.
+                Some(rec) if rec.client != self.client_id => {}
                 Some(rec) => out.push((key, rec)),
                 None => {
                     log::warn!("removing an unreadable pending-login record");

@@ -471,3 +471,39 @@ fn a_failing_or_corrupt_store_is_a_typed_error() {
         "an unreadable record is removed"
     );
 }
+
+#[test]
+fn applications_sharing_a_store_do_not_complete_each_other() {
+    let clock = Arc::new(TestClock(AtomicI64::new(5_000)));
+    let store = Arc::new(MemoryStore::default());
+    let a = Authenticator::new(
+        config(Platform::Ios),
+        Some(store.clone()),
+        Some(clock.clone()),
+    )
+    .unwrap();
+    let mut other = config(Platform::Ios);
+    other.client_id = "dingotherapp".into();
+    let b = Authenticator::new(other, Some(store.clone()), Some(clock)).unwrap();
+    let s = a.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    a.begin(LoginFlow::LegacySdk).unwrap();
+    let ok = reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s));
+    assert_eq!(b.complete_sdk(&ok), Err(StateError::Unknown.into()));
+    // Nor does b bind a's stateless legacy login, count a's logins, or replace them.
+    assert_eq!(b.pending_count().unwrap(), 0);
+    let stateless = reply(LoginFlow::LegacySdk, "0", Some("c"), None);
+    assert_eq!(
+        b.complete_sdk(&stateless),
+        Err(StateError::NoPendingLogin.into())
+    );
+    b.begin(LoginFlow::LegacySdk).unwrap();
+    assert_eq!(a.pending_count().unwrap(), 2);
+    assert!(matches!(
+        a.complete_sdk(&ok).unwrap(),
+        Outcome::Authorized(_)
+    ));
+    assert!(matches!(
+        a.complete_sdk(&stateless).unwrap(),
+        Outcome::Authorized(_)
+    ));
+}
