@@ -29,11 +29,15 @@ fn config(platform: Platform) -> AuthConfig {
     c
 }
 
+/// An authenticator over a shared store and clock, as after a process restart.
+fn instance(c: AuthConfig, store: &Arc<MemoryStore>, clock: &Arc<TestClock>) -> Authenticator {
+    Authenticator::new(c, Some(store.clone()), Some(clock.clone())).unwrap()
+}
+
 fn setup(platform: Platform) -> (Authenticator, Arc<TestClock>, Arc<MemoryStore>) {
     let clock = Arc::new(TestClock(AtomicI64::new(1_700_000_000_000)));
     let store = Arc::new(MemoryStore::default());
-    let auth =
-        Authenticator::new(config(platform), Some(store.clone()), Some(clock.clone())).unwrap();
+    let auth = instance(config(platform), &store, &clock);
     (auth, clock, store)
 }
 
@@ -279,12 +283,7 @@ fn two_stores_sharing_legacy_ios_logins_are_ambiguous() {
     // but records written behind the instance's back can still make two pending.
     let clock = Arc::new(TestClock(AtomicI64::new(1_000)));
     let store = Arc::new(MemoryStore::default());
-    let a = Authenticator::new(
-        config(Platform::Ios),
-        Some(store.clone()),
-        Some(clock.clone()),
-    )
-    .unwrap();
+    let a = instance(config(Platform::Ios), &store, &clock);
     a.begin(LoginFlow::LegacySdk).unwrap();
     let (key, value) = {
         let k = store.keys().unwrap().pop().unwrap();
@@ -308,20 +307,14 @@ fn two_stores_sharing_legacy_ios_logins_are_ambiguous() {
 fn a_second_instance_over_the_same_store_completes_the_login() {
     let clock = Arc::new(TestClock(AtomicI64::new(5_000)));
     let store = Arc::new(MemoryStore::default());
-    let first = Authenticator::new(
-        config(Platform::Android),
-        Some(store.clone()),
-        Some(clock.clone()),
-    )
-    .unwrap();
+    let first = instance(config(Platform::Android), &store, &clock);
     let s = first.begin(LoginFlow::Browser).unwrap().state.unwrap();
     drop(first); // the OS killed the app
                  // The store holds neither the state nor anything but the record.
     for k in store.keys().unwrap() {
         assert!(!k.contains(&s) && !store.get(&k).unwrap().unwrap().contains(&s));
     }
-    let second =
-        Authenticator::new(config(Platform::Android), Some(store.clone()), Some(clock)).unwrap();
+    let second = instance(config(Platform::Android), &store, &clock);
     let g = grant_of(
         second
             .complete_browser(&format!("{REDIRECT}?authCode=BRCODE&state={s}"))
@@ -476,15 +469,10 @@ fn a_failing_or_corrupt_store_is_a_typed_error() {
 fn applications_sharing_a_store_do_not_complete_each_other() {
     let clock = Arc::new(TestClock(AtomicI64::new(5_000)));
     let store = Arc::new(MemoryStore::default());
-    let a = Authenticator::new(
-        config(Platform::Ios),
-        Some(store.clone()),
-        Some(clock.clone()),
-    )
-    .unwrap();
+    let a = instance(config(Platform::Ios), &store, &clock);
     let mut other = config(Platform::Ios);
     other.client_id = "dingotherapp".into();
-    let b = Authenticator::new(other, Some(store.clone()), Some(clock)).unwrap();
+    let b = instance(other, &store, &clock);
     let s = a.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     a.begin(LoginFlow::LegacySdk).unwrap();
     let ok = reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s));
