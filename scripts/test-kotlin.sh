@@ -4,6 +4,9 @@
 #   scripts/test-kotlin.sh            # from any directory, fresh clone included
 #
 # What it does:
+#   0. unless DINGTALK_DEMO_BACKEND is set, re-executes itself under scripts/with-demo-servers.sh, which
+#      starts a reference backend + fake DingTalk pair (and one with a corpId allow-list) on loopback for
+#      the end-to-end tests (src/test/kotlin/dev/dingtalkauth/e2e) and always stops them afterwards;
 #   1. installs Maven and a JDK 17 with apt-get if they are missing (root only; otherwise it says what to install);
 #   2. makes sure the debug library and the Kotlin bindings exist and are newer than the Rust sources
 #      (runs scripts/bindgen.sh debug otherwise);
@@ -20,6 +23,9 @@
 # fence carries more words (```kotlin ignore, e.g. Android-only code) is not compiled.
 #
 # Environment: KOTLIN_README (another markdown file to extract from), MVN_ARGS (extra Maven arguments), KOTLIN_TEST_VERBOSE=1 (print the whole Maven log).
+#   DINGTALK_DEMO_*                the demo servers of scripts/with-demo-servers.sh; the forked test JVM
+#                                  inherits them. Set DINGTALK_DEMO_BACKEND & co. to use servers already running.
+#   DINGTALK_KOTLIN_E2E_SERVERS=0  do not start them (the end-to-end tests then FAIL; they never skip).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +35,17 @@ LIBDIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"   # bindgen.sh honours CARGO_TA
 LIB="$LIBDIR/libdingtalk_auth_ffi.so"
 
 log() { printf '==> %s\n' "$*" >&2; }
+
+# --- 0. demo servers for the end-to-end tests -------------------------------------------------------
+if [[ -z "${DINGTALK_DEMO_BACKEND:-}" && "${DINGTALK_KOTLIN_E2E_SERVERS:-1}" != 0 ]]; then
+    log "starting the demo servers (scripts/with-demo-servers.sh) for the end-to-end tests"
+    exec "$ROOT/scripts/with-demo-servers.sh" "$ROOT/scripts/test-kotlin.sh" "$@"
+fi
+if [[ -n "${DINGTALK_DEMO_BACKEND:-}" ]]; then
+    log "end-to-end tests against backend $DINGTALK_DEMO_BACKEND (fake ${DINGTALK_DEMO_FAKE:-?})"
+else
+    log "warning: no DINGTALK_DEMO_* servers: the end-to-end tests will fail"
+fi
 
 # --- 1. tools -------------------------------------------------------------------------------------
 need_apt=()

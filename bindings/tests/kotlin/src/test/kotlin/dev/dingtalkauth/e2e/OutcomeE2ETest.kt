@@ -1,0 +1,93 @@
+// The user backs out or refuses: each ends in its own outcome at the app, and nothing reaches the backend
+// or DingTalk's exchange endpoints (checked with the fake's /_fake/stats).
+package dev.dingtalkauth.e2e
+
+import dev.dingtalkauth.*
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.fail
+
+class OutcomeE2ETest : E2ETest() {
+    private fun sdkAnswer(flow: LoginFlow, errCode: String): LoginOutcome {
+        val auth = makeAuth(flow)
+        val request = auth.begin(flow)
+        assertEquals(1u, auth.pendingCount())
+        val outcome = auth.completeSdk(SdkResponse(flow, errCode, null, null, request.state))
+        assertEquals(0u, auth.pendingCount())
+        return outcome
+    }
+
+    private fun assertNoExchange(before: Map<String, Long>) {
+        val after = fake.stats()
+        for (key in listOf("legacy", "token", "me")) {
+            assertEquals(before[key], after[key], "the fake's $key endpoint was called")
+        }
+    }
+
+    private fun checkSdk(flow: LoginFlow, errCode: String, expected: LoginOutcome) {
+        val before = fake.stats()
+        val outcome = sdkAnswer(flow, errCode)
+        assertTrue(outcome === expected, "expected ${describe(expected)}, got ${describe(outcome)}")
+        assertNoExchange(before)
+    }
+
+    @Test
+    fun `legacy SDK cancel is Cancelled and nothing reaches DingTalk`() =
+        checkSdk(LoginFlow.LEGACY_SDK, "-2", LoginOutcome.Cancelled)
+
+    @Test
+    fun `new SDK cancel is Cancelled and nothing reaches DingTalk`() =
+        checkSdk(LoginFlow.NEW_SDK, "-2", LoginOutcome.Cancelled)
+
+    @Test
+    fun `legacy SDK deny is Denied and nothing reaches DingTalk`() =
+        checkSdk(LoginFlow.LEGACY_SDK, "-4", LoginOutcome.Denied)
+
+    @Test
+    fun `new SDK deny is Denied and nothing reaches DingTalk`() =
+        checkSdk(LoginFlow.NEW_SDK, "-4", LoginOutcome.Denied)
+
+    /** login.dingtalk.com in deny mode redirects with error=access_denied and the state. */
+    @Test
+    fun `browser deny is Denied and nothing reaches DingTalk`() {
+        val before = fake.stats()
+        val auth = makeAuth(LoginFlow.BROWSER)
+        val request = auth.begin(LoginFlow.BROWSER)
+        fake.setBrowser("deny")
+        val location = fake.authorize(request.authorizeUrl ?: fail("no authorizeUrl"))
+        assertEquals("access_denied", queryValue(location, "error"), location)
+        assertEquals(request.state, queryValue(location, "state"), location)
+        assertNull(queryValue(location, "authCode"), location)
+        val outcome = auth.completeBrowser(location)
+        assertTrue(outcome === LoginOutcome.Denied, "expected Denied, got ${describe(outcome)}")
+        assertEquals(0u, auth.pendingCount())
+        assertNoExchange(before)
+    }
+
+    /**
+     * The browser has no cancel answer: the app discards the login when the user closes the browser. A
+     * callback arriving afterwards (the user approved in a tab left open) is refused.
+     */
+    @Test
+    fun `browser closed then a late callback is refused`() {
+        val before = fake.stats()
+        val auth = makeAuth(LoginFlow.BROWSER)
+        val request = auth.begin(LoginFlow.BROWSER)
+        auth.discard(request.state ?: fail("no state"))
+        assertEquals(0u, auth.pendingCount())
+        fake.setBrowser("approve", FakeDingTalk.user())
+        val location = fake.authorize(request.authorizeUrl ?: fail("no authorizeUrl"))
+        val code = queryValue(location, "authCode") ?: fail("no authCode in $location")
+        try {
+            val outcome = auth.completeBrowser(location)
+            fail("a discarded login completed: ${describe(outcome)}")
+        } catch (e: AuthException.StateUnknown) {
+            assertTrue(!e.toString().contains(code))
+        } catch (e: AuthException.StateReused) {
+            assertTrue(!e.toString().contains(code))
+        }
+        assertNoExchange(before)
+    }
+}
