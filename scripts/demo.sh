@@ -32,19 +32,7 @@ if [[ -n "${DINGTALK_DEMO_BACKEND:-}" && -z "${DINGTALK_DEMO_FAKE:-}" ]] || [[ -
 fi
 
 # --- 1. tools -------------------------------------------------------------------------------------
-need_apt=()
-command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
-command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
-if ((${#need_apt[@]})); then
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        log "installing ${need_apt[*]}"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-    else
-        echo "missing tools: please install ${need_apt[*]} (Maven and a JDK 17 or newer)" >&2
-        exit 1
-    fi
-fi
+source "$ROOT/scripts/ensure-jdk-maven.sh"
 command -v cargo >/dev/null 2>&1 || { echo "needs Rust (cargo): https://rustup.rs" >&2; exit 1; }
 
 # --- 2. library + bindings ------------------------------------------------------------------------
