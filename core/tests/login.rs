@@ -495,3 +495,56 @@ fn applications_sharing_a_store_do_not_complete_each_other() {
         Outcome::Authorized(_)
     ));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever state an answer carries, only the one this core issued yields a grant, once.
+        #[test]
+        fn only_the_issued_state_is_accepted(forged in "\\PC{0,80}", flip in 0usize..43) {
+            let (auth, _, _) = setup(Platform::Android);
+            let issued = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+            let mut near = issued.clone().into_bytes();
+            near[flip] = if near[flip] == b'A' { b'B' } else { b'A' };
+            for candidate in [forged, String::from_utf8(near).unwrap()] {
+                if candidate != issued {
+                    let r = reply(LoginFlow::NewSdk, "0", Some("c"), Some(&candidate));
+                    prop_assert!(matches!(auth.complete_sdk(&r), Err(Error::State(_))));
+                }
+            }
+            let r = reply(LoginFlow::NewSdk, "0", Some("c"), Some(&issued));
+            prop_assert!(matches!(auth.complete_sdk(&r), Ok(Outcome::Authorized(_))));
+            prop_assert_eq!(auth.complete_sdk(&r), Err(StateError::Reused.into()));
+        }
+
+        /// The authorize URL carries the redirect URI and state back unchanged once decoded, and the
+        /// callback the fake would build from it is accepted.
+        #[test]
+        fn authorize_url_round_trips(path in "(/[a-zA-Z0-9._~%!$&'()*+,;=:@-]{0,12}){0,3}", query in proptest::option::of("[a-z]{1,5}=[a-z0-9]{0,5}")) {
+            let redirect = match &query {
+                Some(q) => format!("https://app.example{path}?{q}"),
+                None => format!("https://app.example{path}"),
+            };
+            let mut c = config(Platform::Android);
+            c.redirect_uri = Some(redirect.clone());
+            let auth = Authenticator::new(c, None, None).unwrap();
+            let req = auth.begin(LoginFlow::Browser).unwrap();
+            let url = req.authorize_url.unwrap();
+            let q = url.split_once('?').unwrap().1;
+            let params: Vec<(String, String)> = q.split('&').map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_string(), percent_encoding::percent_decode_str(v).decode_utf8().unwrap().into_owned())
+            }).collect();
+            let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            prop_assert_eq!(get("redirect_uri"), Some(redirect.clone()));
+            prop_assert_eq!(get("state"), req.state.clone());
+            prop_assert_eq!(get("prompt"), Some("consent".to_string()));
+            prop_assert!(!q.contains(' ') && !q.contains('+'));
+            let sep = if query.is_some() { '&' } else { '?' };
+            let callback = format!("{redirect}{sep}authCode=abc&state={}", req.state.unwrap());
+            prop_assert!(matches!(auth.complete_browser(&callback), Ok(Outcome::Authorized(_))));
+        }
+    }
+}
