@@ -163,11 +163,12 @@ impl Authenticator {
     }
 
     fn redeem(&self, flow: LoginFlow, state: Option<&str>) -> Result<Redeemed> {
+        let stateless = flow == LoginFlow::LegacySdk && self.config.platform == Platform::Ios;
         match state {
+            // Bridges from Objective-C often turn "no state" into "": for the one flow that never
+            // carries a state, both mean the same.
+            Some("") | None if stateless => self.ledger.redeem_stateless(flow),
             Some(s) => self.ledger.redeem(flow, s),
-            None if flow == LoginFlow::LegacySdk && self.config.platform == Platform::Ios => {
-                self.ledger.redeem_stateless(flow)
-            }
             None => Err(StateError::Missing.into()),
         }
     }

@@ -246,6 +246,13 @@ fn legacy_ios_reply_binds_to_the_single_pending_login() {
     assert_eq!(req.state, None);
     let g = grant_of(auth.complete_sdk(&stateless("0")).unwrap());
     assert_eq!(g.flow, LoginFlow::LegacySdk);
+    // An empty state (an Objective-C bridge's "no state") is the same as none.
+    auth.begin(LoginFlow::LegacySdk).unwrap();
+    let empty = reply(LoginFlow::LegacySdk, "0", Some("c"), Some(""));
+    assert!(matches!(
+        auth.complete_sdk(&empty).unwrap(),
+        Outcome::Authorized(_)
+    ));
     assert_eq!(
         auth.complete_sdk(&stateless("0")),
         Err(StateError::NoPendingLogin.into())
