@@ -6,8 +6,9 @@
 //! SHA-256(state), with the full hash inside the record, compared in constant time. The record holds
 //! only the flow, platform, times and a used flag; never a code.
 //!
-//! Records outlive their use until they expire (plus one lifetime of grace), so a replay reads
-//! "already used" and a late answer reads "expired" rather than "unknown".
+//! Records outlive their use: they stay until the store fills up (64 records), and a sweep then drops
+//! used and expired ones first. So a replay reads "already used" and a late answer reads "expired"
+//! rather than "unknown", for as long as the record is kept.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
