@@ -4,7 +4,7 @@
 //! 256 bits from the OS CSPRNG, base64url (43 characters, far below DingTalk's 1024 limit), used once,
 //! and short-lived. The store never sees it: a pending login is kept under an index derived from
 //! SHA-256(state), with the full hash inside the record, compared in constant time. The record holds
-//! only the flow, platform, times and a used flag; never a code.
+//! only the client id, flow, platform, times and a used flag; never a code.
 //!
 //! Records outlive their use: they stay until the store fills up (64 records), and a sweep then drops
 //! used and expired ones first. So a replay reads "already used" and a late answer reads "expired"
