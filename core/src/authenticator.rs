@@ -167,7 +167,7 @@ impl Authenticator {
         match state {
             // Bridges from Objective-C often turn "no state" into "": for the one flow that never
             // carries a state, both mean the same.
-            Some("") | None if stateless => self.ledger.redeem_stateless(flow),
+            Some("") | None if stateless => self.ledger.redeem_stateless(),
             Some(s) => self.ledger.redeem(flow, s),
             None => Err(StateError::Missing.into()),
         }

@@ -152,6 +152,10 @@ impl Record {
     fn platform(&self) -> Option<Platform> {
         Platform::from_wire_name(&self.platform)
     }
+    /// Unused and unexpired: it can still complete a login.
+    fn is_live(&self, now: i64) -> bool {
+        !self.used && now <= self.expires_ms
+    }
 }
 
 /// A pending login that was just created.
@@ -288,19 +292,18 @@ impl Ledger {
         }
     }
 
-    /// A successful answer that cannot carry a state (legacy SDK on iOS): binds to the single unused,
-    /// unexpired pending login of that flow.
-    pub fn redeem_stateless(&self, flow: LoginFlow) -> Result<Redeemed> {
+    /// A successful legacy-SDK answer on iOS, which cannot carry a state: binds to the single unused,
+    /// unexpired pending legacy login.
+    pub fn redeem_stateless(&self) -> Result<Redeemed> {
         let _g = self.guard();
         let now = self.now_ms();
         let candidates: Vec<(String, Record)> = self
             .load_all()?
             .into_iter()
-            .filter(|(_, r)| r.flow() == Some(flow) && self.is_pending_stateless(r))
+            .filter(|(_, r)| self.is_pending_stateless(r))
             .collect();
-        let (live, expired): (Vec<_>, Vec<_>) = candidates
-            .into_iter()
-            .partition(|(_, r)| now <= r.expires_ms);
+        let (live, expired): (Vec<_>, Vec<_>) =
+            candidates.into_iter().partition(|(_, r)| r.is_live(now));
         // Whatever happens, every candidate is used up: a reply we could not attribute must not be
         // attributable later either.
         for (key, mut rec) in live.iter().chain(expired.iter()).cloned() {
@@ -353,7 +356,7 @@ impl Ledger {
         let live: Vec<_> = self
             .load_all()?
             .into_iter()
-            .filter(|(_, r)| !r.used && r.flow() == Some(flow) && now <= r.expires_ms)
+            .filter(|(_, r)| r.flow() == Some(flow) && r.is_live(now))
             .collect();
         if let [(key, rec)] = live.as_slice() {
             let mut rec = rec.clone();
@@ -377,7 +380,7 @@ impl Ledger {
         Ok(self
             .load_all()?
             .iter()
-            .filter(|(_, r)| !r.used && now <= r.expires_ms)
+            .filter(|(_, r)| r.is_live(now))
             .count())
     }
 
@@ -393,7 +396,7 @@ impl Ledger {
     /// Trims the store to [`SWEEP_TO`] records, dropping first what can no longer complete a login
     /// (used or expired), oldest first, and live pending logins only if there are still too many.
     fn purge(&self, mut records: Vec<(String, Record)>, now: i64) -> Result<()> {
-        records.sort_by_key(|(_, r)| (!r.used && now <= r.expires_ms, r.created_ms));
+        records.sort_by_key(|(_, r)| (r.is_live(now), r.created_ms));
         let excess = records.len().saturating_sub(SWEEP_TO);
         for (key, _) in records.iter().take(excess) {
             self.remove(key)?;
