@@ -65,8 +65,10 @@ impl core::PendingStore for ForeignStore {
 struct ForeignTime(Arc<dyn TimeSource>);
 
 impl core::Clock for ForeignTime {
-    fn now_ms(&self) -> i64 {
-        self.0.now_ms()
+    fn now_ms(&self) -> Result<i64, core::ClockFailure> {
+        self.0
+            .now_ms()
+            .map_err(|e| core::ClockFailure(e.to_string()))
     }
 }
 
@@ -99,6 +101,7 @@ impl From<core::Error> for AuthError {
                 reason: c.to_string(),
             },
             core::Error::Store(reason) => AuthError::Store { reason },
+            core::Error::Clock(reason) => AuthError::TimeSource { reason },
             core::Error::Http(h) => match h {
                 H::Unavailable(reason) => AuthError::HttpUnavailable {
                     reason: reason.into(),

@@ -227,13 +227,16 @@ pub enum AuthError {
     /// The configuration is unusable (or a flow that is not enabled was used); `reason` says why.
     #[error("invalid configuration: {reason}")]
     InvalidConfig { reason: String },
-    /// A successful answer without the `state` its flow always carries.
+    /// An answer without the `state` its flow always carries. A cancel or deny without one is refused
+    /// too: it cannot be told from one sent by another app, so the pending login keeps waiting.
     #[error("the answer carries no state")]
     StateMissing,
     /// The state is empty, longer than 1024 characters, or has characters this library never generates.
     #[error("the state is malformed")]
     StateMalformed,
-    /// No pending login has this state (forged, from another device, or long gone).
+    /// No pending login has this state (forged, from another device, or long gone). Also thrown for a
+    /// cancel, deny or failure with such a state: it is not about this device's login, so ignore it;
+    /// the real pending login is untouched.
     #[error("no pending login has this state")]
     StateUnknown,
     /// The pending login expired before DingTalk answered.
@@ -260,6 +263,9 @@ pub enum AuthError {
     /// Your `PendingLoginStore` failed, or holds an unreadable record.
     #[error("pending-login store failed: {reason}")]
     Store { reason: String },
+    /// Your `TimeSource` threw.
+    #[error("the time source failed: {reason}")]
+    TimeSource { reason: String },
     /// `submit` is not available: no `backendUrl` configured, or the library was built without HTTP.
     #[error("sending is not available: {reason}")]
     HttpUnavailable { reason: String },
@@ -296,10 +302,36 @@ pub enum StoreError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for StoreError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        // An unexpected exception arrives with its whole stack trace: keep the first line only.
-        let first_line = e.reason.lines().next().unwrap_or_default();
         StoreError::Failed {
-            reason: first_line.chars().take(200).collect(),
+            reason: first_line(&e.reason),
+        }
+    }
+}
+
+/// An unexpected exception arrives with its whole stack trace: keep the first line, cut short.
+fn first_line(reason: &str) -> String {
+    reason
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// What a `TimeSource` throws when it cannot tell the time. Any other exception it throws arrives as
+/// `Failed` too, so a broken time source is always an `AuthError.TimeSource`, never a crash.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum TimeSourceError {
+    /// The time source failed; `reason` reaches the app's `AuthError.TimeSource`.
+    #[error("{reason}")]
+    Failed { reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for TimeSourceError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TimeSourceError::Failed {
+            reason: first_line(&e.reason),
         }
     }
 }
@@ -324,8 +356,9 @@ pub trait PendingLoginStore: Send + Sync {
 /// (Not named `Clock`: that would shadow Swift's standard `Clock` protocol in every importing file.)
 #[uniffi::export(with_foreign)]
 pub trait TimeSource: Send + Sync {
-    /// Now, milliseconds since the Unix epoch.
-    fn now_ms(&self) -> i64;
+    /// Now, milliseconds since the Unix epoch. May throw (Swift: `throws`); whatever it throws reaches
+    /// the caller of `begin` / `complete…` as `AuthError.TimeSource`.
+    fn now_ms(&self) -> Result<i64, TimeSourceError>;
 }
 
 /// Log verbosity for `initLogging`.

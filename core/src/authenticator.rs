@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::browser::{parse_callback, Callback};
-use crate::config::{AuthConfig, LoginFlow, Platform};
-use crate::error::{ConfigError, Error, Result, StateError};
+use crate::config::{AuthConfig, ConfigError, LoginFlow, Platform};
+use crate::error::{Error, Result, StateError};
 use crate::grant::AuthGrant;
 use crate::request::LoginRequest;
 use crate::sdk::{self, FailureReason, Outcome, SdkResponse, Verdict};
@@ -72,7 +72,7 @@ impl Authenticator {
             opened.state,
             nonce,
             opened.expires_at_ms,
-        ))
+        )?)
     }
 
     /// Completes a login from an SDK answer (legacy or new SDK).
@@ -87,20 +87,18 @@ impl Authenticator {
             return Err(ConfigError::new("flows", format!("{flow:?} is not enabled")).into());
         }
         let err_code = sdk::parse_err_code(&response.err_code)
-            .ok_or_else(|| Error::Response("the ErrCode is not an integer".into()))?;
-        let state = response.state.as_deref();
+            .ok_or_else(|| Error::Response("the ErrCode is not DingTalk's decimal form".into()))?;
+        // Every answer, a cancel as much as a success, must name this device's pending login: else any
+        // app could make ours show "cancelled" while the real login is still waiting.
+        let redeemed = self.redeem(flow, response.state.as_deref())?;
         let outcome = match sdk::verdict(err_code, response.message.as_deref()) {
-            Verdict::Other(outcome) => {
-                self.ledger.settle(flow, state);
-                outcome
-            }
+            Verdict::Other(outcome) => outcome,
             Verdict::Success => {
-                let redeemed = self.redeem(flow, state)?;
                 let code = response.code.as_deref().unwrap_or_default();
                 if !sdk::is_plausible_code(code) {
                     return Err(Error::Response("success without a usable auth code".into()));
                 }
-                Outcome::Authorized(self.grant(flow, code, &redeemed))
+                Outcome::Authorized(self.grant(flow, code, &redeemed)?)
             }
         };
         log::info!(
@@ -121,10 +119,10 @@ impl Authenticator {
         let outcome = match parse_callback(callback_url, redirect)? {
             Callback::Code { code, state } => {
                 let redeemed = self.redeem(flow, state.as_deref())?;
-                Outcome::Authorized(self.grant(flow, &code, &redeemed))
+                Outcome::Authorized(self.grant(flow, &code, &redeemed)?)
             }
             Callback::Error { error, state } => {
-                self.ledger.settle(flow, state.as_deref());
+                self.redeem(flow, state.as_deref())?;
                 if error == "access_denied" {
                     Outcome::Denied
                 } else {
@@ -173,20 +171,20 @@ impl Authenticator {
         }
     }
 
-    fn grant(&self, flow: LoginFlow, code: &str, redeemed: &Redeemed) -> AuthGrant {
+    fn grant(&self, flow: LoginFlow, code: &str, redeemed: &Redeemed) -> Result<AuthGrant> {
         let scope = match flow {
             LoginFlow::LegacySdk => crate::request::LEGACY_SCOPE,
             _ => self.config.scope.as_str(),
         };
-        AuthGrant::new(
+        Ok(AuthGrant::new(
             flow,
             self.config.client_id.clone(),
             self.config.platform,
             code.to_string(),
             scope.to_string(),
-            self.ledger.now_ms(),
+            self.ledger.now_ms()?,
             &redeemed.state_hash,
-        )
+        ))
     }
 }
 

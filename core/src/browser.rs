@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use percent_encoding::percent_decode_str;
 
 use crate::error::CallbackError;
-use crate::url;
+use crate::strict_url;
 
 /// Longest callback URL accepted.
 pub const MAX_CALLBACK_LEN: usize = 8 * 1024;
@@ -42,16 +42,15 @@ pub fn parse_callback(callback: &str, redirect_uri: &str) -> Result<Callback, Ca
     if callback.len() > MAX_CALLBACK_LEN {
         return Err(CallbackError::TooLong(MAX_CALLBACK_LEN));
     }
-    let got = url::split(callback)?;
+    let got = strict_url::parse(callback).map_err(CallbackError::Syntax)?;
     // The redirect URI was validated with the configuration; a failure here is a bug, reported as such.
-    let want = url::split(redirect_uri)
+    let want = strict_url::parse(redirect_uri)
         .map_err(|_| CallbackError::Syntax("the configured redirect URI"))?;
-    want.same_endpoint(&got)
-        .map_err(CallbackError::NotRedirectUri)?;
+    strict_url::same_endpoint(&want, &got).map_err(CallbackError::NotRedirectUri)?;
 
     let (mut code, mut state, mut error) = (None, None, None);
     for pair in got
-        .query
+        .query()
         .unwrap_or_default()
         .split('&')
         .filter(|p| !p.is_empty())

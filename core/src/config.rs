@@ -3,8 +3,27 @@
 //! There is deliberately no field for an AppSecret or ClientSecret: a secret shipped in an app is a
 //! secret published. Codes are exchanged by the app's backend.
 
-use crate::error::ConfigError;
-use crate::url;
+use crate::strict_url;
+
+/// A configuration problem, found when the [`crate::Authenticator`] is built (or, for a flow the app
+/// did not enable, when it begins one).
+#[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
+#[error("{field}: {reason}")]
+pub struct ConfigError {
+    /// The configuration field at fault, as named in the Rust API (`client_id`, `redirect_uri`, …).
+    pub field: &'static str,
+    /// Why it is refused.
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
 
 /// The way a login reaches DingTalk. The flow decides where the backend exchanges the code: a legacy
 /// SDK code at `sns/getuserinfo_bycode`, the others at `/v1.0/oauth2/userAccessToken`.
@@ -230,14 +249,11 @@ fn check_redirect_uri(uri: &str) -> Result<(), ConfigError> {
     if uri.len() > 2048 {
         return Err(ConfigError::new(FIELD, "longer than 2048 characters"));
     }
-    let parts = url::split(uri).map_err(|e| ConfigError::new(FIELD, e.to_string()))?;
-    if parts.fragment.is_some() {
+    let url = strict_url::parse(uri).map_err(|why| ConfigError::new(FIELD, why))?;
+    if url.fragment().is_some() {
         return Err(ConfigError::new(FIELD, "must not have a #fragment"));
     }
-    if parts.is_http() && parts.host.is_empty() {
-        return Err(ConfigError::new(FIELD, "has no host"));
-    }
-    if parts.scheme.eq_ignore_ascii_case("http") && !parts.is_local_development_host() {
+    if url.scheme() == "http" && !strict_url::is_local_development_host(&url) {
         return Err(ConfigError::new(
             FIELD,
             "plain http is only allowed for loopback and 10.0.2.2",
@@ -250,17 +266,17 @@ fn check_http_endpoint(field: &'static str, value: &str) -> Result<(), ConfigErr
     if value.len() > 2048 {
         return Err(ConfigError::new(field, "longer than 2048 characters"));
     }
-    let parts = url::split(value).map_err(|e| ConfigError::new(field, e.to_string()))?;
-    if !parts.is_http() || parts.host.is_empty() {
+    let url = strict_url::parse(value).map_err(|why| ConfigError::new(field, why))?;
+    if !strict_url::is_http(&url) {
         return Err(ConfigError::new(
             field,
             "must be an https:// URL with a host",
         ));
     }
-    if parts.fragment.is_some() {
+    if url.fragment().is_some() {
         return Err(ConfigError::new(field, "must not have a #fragment"));
     }
-    if parts.scheme.eq_ignore_ascii_case("http") && !parts.is_local_development_host() {
+    if url.scheme() == "http" && !strict_url::is_local_development_host(&url) {
         return Err(ConfigError::new(
             field,
             "must use https (plain http only for loopback and 10.0.2.2)",

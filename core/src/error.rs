@@ -1,7 +1,7 @@
 //! The rich internal error. Every variant's text is safe to show and log: no auth code, state,
 //! nonce or token is ever put into an error (they are redacted at the point where the error is made).
 
-use crate::config::LoginFlow;
+use crate::config::{ConfigError, LoginFlow};
 
 /// Everything that can go wrong in the core.
 #[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
@@ -21,33 +21,17 @@ pub enum Error {
     /// The app's pending-login store failed or holds an unreadable record.
     #[error("pending-login store failed: {0}")]
     Store(String),
+    /// The app's clock failed.
+    #[error("the time source failed: {0}")]
+    Clock(String),
     /// Sending the grant to the backend failed.
     #[error("{0}")]
     Http(#[from] HttpError),
 }
 
-/// A configuration problem, found when the [`crate::Authenticator`] is built (or, for a flow the app
-/// did not enable, when it begins one).
-#[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
-#[error("{field}: {reason}")]
-pub struct ConfigError {
-    /// The configuration field at fault, as named in the Rust API (`client_id`, `redirect_uri`, …).
-    pub field: &'static str,
-    /// Why it is refused.
-    pub reason: String,
-}
-
-impl ConfigError {
-    pub(crate) fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            field,
-            reason: reason.into(),
-        }
-    }
-}
-
-/// Why a `state` (or a reply without one) was refused. None of these is a user cancel: a cancel is an
-/// [`crate::Outcome`], never an error.
+/// Why a `state` (or a reply without one) was refused, whatever the reply said: a cancel or deny that
+/// does not name this device's pending login is refused like a forged success, never reported as a
+/// cancel, and it leaves the pending login as it was.
 #[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
 pub enum StateError {
     /// A successful answer came without the `state` its flow always carries.

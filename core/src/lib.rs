@@ -23,19 +23,19 @@ pub mod grant;
 pub mod request;
 pub mod sdk;
 pub mod state;
+mod strict_url;
 #[cfg(feature = "http")]
 pub mod submit;
-mod url;
 
 mod authenticator;
 
 pub use authenticator::Authenticator;
-pub use config::{AuthConfig, LoginFlow, OAuthScope, Platform};
-pub use error::{CallbackError, ConfigError, Error, HttpError, StateError};
+pub use config::{AuthConfig, ConfigError, LoginFlow, OAuthScope, Platform};
+pub use error::{CallbackError, Error, HttpError, StateError};
 pub use grant::AuthGrant;
 pub use request::LoginRequest;
 pub use sdk::{FailureReason, Outcome, SdkResponse};
-pub use state::{Clock, MemoryStore, PendingStore, StoreFailure, SystemClock};
+pub use state::{Clock, ClockFailure, MemoryStore, PendingStore, StoreFailure, SystemClock};
 #[cfg(feature = "http")]
 pub use submit::BackendResponse;
 #[cfg(feature = "server")]

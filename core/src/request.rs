@@ -2,7 +2,8 @@
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use crate::config::{AuthConfig, LoginFlow, Platform};
+use crate::config::{AuthConfig, ConfigError, LoginFlow, Platform};
+use crate::strict_url;
 
 /// Scope of the legacy SDK (`SendAuth.Req.SNS_LOGIN`).
 pub const LEGACY_SCOPE: &str = "sns_login";
@@ -54,14 +55,17 @@ impl LoginRequest {
         state: String,
         nonce: Option<String>,
         expires_at_ms: i64,
-    ) -> Self {
+    ) -> Result<Self, ConfigError> {
         let scope = match flow {
             LoginFlow::LegacySdk => LEGACY_SCOPE.to_string(),
             LoginFlow::NewSdk | LoginFlow::Browser => config.scope.as_str().to_string(),
         };
-        let authorize_url = (flow == LoginFlow::Browser).then(|| authorize_url(config, &state));
+        let authorize_url = match flow {
+            LoginFlow::Browser => Some(authorize_url(config, &state)?),
+            _ => None,
+        };
         let stateless = flow == LoginFlow::LegacySdk && config.platform == Platform::Ios;
-        LoginRequest {
+        Ok(LoginRequest {
             flow,
             client_id: config.client_id.clone(),
             state: (!stateless).then_some(state),
@@ -72,34 +76,40 @@ impl LoginRequest {
                 .flatten(),
             authorize_url,
             expires_at_ms,
-        }
+        })
     }
 }
 
-/// The browser flow's authorize URL exactly as DingTalk documents it (seed 004).
-pub fn authorize_url(config: &AuthConfig, state: &str) -> String {
+/// The browser flow's authorize URL exactly as DingTalk documents it (seed 004), on the configured
+/// endpoint (whose own query, if any, is kept in front).
+pub fn authorize_url(config: &AuthConfig, state: &str) -> Result<String, ConfigError> {
+    let mut url = strict_url::parse(&config.authorize_endpoint)
+        .map_err(|why| ConfigError::new("authorize_endpoint", why))?;
     let enc = |s: &str| utf8_percent_encode(s, COMPONENT).to_string();
     let redirect = config.redirect_uri.as_deref().unwrap_or_default();
-    let mut url = format!(
-        "{}?redirect_uri={}&response_type=code&client_id={}&scope={}&state={}&prompt=consent",
-        config.authorize_endpoint,
+    let mut query = url.query().map(|q| format!("{q}&")).unwrap_or_default();
+    // Built by hand rather than with `query_pairs_mut`: form encoding would turn the space of
+    // `openid corpid` into `+`, and DingTalk documents `%20`.
+    query.push_str(&format!(
+        "redirect_uri={}&response_type=code&client_id={}&scope={}&state={}&prompt=consent",
         enc(redirect),
         enc(&config.client_id),
         enc(config.scope.as_str()),
         enc(state),
-    );
+    ));
     for (name, value) in [("org_type", &config.org_type), ("corpId", &config.corp_id)] {
         if let Some(v) = value {
-            url.push_str(&format!("&{name}={}", enc(v)));
+            query.push_str(&format!("&{name}={}", enc(v)));
         }
     }
     if config.exclusive_login {
-        url.push_str("&exclusiveLogin=true");
+        query.push_str("&exclusiveLogin=true");
     }
     if let Some(v) = &config.exclusive_corp_id {
-        url.push_str(&format!("&exclusiveCorpId={}", enc(v)));
+        query.push_str(&format!("&exclusiveCorpId={}", enc(v)));
     }
-    url
+    url.set_query(Some(&query));
+    Ok(url.into())
 }
 
 #[cfg(test)]
@@ -113,7 +123,7 @@ mod tests {
         c.redirect_uri = Some("https://app.example/a/b?x=1".into());
         c.scope = OAuthScope::OpenidCorpid;
         assert_eq!(
-            authorize_url(&c, "S-t_8"),
+            authorize_url(&c, "S-t_8").unwrap(),
             "https://login.dingtalk.com/oauth2/auth?redirect_uri=https%3A%2F%2Fapp.example%2Fa%2Fb%3Fx%3D1\
              &response_type=code&client_id=dingxyz&scope=openid%20corpid&state=S-t_8&prompt=consent"
         );
@@ -121,7 +131,7 @@ mod tests {
         c.corp_id = Some("ding123".into());
         c.exclusive_login = true;
         c.exclusive_corp_id = Some("ding456".into());
-        assert!(authorize_url(&c, "s").ends_with(
+        assert!(authorize_url(&c, "s").unwrap().ends_with(
             "&prompt=consent&org_type=management&corpId=ding123&exclusiveLogin=true&exclusiveCorpId=ding456"
         ));
     }
@@ -129,7 +139,7 @@ mod tests {
     #[test]
     fn legacy_ios_request_has_no_state_and_debug_redacts() {
         let c = AuthConfig::new("dingoa", Platform::Ios, vec![LoginFlow::LegacySdk]);
-        let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5);
+        let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5).unwrap();
         assert_eq!(
             (
                 r.state.as_deref(),
@@ -139,7 +149,7 @@ mod tests {
             (None, "sns_login", None)
         );
         let c = AuthConfig::new("dingoa", Platform::Android, vec![LoginFlow::LegacySdk]);
-        let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5);
+        let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5).unwrap();
         assert_eq!(r.state.as_deref(), Some("secretstate"));
         assert!(!format!("{r:?}").contains("secretstate"));
     }

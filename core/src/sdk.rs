@@ -72,11 +72,16 @@ pub const MAX_CODE_LEN: usize = 512;
 /// DingTalk's message is kept, cut to this many characters.
 pub const MAX_MESSAGE_CHARS: usize = 512;
 
-/// Parses an ErrCode string: an optional `-` and 1 to 10 digits that fit an `i32`. Nothing is trimmed:
-/// a code with spaces did not come from DingTalk's SDK.
+/// Parses an ErrCode string in exactly the form DingTalk's SDKs produce it (`Integer.toString`,
+/// `String(Int)`): `0`, or an optional `-` and digits without a leading zero, fitting an `i32`.
+/// Nothing is trimmed or normalised: `00`, `-0`, `+1` or ` 0` did not come from DingTalk's SDK.
 pub fn parse_err_code(raw: &str) -> Option<i32> {
     let digits = raw.strip_prefix('-').unwrap_or(raw);
-    if digits.is_empty() || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let canonical = raw == "0"
+        || (digits.len() <= 10
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.bytes().next().is_some_and(|b| b != b'0'));
+    if !canonical {
         return None;
     }
     raw.parse::<i32>().ok()
@@ -164,6 +169,11 @@ mod tests {
             "2147483648",
             "--1",
             "٣",
+            "00",
+            "-0",
+            "01",
+            "-02",
+            "0000000000",
         ] {
             assert_eq!(parse_err_code(bad), None, "{bad:?}");
         }
@@ -185,13 +195,13 @@ mod tests {
         }
 
         #[test]
-        fn parse_only_accepts_plain_integers(s in "[-+ 0-9a]{0,12}") {
+        fn accepts_exactly_the_canonical_form(s in "[-+ 0-9a]{0,12}") {
             match parse_err_code(&s) {
-                Some(n) => {
-                    prop_assert!(!s.contains([' ', '+', 'a']));
-                    prop_assert_eq!(s.parse::<i64>().ok(), Some(i64::from(n)));
-                }
-                None => prop_assert!(s.parse::<i32>().is_err() || s.starts_with('+') || s.strip_prefix('-').unwrap_or(&s).len() > 10),
+                Some(n) => prop_assert_eq!(n.to_string(), s),
+                None => prop_assert!(
+                    s.parse::<i32>().map(|n| n.to_string() != s).unwrap_or(true),
+                    "{s:?} is an i32 in canonical form but was refused"
+                ),
             }
         }
     }

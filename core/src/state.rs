@@ -6,9 +6,18 @@
 //! SHA-256(state), with the full hash inside the record, compared in constant time. The record holds
 //! only the client id, flow, platform, times and a used flag; never a code.
 //!
-//! Records outlive their use: they stay until the store fills up (64 records), and a sweep then drops
-//! used and expired ones first. So a replay reads "already used" and a late answer reads "expired"
-//! rather than "unknown", for as long as the record is kept.
+//! Records outlive their use: they stay until the store holds [`MAX_RECORDS`] of this application's
+//! records, and a sweep then drops used and expired ones, oldest first, down to half of that. So a
+//! replay reads "already used" and a late answer reads "expired" rather than "unknown", for as long as
+//! the record is kept. A live login is never dropped to make room while a dead one is left: only when
+//! all [`MAX_RECORDS`] are live does the single oldest go. The real capacity is therefore
+//! [`MAX_RECORDS`] logins waiting at once.
+//!
+//! Time comes from a [`Clock`] (the app may supply one). A login is live from its creation until its
+//! expiry, read on that clock. The clock may jump: forwards, a login expires early by the jump;
+//! backwards, it would live longer by the jump, so a clock that reads more than
+//! [`MAX_CLOCK_STEP_BACK_MS`] before the login's creation time ends it (`Expired`). A login therefore
+//! never lives more than its TTL plus that minute, whatever the clock does.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,22 +39,29 @@ pub const KEY_PREFIX: &str = "dingtalk-auth.v1.";
 pub const MAX_RECORDS: usize = 64;
 /// A sweep trims the store to this many records, so that the next one is many `begin`s away.
 const SWEEP_TO: usize = MAX_RECORDS / 2;
+/// How far the clock may read before a login's creation time (a small NTP step back) before the login
+/// is taken as expired: without this bound, setting the clock back would keep a login alive.
+pub const MAX_CLOCK_STEP_BACK_MS: i64 = 60_000;
 
 /// Milliseconds since the Unix epoch. Injected so tests (and apps with a trusted time) control expiry.
 pub trait Clock: Send + Sync {
-    fn now_ms(&self) -> i64;
+    fn now_ms(&self) -> Result<i64, ClockFailure>;
 }
+
+/// A failure reported by an app-provided clock; its text reaches the app's error unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockFailure(pub String);
 
 /// The system clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
+    fn now_ms(&self) -> Result<i64, ClockFailure> {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
+            .map_err(|_| ClockFailure("the system clock reads before 1970".into()))
     }
 }
 
@@ -154,7 +170,12 @@ impl Record {
     }
     /// Unused and unexpired: it can still complete a login.
     fn is_live(&self, now: i64) -> bool {
-        !self.used && now <= self.expires_ms
+        !self.used && self.in_time(now)
+    }
+
+    /// Within its lifetime on a clock that may have jumped (see the module documentation).
+    fn in_time(&self, now: i64) -> bool {
+        self.created_ms.saturating_sub(MAX_CLOCK_STEP_BACK_MS) <= now && now <= self.expires_ms
     }
 }
 
@@ -203,8 +224,8 @@ impl Ledger {
         }
     }
 
-    pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
+    pub fn now_ms(&self) -> Result<i64> {
+        self.clock.now_ms().map_err(|e| Error::Clock(e.0))
     }
 
     fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -214,7 +235,7 @@ impl Ledger {
     /// Creates a pending login for `flow` and returns its state.
     pub fn open(&self, flow: LoginFlow) -> Result<Opened> {
         let _g = self.guard();
-        let now = self.now_ms();
+        let now = self.now_ms()?;
         if self.is_stateless(flow) {
             // A stateless reply binds to the one pending legacy login, so a new tap replaces an older
             // one rather than making every later reply ambiguous.
@@ -257,8 +278,10 @@ impl Ledger {
         })
     }
 
-    /// The strict check of a successful answer: the state must name an unused, unexpired pending
-    /// login of this flow. The login is used up whatever the verdict.
+    /// The check of every answer, successful or not: the state must name an unused, unexpired pending
+    /// login of this application and flow. A state that names no pending login of this application
+    /// changes nothing (a forged cancel must not end the real login); one that does is used up
+    /// whatever the verdict.
     pub fn redeem(&self, flow: LoginFlow, state: &str) -> Result<Redeemed> {
         check_state_shape(state)?;
         let _g = self.guard();
@@ -274,9 +297,10 @@ impl Ledger {
         if record.used {
             return Err(StateError::Reused.into());
         }
+        let now = self.now_ms()?;
         record.used = true;
         self.write(&key, &record)?;
-        if self.now_ms() > record.expires_ms {
+        if !record.in_time(now) {
             return Err(StateError::Expired.into());
         }
         match record.flow() {
@@ -292,11 +316,11 @@ impl Ledger {
         }
     }
 
-    /// A successful legacy-SDK answer on iOS, which cannot carry a state: binds to the single unused,
-    /// unexpired pending legacy login.
+    /// A legacy-SDK answer on iOS, which cannot carry a state: binds to the single unused, unexpired
+    /// pending legacy login.
     pub fn redeem_stateless(&self) -> Result<Redeemed> {
         let _g = self.guard();
-        let now = self.now_ms();
+        let now = self.now_ms()?;
         let candidates: Vec<(String, Record)> = self
             .load_all()?
             .into_iter()
@@ -320,52 +344,6 @@ impl Ledger {
         }
     }
 
-    /// A non-successful answer (cancel, deny, failure) carries no code, so it is never refused; it just
-    /// uses up the pending login it belongs to when that can be told: by its state, or, without one,
-    /// when exactly one login of the flow is pending.
-    pub fn settle(&self, flow: LoginFlow, state: Option<&str>) {
-        let result = match state {
-            Some(s) if check_state_shape(s).is_ok() => {
-                self.mark_used(&key_for(&state_hash(s)), flow)
-            }
-            Some(_) => Ok(()),
-            None => self.settle_sole(flow),
-        };
-        if let Err(e) = result {
-            log::warn!(
-                "could not clear the pending login of a finished {} attempt: {e}",
-                flow.wire_name()
-            );
-        }
-    }
-
-    fn mark_used(&self, key: &str, flow: LoginFlow) -> Result<()> {
-        let _g = self.guard();
-        if let Some(mut rec) = self.read(key)? {
-            if rec.client == self.client_id && rec.flow() == Some(flow) && !rec.used {
-                rec.used = true;
-                self.write(key, &rec)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn settle_sole(&self, flow: LoginFlow) -> Result<()> {
-        let _g = self.guard();
-        let now = self.now_ms();
-        let live: Vec<_> = self
-            .load_all()?
-            .into_iter()
-            .filter(|(_, r)| r.flow() == Some(flow) && r.is_live(now))
-            .collect();
-        if let [(key, rec)] = live.as_slice() {
-            let mut rec = rec.clone();
-            rec.used = true;
-            self.write(key, &rec)?;
-        }
-        Ok(())
-    }
-
     /// Forgets a pending login the app gave up on (e.g. the user closed the browser tab).
     pub fn discard(&self, state: &str) -> Result<()> {
         check_state_shape(state)?;
@@ -376,7 +354,7 @@ impl Ledger {
     /// Unused, unexpired pending logins.
     pub fn pending_count(&self) -> Result<usize> {
         let _g = self.guard();
-        let now = self.now_ms();
+        let now = self.now_ms()?;
         Ok(self
             .load_all()?
             .iter()
@@ -393,13 +371,25 @@ impl Ledger {
         !r.used && r.flow() == Some(LoginFlow::LegacySdk) && r.platform() == Some(self.platform)
     }
 
-    /// Trims the store to [`SWEEP_TO`] records, dropping first what can no longer complete a login
-    /// (used or expired), oldest first, and live pending logins only if there are still too many.
-    fn purge(&self, mut records: Vec<(String, Record)>, now: i64) -> Result<()> {
-        records.sort_by_key(|(_, r)| (r.is_live(now), r.created_ms));
-        let excess = records.len().saturating_sub(SWEEP_TO);
-        for (key, _) in records.iter().take(excess) {
-            self.remove(key)?;
+    /// Makes room in a full store. Dead records (used or expired) go first, oldest first, until the
+    /// store is down to [`SWEEP_TO`]; a live login goes only when every record is live, and then only
+    /// the single oldest, so that the login being begun fits.
+    fn purge(&self, records: Vec<(String, Record)>, now: i64) -> Result<()> {
+        let (mut live, mut dead): (Vec<_>, Vec<_>) =
+            records.into_iter().partition(|(_, r)| r.is_live(now));
+        dead.sort_by_key(|(_, r)| r.created_ms);
+        let drop_dead = (live.len() + dead.len())
+            .saturating_sub(SWEEP_TO)
+            .min(dead.len());
+        for (key, _) in dead.drain(..drop_dead) {
+            self.remove(&key)?;
+        }
+        if live.len() + dead.len() >= MAX_RECORDS {
+            live.sort_by_key(|(_, r)| r.created_ms);
+            if let Some((key, _)) = live.first() {
+                log::warn!("{MAX_RECORDS} logins are pending: the oldest is dropped");
+                self.remove(key)?;
+            }
         }
         Ok(())
     }

@@ -7,8 +7,8 @@ use dingtalk_auth::*;
 
 struct TestClock(AtomicI64);
 impl Clock for TestClock {
-    fn now_ms(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
+    fn now_ms(&self) -> Result<i64, ClockFailure> {
+        Ok(self.0.load(Ordering::SeqCst))
     }
 }
 impl TestClock {
@@ -217,20 +217,89 @@ fn non_success_codes_are_outcomes_and_settle_the_login() {
             Err(StateError::Reused.into())
         );
     }
-    // A cancel never looks like an attack, even with a state we never issued or none at all.
-    assert_eq!(
-        auth.complete_sdk(&reply(LoginFlow::NewSdk, "-2", None, Some("forged")))
-            .unwrap(),
-        Outcome::Cancelled
-    );
-    assert_eq!(
-        auth.complete_sdk(&reply(LoginFlow::NewSdk, "-2", None, None))
-            .unwrap(),
-        Outcome::Cancelled
-    );
     assert!(matches!(
         auth.complete_sdk(&reply(LoginFlow::NewSdk, "x", None, None)),
         Err(Error::Response(_))
+    ));
+}
+
+/// Any app can send the exported callback activity a "cancel". One that does not name this device's
+/// pending login is refused like a forged success, and the real login goes on waiting.
+#[test]
+fn a_cancel_that_names_no_pending_login_is_refused_and_changes_nothing() {
+    let (auth, clock, _) = setup(Platform::Android);
+    let real = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    let spent = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&spent)))
+        .unwrap();
+    let unknown = "A".repeat(43);
+    for err in ["-2", "-4", "-1", "-3", "-5", "-9"] {
+        // A state of another flow's login is used up (whoever sent it knew the state).
+        let legacy = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
+        let cases: [(Option<&str>, Error); 5] = [
+            (Some(&unknown), StateError::Unknown.into()),
+            (
+                Some("not/base64url"),
+                StateError::Malformed("characters outside base64url").into(),
+            ),
+            (None, StateError::Missing.into()),
+            (Some(&spent), StateError::Reused.into()),
+            (
+                Some(&legacy),
+                StateError::FlowMismatch {
+                    expected: LoginFlow::LegacySdk,
+                    found: LoginFlow::NewSdk,
+                }
+                .into(),
+            ),
+        ];
+        for (state, expected) in cases {
+            assert_eq!(
+                auth.complete_sdk(&reply(LoginFlow::NewSdk, err, None, state)),
+                Err(expected),
+                "{err} with {state:?}"
+            );
+        }
+    }
+    // The browser's error redirect is held to the same rule.
+    let browser = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
+    for state in [format!("&state={unknown}"), String::new()] {
+        let url = format!("{REDIRECT}?error=access_denied{state}");
+        assert!(
+            matches!(auth.complete_browser(&url), Err(Error::State(_))),
+            "{url}"
+        );
+    }
+    assert_eq!(auth.pending_count().unwrap(), 2);
+    // The real logins are untouched: each still completes (a cancel that names one still cancels it).
+    clock.advance_s(1);
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&real))),
+        Ok(Outcome::Authorized(_))
+    ));
+    assert_eq!(
+        auth.complete_browser(&format!("{REDIRECT}?error=access_denied&state={browser}")),
+        Ok(Outcome::Denied)
+    );
+}
+
+#[test]
+fn only_the_canonical_err_code_form_is_read() {
+    let (auth, _, _) = setup(Platform::Android);
+    let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    for bad in ["00", "-0", "+0", "-02", " 0", "0\n", "٠"] {
+        assert_eq!(
+            auth.complete_sdk(&reply(LoginFlow::NewSdk, bad, Some("c"), Some(&s))),
+            Err(Error::Response(
+                "the ErrCode is not DingTalk's decimal form".into()
+            )),
+            "{bad:?}"
+        );
+    }
+    // Refused before the state is looked at: the login is still there.
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+        Ok(Outcome::Authorized(_))
     ));
 }
 
@@ -400,38 +469,109 @@ fn flows_not_enabled_and_discard() {
 }
 
 #[test]
-fn the_store_stays_bounded_and_sweeps_dead_records_first() {
+fn a_full_store_of_live_logins_drops_only_the_oldest() {
+    use dingtalk_auth::state::MAX_RECORDS;
     let (auth, clock, store) = setup(Platform::Android);
-    let first = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
-    for _ in 0..200 {
-        clock.advance_s(1); // distinct creation times, so "oldest" is well defined
-        auth.begin(LoginFlow::NewSdk).unwrap();
-        assert!(store.keys().unwrap().len() <= dingtalk_auth::state::MAX_RECORDS);
-    }
-    // Under a flood the oldest pending login is the one given up.
     let ok = |s: &str| reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
-    assert_eq!(
-        auth.complete_sdk(&ok(&first)),
-        Err(StateError::Unknown.into())
-    );
-    // Once everything expired, fresh logins (fewer than half the cap) push the dead records out, not
-    // each other.
+    let mut states = Vec::new();
+    for _ in 0..MAX_RECORDS + 3 {
+        clock.advance_s(1); // distinct creation times, so "oldest" is well defined
+        states.push(auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap());
+        assert!(store.keys().unwrap().len() <= MAX_RECORDS);
+    }
+    // Three logins too many: exactly the three oldest went, one per begin, and every other one is live.
+    assert_eq!(store.keys().unwrap().len(), MAX_RECORDS);
+    assert_eq!(auth.pending_count().unwrap(), MAX_RECORDS);
+    for s in &states[..3] {
+        assert_eq!(auth.complete_sdk(&ok(s)), Err(StateError::Unknown.into()));
+    }
+    for s in &states[3..] {
+        assert!(matches!(
+            auth.complete_sdk(&ok(s)),
+            Ok(Outcome::Authorized(_))
+        ));
+    }
+}
+
+#[test]
+fn dead_records_make_room_before_any_live_login() {
+    use dingtalk_auth::state::MAX_RECORDS;
+    let (auth, clock, store) = setup(Platform::Android);
+    let ok = |s: &str| reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
+    // The oldest half are used up (replays still read "used" while they are kept), the rest wait.
+    let mut live = Vec::new();
+    for i in 0..MAX_RECORDS {
+        clock.advance_s(1);
+        let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+        if i < MAX_RECORDS / 2 {
+            auth.complete_sdk(&ok(&s)).unwrap();
+        } else {
+            live.push(s);
+        }
+    }
+    assert_eq!(store.keys().unwrap().len(), MAX_RECORDS);
+    // A full store: the next begin sweeps the used records, not one of the 32 waiting logins.
+    live.push(auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap());
+    assert_eq!(store.keys().unwrap().len(), MAX_RECORDS / 2 + 1);
+    // Expired records go too, before live ones, however many are waiting.
     clock.advance_s(601);
-    let dead = store.keys().unwrap().len();
-    assert!(
-        dead + 30 >= dingtalk_auth::state::MAX_RECORDS,
-        "the next logins must trigger a sweep"
-    );
-    let fresh: Vec<String> = (0..30)
-        .map(|_| auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap())
-        .collect();
-    assert!(store.keys().unwrap().len() < dead + 30, "a sweep ran");
+    let mut fresh = Vec::new();
+    for _ in 0..MAX_RECORDS {
+        clock.advance_s(1);
+        fresh.push(auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap());
+        assert!(store.keys().unwrap().len() <= MAX_RECORDS);
+    }
+    for s in &live {
+        assert_eq!(auth.complete_sdk(&ok(s)), Err(StateError::Unknown.into()));
+    }
     for s in &fresh {
         assert!(matches!(
             auth.complete_sdk(&ok(s)),
             Ok(Outcome::Authorized(_))
         ));
     }
+}
+
+#[test]
+fn concurrent_begins_never_evict_a_live_login() {
+    use dingtalk_auth::state::MAX_RECORDS;
+    let (auth, _, store) = setup(Platform::Android);
+    let auth = Arc::new(auth);
+    let states: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..MAX_RECORDS)
+            .map(|_| {
+                let auth = auth.clone();
+                scope.spawn(move || auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(store.keys().unwrap().len(), MAX_RECORDS);
+    for s in &states {
+        let r = reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
+        assert!(matches!(auth.complete_sdk(&r), Ok(Outcome::Authorized(_))));
+    }
+}
+
+/// The record is found under the key (the first 128 bits of the state's hash), but its full hash is
+/// another state's: only the full comparison can tell.
+#[test]
+fn a_record_whose_full_hash_differs_is_unknown() {
+    let (auth, _, store) = setup(Platform::Android);
+    let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    let key = store.keys().unwrap().pop().unwrap();
+    let record = store.get(&key).unwrap().unwrap();
+    let full: String = dingtalk_auth::state::state_hash(&s)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(record.contains(&full));
+    // Same first half (the key), last byte changed.
+    let last = u8::from_str_radix(&full[62..], 16).unwrap() ^ 1;
+    let forged = format!("{}{last:02x}", &full[..62]);
+    store.put(&key, &record.replace(&full, &forged)).unwrap();
+    let r = reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s));
+    assert_eq!(auth.complete_sdk(&r), Err(StateError::Unknown.into()));
 }
 
 #[test]
@@ -529,7 +669,11 @@ mod properties {
         /// The authorize URL carries the redirect URI and state back unchanged once decoded, and the
         /// callback the fake would build from it is accepted.
         #[test]
-        fn authorize_url_round_trips(path in "(/[a-zA-Z0-9._~%!$&'()*+,;=:@-]{0,12}){0,3}", query in proptest::option::of("[a-z]{1,5}=[a-z0-9]{0,5}")) {
+        fn authorize_url_round_trips(
+            // Canonical paths only (no dot segments): the configuration refuses the others.
+            path in "(/[a-zA-Z0-9_~!$&'()*+,;=:@-]([a-zA-Z0-9._~!$&'()*+,;=:@-]|%[0-9A-F]{2}){0,11}){0,3}",
+            query in proptest::option::of("[a-z]{1,5}=[a-z0-9]{0,5}"),
+        ) {
             let redirect = match &query {
                 Some(q) => format!("https://app.example{path}?{q}"),
                 None => format!("https://app.example{path}"),
@@ -554,4 +698,81 @@ mod properties {
             prop_assert!(matches!(auth.complete_browser(&callback), Ok(Outcome::Authorized(_))));
         }
     }
+}
+
+/// The device clock moves between `begin` and the reply. Forwards: the login expires early. Backwards:
+/// it may live longer by the jump, but never past its TTL plus a minute of real time, and a large step
+/// back ends it rather than keeping it alive until the clock catches up.
+#[test]
+fn clock_jumps_never_stretch_a_login_beyond_its_bounds() {
+    use dingtalk_auth::state::MAX_CLOCK_STEP_BACK_MS;
+    let (auth, clock, _) = setup(Platform::Android);
+    let ok = |s: &str| reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
+    let expired = Err(Error::State(StateError::Expired));
+
+    // Forwards past the TTL (600 s): expired.
+    let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    clock.advance_s(601);
+    assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+
+    // Backwards by more than the step-back bound: expired at once, not alive for days.
+    let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    clock.advance_s(-(MAX_CLOCK_STEP_BACK_MS / 1000) - 1);
+    assert_eq!(auth.pending_count().unwrap(), 0);
+    assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+    let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    clock.advance_s(-86_400);
+    assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+
+    // A small step back (an NTP correction) keeps the login; it then lives until the clock reads its
+    // expiry, i.e. at most the TTL plus the step in real time.
+    clock.advance_s(86_400);
+    let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    let t = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    clock.advance_s(-30);
+    assert_eq!(auth.pending_count().unwrap(), 2);
+    clock.advance_s(30 + 600); // 630 s of real time later the clock reads the expiry exactly
+    assert!(matches!(
+        auth.complete_sdk(&ok(&s)),
+        Ok(Outcome::Authorized(_))
+    ));
+    clock.advance_s(1);
+    assert_eq!(auth.complete_sdk(&ok(&t)), expired);
+}
+
+#[test]
+fn a_failing_clock_is_a_typed_error() {
+    struct Broken;
+    impl Clock for Broken {
+        fn now_ms(&self) -> Result<i64, ClockFailure> {
+            Err(ClockFailure("no trusted time yet".into()))
+        }
+    }
+    let auth = Authenticator::new(config(Platform::Android), None, Some(Arc::new(Broken))).unwrap();
+    let clock_error = Error::Clock("no trusted time yet".into());
+    assert_eq!(auth.begin(LoginFlow::NewSdk).unwrap_err(), clock_error);
+    assert_eq!(auth.pending_count().unwrap_err(), clock_error);
+    let r = reply(LoginFlow::NewSdk, "0", Some("c"), Some(&"A".repeat(43)));
+    // Nothing is stored under that state, so the clock is never read.
+    assert_eq!(auth.complete_sdk(&r), Err(StateError::Unknown.into()));
+}
+
+/// The README's derivation, computed independently:
+/// base64url(SHA-256("dingtalk-auth idempotency v1" NUL ‖ SHA-256(state) ‖ NUL ‖ code)).
+#[test]
+fn the_idempotency_key_is_the_documented_hash() {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let (auth, _, _) = setup(Platform::Android);
+    let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    let g = grant_of(
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("CODE42"), Some(&s)))
+            .unwrap(),
+    );
+    let mut h = Sha256::new();
+    h.update(b"dingtalk-auth idempotency v1\0");
+    h.update(Sha256::digest(s.as_bytes()));
+    h.update(b"\0CODE42");
+    let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize());
+    assert_eq!(g.idempotency_key, expected);
 }

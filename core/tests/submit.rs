@@ -18,7 +18,10 @@ async fn one_shot(response: Option<Vec<u8>>) -> (String, tokio::task::JoinHandle
         let mut chunk = [0u8; 4096];
         // Read the head, then as many body bytes as Content-Length says.
         loop {
-            let n = sock.read(&mut chunk).await.unwrap();
+            let n = sock.read(&mut chunk).await.unwrap_or(0);
+            if n == 0 {
+                break; // the peer closed (or failed) before the request was complete
+            }
             buf.extend_from_slice(&chunk[..n]);
             let text = String::from_utf8_lossy(&buf).to_string();
             if let Some(head_end) = text.find("\r\n\r\n") {
@@ -27,16 +30,19 @@ async fn one_shot(response: Option<Vec<u8>>) -> (String, tokio::task::JoinHandle
                     .find_map(|l| {
                         l.to_ascii_lowercase()
                             .strip_prefix("content-length: ")
-                            .map(|v| v.trim().parse::<usize>().unwrap())
+                            .and_then(|v| v.trim().parse::<usize>().ok())
                     })
                     .unwrap_or(0);
-                if buf.len() >= head_end + 4 + len || n == 0 {
+                if buf.len() >= head_end + 4 + len {
                     break;
                 }
             }
         }
         match response {
-            Some(r) => sock.write_all(&r).await.unwrap(),
+            // The client may have given up already; that is its business.
+            Some(r) => {
+                let _ = sock.write_all(&r).await;
+            }
             // Hold the connection open without answering until the client gives up.
             None => while sock.read(&mut chunk).await.map(|n| n > 0).unwrap_or(false) {},
         }
@@ -89,6 +95,72 @@ async fn posts_the_grant_json_with_its_idempotency_key() {
         grant.idempotency_key.to_ascii_lowercase()
     )));
     assert!(request.ends_with(&grant.to_json()));
+}
+
+/// Counts the connections it accepts and answers each with 200: where a followed redirect would land.
+async fn counting_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/elsewhere", listener.local_addr().unwrap());
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut chunk = [0u8; 4096];
+            let _ = sock.read(&mut chunk).await;
+            let _ = sock.write_all(&http("200 OK", b"followed")).await;
+        }
+    });
+    (url, hits)
+}
+
+/// A redirect would carry the single-use code to a URL nobody configured: it is reported, never
+/// followed. The target is a live server that counts hits, so following it could not go unnoticed.
+#[tokio::test]
+async fn redirects_are_reported_not_followed() {
+    for status in [
+        "301 Moved Permanently",
+        "302 Found",
+        "303 See Other",
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+    ] {
+        let (target, hits) = counting_server().await;
+        let answer = format!(
+            "HTTP/1.1 {status}\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let (url, _server) = one_shot(Some(answer.into_bytes())).await;
+        let (auth, grant) = authenticator(&url, 5_000);
+        let code: u16 = status[..3].parse().unwrap();
+        assert_eq!(
+            auth.submit(&grant).await,
+            Err(Error::Http(HttpError::Rejected {
+                status: code,
+                body: String::new()
+            })),
+            "{status}"
+        );
+        // Had the client followed, it would have finished its request to the target before returning.
+        assert_eq!(
+            hits.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "{status}"
+        );
+    }
+}
+
+/// The test server itself: a client that hangs up before the end of the headers ends it (it used to
+/// spin forever on a closed socket).
+#[tokio::test]
+async fn the_test_server_ends_when_the_peer_closes_early() {
+    let (url, server) = one_shot(Some(http("200 OK", b""))).await;
+    let addr = url.trim_start_matches("http://").trim_end_matches("/login");
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    sock.write_all(b"POST /login HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    drop(sock);
+    assert!(server.await.unwrap().starts_with("POST /login"));
 }
 
 #[tokio::test]
