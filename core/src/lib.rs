@@ -26,6 +26,8 @@ pub mod state;
 mod strict_url;
 #[cfg(feature = "http")]
 pub mod submit;
+#[cfg(feature = "http")]
+mod tls;
 
 mod authenticator;
 

@@ -1,7 +1,8 @@
 //! Posting the grant to the app's own backend (feature `http`).
 //!
-//! reqwest with rustls (ring) and the Mozilla root set, HTTP/1.1. The client is built on first use,
-//! so nothing (no runtime, no TLS configuration) is set up before the first network call.
+//! reqwest with rustls (ring) and the Mozilla root set, HTTP/1.1 (the TLS configuration is `tls.rs`).
+//! The client is built on first use, so nothing (no runtime, no TLS configuration) is set up before
+//! the first network call.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -43,6 +44,7 @@ impl Submitter {
         self.client
             .get_or_init(|| {
                 reqwest::Client::builder()
+                    .use_preconfigured_tls(crate::tls::client_config()?)
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout)
                     // A redirect would carry the single-use code to a URL nobody configured.

@@ -246,3 +246,42 @@ async fn no_backend_configured() {
         Err(Error::Http(HttpError::Unavailable(_)))
     ));
 }
+
+/// The TLS configuration is really used: an HTTPS backend whose certificate chains to no public root
+/// (a self-signed one, kept in tests/data) fails verification, and the error says so. Nothing else can
+/// be proved offline: a certificate under a public root needs the real internet.
+#[tokio::test]
+async fn https_verifies_the_server_certificate() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs =
+        vec![CertificateDer::from_pem_slice(include_bytes!("data/self-signed.crt")).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("data/self-signed.key")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}/login", listener.local_addr().unwrap());
+    // A blocking TLS server on its own thread: it reports how far the handshake got.
+    let server = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        let mut conn = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+        conn.complete_io(&mut sock).err().map(|e| e.to_string())
+    });
+    let (auth, grant) = authenticator(&url, 5_000);
+    let err = auth.submit(&grant).await.unwrap_err();
+    let Error::Http(HttpError::Network(text)) = &err else {
+        panic!("expected a network error, got {err:?}")
+    };
+    assert!(
+        text.contains("UnknownIssuer") || text.contains("unknown issuer"),
+        "{text}"
+    );
+    // The server saw a TLS client that refused its certificate (it got an alert, not plain HTTP).
+    let server_side = server.join().unwrap().unwrap_or_default();
+    assert!(!server_side.contains("HTTP"), "{server_side}");
+}

@@ -296,6 +296,7 @@ impl OpenApiClient {
         let oapi_base = normalise_base(&config.oapi_base)?;
         let api_base = normalise_base(&config.api_base)?;
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls(crate::tls::client_config().map_err(OpenApiError::Config)?)
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
