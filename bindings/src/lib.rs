@@ -387,7 +387,10 @@ pub fn init_logging(level: LogLevel) {
 #[derive(uniffi::Object)]
 pub struct DingTalkAuth(dingtalk_auth::Authenticator);
 
-#[uniffi::export(async_runtime = "tokio")]
+// With HTTP, `submit` awaits reqwest, which needs a tokio runtime (started at the first call). Without
+// it, `submit` never awaits anything and no runtime is linked.
+#[cfg_attr(feature = "http", uniffi::export(async_runtime = "tokio"))]
+#[cfg_attr(not(feature = "http"), uniffi::export)]
 impl DingTalkAuth {
     /// Validates `config` (throws `InvalidConfig`). Without a `store`, pending logins live in memory
     /// and do not survive process death.
