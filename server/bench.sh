@@ -16,8 +16,8 @@ cd "$(dirname "$0")/.."
 DUR=${1:-10}
 CONN=${2:-64}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release -p dingtalk-auth-server >&2
-BIN=target/release/dingtalk-auth-server
+cargo build --profile server -p dingtalk-auth-server >&2
+BIN=target/server/dingtalk-auth-server
 OUT=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$OUT"; }
