@@ -84,8 +84,13 @@ final class BrowserTests: XCTestCase {
         XCTAssertNil(errCode)
         XCTAssertEqual(message, "server_error")
         XCTAssertEqual(try h.auth.pendingCount(), 0, "error callbacks use their logins up")
-        // An error callback never throws a state error, even without a state.
-        XCTAssertEqual(describe(try h.auth.completeBrowser(callbackUrl: "\(redirectUri)?error=access_denied")), "denied")
+        // An error callback that names no pending login is refused, and the waiting login is untouched.
+        let waiting = try h.auth.begin(flow: .browser)
+        XCTAssertEqual(expectAuthError(try h.auth.completeBrowser(callbackUrl: "\(redirectUri)?error=access_denied")), .StateMissing)
+        XCTAssertEqual(expectAuthError(try h.auth.completeBrowser(callbackUrl: "\(redirectUri)?error=access_denied&state=\(foreignState())")),
+                       .StateUnknown)
+        XCTAssertEqual(try h.auth.pendingCount(), 1)
+        XCTAssertEqual(describe(try h.auth.completeBrowser(callbackUrl: "\(redirectUri)?error=access_denied&state=\(waiting.state!)")), "denied")
     }
 
     func testCodeWithoutStateIsStateMissing() throws {

@@ -17,8 +17,8 @@ struct ReceivedRequest {
 }
 
 enum ServerBehaviour {
-    /// Answer every request with this status and raw body bytes.
-    case respond(status: Int, contentType: String, body: [UInt8])
+    /// Answer every request with this status, raw body bytes and any extra headers.
+    case respond(status: Int, contentType: String, body: [UInt8], headers: [(String, String)] = [])
     /// Read the request, then hold the connection open without ever answering (until stop()).
     case neverAnswer
 }
@@ -152,9 +152,10 @@ final class LoopbackServer: @unchecked Sendable {
                 heldConnections.append(fd)
                 lock.unlock()
             }
-        case let .respond(status, contentType, body):
+        case let .respond(status, contentType, body, headers):
             var head = "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n"
             head += "Content-Type: \(contentType)\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
             head += "Content-Length: \(body.count)\r\n"
             head += "Connection: close\r\n\r\n"
             writeAll(fd, Array(head.utf8) + body)

@@ -83,4 +83,13 @@ final class ProcessDeathTests: XCTestCase {
         let auth = try DingTalkAuth(config: makeConfig(), store: ThrowingStore())
         XCTAssertEqual(expectAuthError(try auth.begin(flow: .browser))?.caseName, "Store")
     }
+
+    func testATimeSourceThatThrowsIsATimeSourceError() throws {
+        final class BrokenClock: TimeSource, @unchecked Sendable {
+            func nowMs() throws -> Int64 { throw TimeSourceError.Failed(reason: "clock not synced") }
+        }
+        let auth = try DingTalkAuth.withTimeSource(config: makeConfig(), store: nil, time: BrokenClock())
+        XCTAssertEqual(expectAuthError(try auth.begin(flow: .newSdk)), .TimeSource(reason: "clock not synced"))
+        XCTAssertEqual(expectAuthError(try auth.pendingCount()), .TimeSource(reason: "clock not synced"))
+    }
 }

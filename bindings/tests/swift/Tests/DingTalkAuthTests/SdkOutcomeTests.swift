@@ -123,17 +123,23 @@ final class SdkOutcomeTests: XCTestCase {
         XCTAssertEqual(describe(outcome), "failed unsupported -5")
     }
 
-    func testCancelNeverThrowsStateErrors() throws {
+    func testACancelThatNamesNoPendingLoginIsRefusedAndChangesNothing() throws {
+        // Any app can deliver a "cancel" to the app: one that does not name this device's pending login
+        // must never read as a cancel, and must leave the real login waiting.
         let h = try Harness()
-        // No state, unknown state, malformed state: a cancel is still just a cancel.
-        for state in [nil, foreignState(), "not a state!"] as [String?] {
-            let outcome = try h.auth.completeSdk(response: SdkResponse(flow: .newSdk, errCode: "-2", message: nil, code: nil, state: state))
-            XCTAssertEqual(describe(outcome), "cancelled")
+        let req = try h.auth.begin(flow: .newSdk)
+        for errCode in ["-2", "-4", "-1"] {
+            for (state, expected) in [(nil, "StateMissing"), (foreignState(), "StateUnknown"), ("not a state!", "StateMalformed")] as [(String?, String)] {
+                XCTAssertAuthError(expectAuthError(try h.auth.completeSdk(response: SdkResponse(
+                    flow: .newSdk, errCode: errCode, message: nil, code: nil, state: state))), expected)
+            }
         }
+        XCTAssertEqual(try h.auth.pendingCount(), 1)
+        XCTAssertNotNil(try h.success(.newSdk, state: req.state).grant)
     }
 
     func testNonIntegerErrCodeIsInvalidResponse() throws {
-        for errCode in ["abc", "", " 0", "+0", "0x0", "99999999999"] {
+        for errCode in ["abc", "", " 0", "+0", "0x0", "99999999999", "00", "-0", "01", "-02"] {
             let h = try Harness()
             let req = try h.auth.begin(flow: .newSdk)
             XCTAssertAuthError(expectAuthError(try h.auth.completeSdk(response: SdkResponse(
@@ -145,7 +151,8 @@ final class SdkOutcomeTests: XCTestCase {
     func testBrowserFlowIsNotCompletedThroughTheSdk() throws {
         let h = try Harness()
         let req = try h.auth.begin(flow: .browser)
-        XCTAssertNotNil(expectAuthError(try h.success(.browser, code: "c0de", state: req.state), secrets: [req.state, "c0de"]))
+        XCTAssertAuthError(expectAuthError(try h.success(.browser, code: "c0de", state: req.state), secrets: [req.state, "c0de"]),
+                           "InvalidResponse")
     }
 
     func testConcurrentCompletionsEachSucceedOnce() throws {

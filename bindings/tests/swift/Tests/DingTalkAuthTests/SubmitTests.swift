@@ -73,12 +73,18 @@ final class SubmitTests: XCTestCase {
     }
 
     func testRedirectIsNotFollowed() async throws {
-        // Following a redirect would carry the single-use code to a URL nobody configured.
-        let s = try server(.respond(status: 302, contentType: "text/plain", body: []))
-        let (auth, grant, code, _) = try authorized(backend: s.url)
-        let error = await expectAuthError(secrets: [code]) { try await auth.submit(grant: grant) }
-        XCTAssertEqual(error, .BackendRejected(status: 302, body: ""))
-        XCTAssertEqual(s.received.count, 1)
+        // Following a redirect would carry the single-use code to a URL nobody configured. The target is
+        // a live server that records requests, so a followed redirect cannot go unnoticed.
+        for status in [301, 302, 303, 307, 308] {
+            let target = try server(.respond(status: 200, contentType: "application/json", body: Array(#"{"session":"stolen"}"#.utf8)))
+            let s = try server(.respond(status: status, contentType: "text/plain", body: [], headers: [("Location", target.url)]))
+            let (auth, grant, code, _) = try authorized(backend: s.url)
+            let error = await expectAuthError(secrets: [code]) { try await auth.submit(grant: grant) }
+            XCTAssertEqual(error, .BackendRejected(status: UInt16(status), body: ""))
+            XCTAssertEqual(s.received.count, 1)
+            // Had the client followed, its request to the target would have finished before submit returned.
+            XCTAssertEqual(target.received.count, 0, "the code was carried to the redirect target (\(status))")
+        }
     }
 
     func testNonUtf8BodyIsUnreadable() async throws {

@@ -213,6 +213,7 @@ extension AuthError {
         case .Timeout: return "Timeout"
         case .BackendRejected: return "BackendRejected"
         case .UnreadableBody: return "UnreadableBody"
+        case .TimeSource: return "TimeSource"
         case .Internal: return "Internal"
         }
     }

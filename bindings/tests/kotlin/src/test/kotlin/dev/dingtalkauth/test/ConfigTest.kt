@@ -94,8 +94,34 @@ class ConfigTest {
     }
 
     @Test
-    fun `init logging is callable more than once`() {
-        initLogging(LogLevel.WARN)
-        initLogging(LogLevel.DEBUG)
+    fun `init logging is callable more than once and the last level wins`() {
+        // The host build logs to the process's stderr (fd 2), which the JVM cannot intercept: point fd 2
+        // at a file for the duration, through libc.
+        val file = kotlin.io.path.createTempFile("dingtalk-log", ".txt").toFile()
+        val libc = com.sun.jna.NativeLibrary.getInstance("c")
+        fun call(name: String, vararg args: Any): Int = libc.getFunction(name).invokeInt(args)
+        val saved = call("dup", 2)
+        val fd = call("open", file.absolutePath, 0x41 /* O_WRONLY | O_CREAT */, 0x180 /* 0600 */)
+        assertTrue(saved >= 0 && fd >= 0)
+        try {
+            call("dup2", fd, 2)
+            DingTalkAuth(config(), null).use { a ->
+                initLogging(LogLevel.WARN)
+                a.begin(LoginFlow.NEW_SDK)            // an INFO line: filtered out
+                initLogging(LogLevel.INFO)
+                a.begin(LoginFlow.BROWSER)            // now written
+                initLogging(LogLevel.ERROR)
+                a.begin(LoginFlow.LEGACY_SDK)         // filtered out again
+            }
+        } finally {
+            call("dup2", saved, 2)
+            call("close", fd)
+            call("close", saved)
+        }
+        val log = file.readText()
+        file.delete()
+        assertTrue(log.contains("began a browser login"), log)
+        assertFalse(log.contains("began a new_sdk login"), log)
+        assertFalse(log.contains("began a legacy_sdk login"), log)
     }
 }

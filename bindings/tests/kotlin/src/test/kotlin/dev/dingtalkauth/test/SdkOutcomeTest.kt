@@ -64,13 +64,14 @@ class SdkOutcomeTest {
     }
 
     @Test
-    fun `a full store (64 records) is swept, dropping the oldest pending logins when all are live`() {
+    fun `a store full of live logins (64) drops only the oldest, one per begin`() {
         val states = (1..70).map { clock.advanceMs(1); auth.begin(LoginFlow.NEW_SDK).state!! }
-        val pending = auth.pendingCount().toInt()
-        assertTrue(pending in 1..63, "pending after sweep: $pending")
-        assertTrue(store.map.size <= 64)
-        expectAuthError<AuthException.StateUnknown>(CODE, states.first()) { auth.completeSdk(ok(LoginFlow.NEW_SDK, states.first())) }
-        grantOf(auth.completeSdk(ok(LoginFlow.NEW_SDK, states.last())))
+        assertEquals(64, store.map.size)
+        assertCount(64, auth)
+        for (s in states.take(6)) {
+            expectAuthError<AuthException.StateUnknown>(CODE, s) { auth.completeSdk(ok(LoginFlow.NEW_SDK, s)) }
+        }
+        for (s in states.drop(6)) grantOf(auth.completeSdk(ok(LoginFlow.NEW_SDK, s)))
     }
 
     @Test
@@ -108,8 +109,8 @@ class SdkOutcomeTest {
         val req = auth.begin(LoginFlow.NEW_SDK)
         assertEquals(LoginOutcome.Cancelled, auth.completeSdk(reply(LoginFlow.NEW_SDK, "-2", req.state, "user cancelled")))
         assertCount(0, auth)
-        // The state is spent: a later success with it is refused.
-        expectAuthError<AuthException>(req.state, CODE) { auth.completeSdk(ok(LoginFlow.NEW_SDK, req.state)) }
+        // The state is spent: a later success with it is a replay.
+        expectAuthError<AuthException.StateReused>(req.state, CODE) { auth.completeSdk(ok(LoginFlow.NEW_SDK, req.state)) }
     }
 
     @Test
@@ -141,7 +142,7 @@ class SdkOutcomeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = ["abc", "", "-", "0x0", "1.0", "--2", "2147483648", "٠", "0 0", "+-1"])
+    @ValueSource(strings = ["abc", "", "-", "0x0", "1.0", "--2", "2147483648", "٠", "0 0", "+-1", "00", "-0", "+0", "01", "-02"])
     fun `malformed errCode strings are InvalidResponse`(errCode: String) {
         val req = auth.begin(LoginFlow.NEW_SDK)
         expectAuthError<AuthException.InvalidResponse>(req.state, CODE) {
@@ -158,17 +159,13 @@ class SdkOutcomeTest {
 
     @ParameterizedTest
     @ValueSource(strings = ["-2", "-4", "-1", "-5", "-9"])
-    fun `cancel, deny and failures never throw state errors, even without or with an unknown state`(errCode: String) {
-        // No state at all (some SDK builds drop it on cancel).
-        assertFalse(auth.completeSdk(reply(LoginFlow.NEW_SDK, errCode, null)) is LoginOutcome.Authorized)
-        // A state nobody issued.
-        assertFalse(auth.completeSdk(reply(LoginFlow.NEW_SDK, errCode, "A".repeat(43))) is LoginOutcome.Authorized)
-    }
-
-    @Test
-    fun `an unrelated pending login survives a stateless cancel`() {
+    fun `a cancel, deny or failure that names no pending login is a state error and changes nothing`(errCode: String) {
+        // Any app can send the exported callback activity such a reply: it must never read as a cancel.
         val req = auth.begin(LoginFlow.NEW_SDK)
-        auth.completeSdk(reply(LoginFlow.NEW_SDK, "-2", "B".repeat(43)))
+        expectAuthError<AuthException.StateMissing> { auth.completeSdk(reply(LoginFlow.NEW_SDK, errCode, null)) }
+        expectAuthError<AuthException.StateUnknown> { auth.completeSdk(reply(LoginFlow.NEW_SDK, errCode, "B".repeat(43))) }
+        expectAuthError<AuthException.StateMalformed> { auth.completeSdk(reply(LoginFlow.NEW_SDK, errCode, "not a state")) }
+        // The real login is untouched and completes.
         assertCount(1, auth)
         grantOf(auth.completeSdk(ok(LoginFlow.NEW_SDK, req.state)))
     }

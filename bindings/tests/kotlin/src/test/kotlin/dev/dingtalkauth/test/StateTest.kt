@@ -89,10 +89,47 @@ class StateTest {
     }
 
     @Test
-    fun `a clock going backwards does not extend or break a login`() {
+    fun `a clock stepping back a little keeps a login no longer than the step, a big step back ends it`() {
+        // A small step back (an NTP correction): the login survives...
+        val small = auth.begin(LoginFlow.NEW_SDK).state!!
+        val bounded = auth.begin(LoginFlow.NEW_SDK).state!!
+        clock.advanceMs(-30_000)
+        grantOf(auth.completeSdk(ok(LoginFlow.NEW_SDK, small)))
+        // ...but only until the clock reads its expiry: the TTL plus the 30 s step of real time.
+        clock.advanceMs(30_000 + TTL_SECONDS * 1000L + 1)
+        expectAuthError<AuthException.StateExpired>(bounded, CODE) { auth.completeSdk(ok(LoginFlow.NEW_SDK, bounded)) }
+        // A step back of more than a minute ends a login instead of keeping it alive until the clock
+        // catches up.
+        val big = auth.begin(LoginFlow.NEW_SDK).state!!
+        clock.advanceMs(-60_001)
+        assertCount(0, auth)
+        expectAuthError<AuthException.StateExpired>(big, CODE) { auth.completeSdk(ok(LoginFlow.NEW_SDK, big)) }
+    }
+
+    @Test
+    fun `a clock jumping forwards past the ttl expires the login`() {
         val state = auth.begin(LoginFlow.NEW_SDK).state!!
-        clock.advanceMs(-60_000)
-        grantOf(auth.completeSdk(ok(LoginFlow.NEW_SDK, state)))
+        clock.advanceSeconds(TTL_SECONDS + 3600L)
+        expectAuthError<AuthException.StateExpired>(state, CODE) { auth.completeSdk(ok(LoginFlow.NEW_SDK, state)) }
+    }
+
+    @Test
+    fun `a time source that throws is AuthException TimeSource, never a crash`() {
+        val broken = object : TimeSource {
+            override fun nowMs(): Long = throw IllegalStateException("no trusted time yet")
+        }
+        DingTalkAuth.withTimeSource(config(), RecordingStore(), broken).use { a ->
+            val e = expectAuthError<AuthException.TimeSource> { a.begin(LoginFlow.NEW_SDK) }
+            assertTrue(e.reason.contains("no trusted time yet"), e.reason)
+            expectAuthError<AuthException.TimeSource> { a.pendingCount() }
+        }
+        val declared = object : TimeSource {
+            override fun nowMs(): Long = throw TimeSourceException.Failed("clock not synced")
+        }
+        DingTalkAuth.withTimeSource(config(), RecordingStore(), declared).use { a ->
+            val e = expectAuthError<AuthException.TimeSource> { a.begin(LoginFlow.BROWSER) }
+            assertEquals("clock not synced", e.reason)
+        }
     }
 
     @Test
@@ -133,8 +170,7 @@ class StateTest {
         assertCount(2, auth)
         auth.discard(drop)
         assertCount(1, auth)
-        val e = expectAuthError<AuthException>(drop, CODE) { auth.completeBrowser("$REDIRECT_URI?authCode=$CODE&state=$drop") }
-        assertTrue(e is AuthException.StateUnknown || e is AuthException.StateReused, "got ${e::class.simpleName}")
+        expectAuthError<AuthException.StateUnknown>(drop, CODE) { auth.completeBrowser("$REDIRECT_URI?authCode=$CODE&state=$drop") }
         grantOf(auth.completeBrowser("$REDIRECT_URI?authCode=$CODE&state=$keep"))
         // Discarding something unknown is harmless; something that cannot be a state is refused.
         auth.discard("nothing-like-this")

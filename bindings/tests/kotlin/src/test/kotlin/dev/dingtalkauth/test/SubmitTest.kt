@@ -30,7 +30,12 @@ class SubmitTest {
     private class Received(val method: String, val path: String, val headers: Map<String, List<String>>, val body: String)
 
     /** An HTTP server on 127.0.0.1:0 answering every request with [status] and [body]. */
-    private fun server(status: Int, body: ByteArray, contentType: String = "application/json"): Pair<String, List<Received>> {
+    private fun server(
+        status: Int,
+        body: ByteArray,
+        contentType: String = "application/json",
+        headers: Map<String, String> = emptyMap(),
+    ): Pair<String, List<Received>> {
         val received = CopyOnWriteArrayList<Received>()
         val http = HttpServer.create(InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0)
         val pool = Executors.newFixedThreadPool(2)
@@ -41,6 +46,7 @@ class SubmitTest {
                 received += Received(ex.requestMethod, ex.requestURI.toString(),
                     ex.requestHeaders.mapKeys { it.key.lowercase() }, reqBody)
                 ex.responseHeaders.add("Content-Type", contentType)
+                headers.forEach { (k, v) -> ex.responseHeaders.add(k, v) }
                 ex.sendResponseHeaders(status, if (body.isEmpty()) -1 else body.size.toLong())
                 if (body.isNotEmpty()) ex.responseBody.write(body)
             }
@@ -75,6 +81,35 @@ class SubmitTest {
         assertEquals(listOf(grant.idempotencyKey()), r.headers["idempotency-key"])
         assertTrue(r.headers["content-type"]!!.single().startsWith("application/json"))
         assertFalse(r.headers.containsKey("authorization"))
+    }
+
+    @Test
+    fun `a redirect is BackendRejected and never followed, even to a live server`() {
+        for (status in listOf(301, 302, 303, 307, 308)) {
+            // Where a followed redirect would land: a live server that records every request.
+            val (target, targetHits) = server(200, """{"session":"stolen"}""".toByteArray())
+            val (url, hits) = server(status, ByteArray(0), headers = mapOf("Location" to target))
+            val (a, grant) = grantFor(url)
+            val e = expectAuthError<AuthException.BackendRejected>(CODE) { runBlocking { a.submit(grant) } }
+            assertEquals(status.toUShort(), e.status)
+            assertEquals(1, hits.size)
+            // Following it would have finished a request to the target before submit returned.
+            assertEquals(0, targetHits.size, "the code was carried to the redirect target ($status)")
+        }
+    }
+
+    @Test
+    fun `the idempotency key is the README's hash of the state and the code`() {
+        val a = auth(clock, RecordingStore(), config())
+        closers += { a.close() }
+        val state = a.begin(LoginFlow.NEW_SDK).state!!
+        val grant = grantOf(a.completeSdk(ok(LoginFlow.NEW_SDK, state)))
+        // base64url(SHA-256("dingtalk-auth idempotency v1" NUL || SHA-256(state) || NUL || code))
+        val sha = { bytes: ByteArray -> java.security.MessageDigest.getInstance("SHA-256").digest(bytes) }
+        val input = "dingtalk-auth idempotency v1\u0000".toByteArray() + sha(state.toByteArray()) +
+            "\u0000$CODE".toByteArray()
+        val expected = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha(input))
+        assertEquals(expected, grant.idempotencyKey())
     }
 
     @Test
