@@ -2,9 +2,12 @@
 # The one test command (README, .ci/run): every layer, each failing loudly when it cannot run.
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. generated Swift on Linux   (scripts/test-swift.sh)
-#   3. cargo-fuzz, bounded (nightly)
-# Installs what it needs (Maven/JDK via apt, cargo-fuzz via cargo, the Swift chroot via debootstrap).
-# Env: FUZZ_SECONDS (per target, default 20; 0 skips fuzzing and says so).
+#   3. cargo-fuzz, bounded (nightly)        6. the shipped library's size budgets (scripts/size.sh)
+# Installs what it needs (Maven/JDK and lld via apt, cargo-fuzz via cargo, the Swift chroot via debootstrap).
+# Env: FUZZ_SECONDS (per target, default 20; 0 skips fuzzing, and the summary then says the run was partial).
+#
+# The summary counts only tests that ran and passed: skipped / ignored tests are listed by name and
+# counted apart, and every layer (and the README samples each language compiles) must count above zero.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -12,6 +15,8 @@ LOGS="$ROOT/target/test-logs"
 mkdir -p "$LOGS"
 step() { printf '\n=== %s\n' "$*"; }
 die() { echo "test.sh: $*" >&2; exit 1; }
+skipped_names=()   # tests that were skipped or ignored, by layer
+partial=()         # layers (or parts) this run did not execute
 
 command -v cargo >/dev/null || die "cargo is missing: install Rust (stable) with rustup"
 cargo fmt --version >/dev/null 2>&1 || die "rustfmt is missing: rustup component add rustfmt"
@@ -26,11 +31,14 @@ cargo clippy -q -p dingtalk-auth-ffi --no-default-features -- -D warnings
 step "Rust tests"
 cargo test --workspace 2>&1 | tee "$LOGS/rust.log"
 rust_passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) s += $i} END {print s + 0}' "$LOGS/rust.log")
+while read -r name; do skipped_names+=("Rust: $name"); done < <(sed -n 's/^test \(.*\) \.\.\. ignored.*/\1/p' "$LOGS/rust.log")
+[ "$rust_passed" -gt 0 ] || die "no Rust test ran"
 
 step "fuzzing (cargo-fuzz)"
 fuzz_seconds=${FUZZ_SECONDS:-20}
 if [ "$fuzz_seconds" = 0 ]; then
     echo "FUZZING SKIPPED: FUZZ_SECONDS=0"
+    partial+=("fuzzing (FUZZ_SECONDS=0)")
 elif ! rustup run nightly rustc --version >/dev/null 2>&1; then
     die "no nightly toolchain for cargo-fuzz (rustup toolchain install nightly), or run with FUZZ_SECONDS=0"
 else
@@ -44,18 +52,55 @@ fi
 step "generated Kotlin on the JVM"
 scripts/bindgen.sh debug
 scripts/test-kotlin.sh 2>&1 | tee "$LOGS/kotlin.log"
-kotlin_passed=$(sed -n 's/^Kotlin\/JVM summary: Tests run: \([0-9]*\), Failures: 0, Errors: 0.*/\1/p' "$LOGS/kotlin.log" | tail -1)
-[ -n "$kotlin_passed" ] || die "no Kotlin test summary"
+# Surefire's "Tests run" includes skipped tests: subtract them, and name them from the XML reports.
+kotlin_run=$(sed -n 's/^Kotlin\/JVM summary: Tests run: \([0-9]*\), Failures: 0, Errors: 0.*/\1/p' "$LOGS/kotlin.log" | tail -1)
+kotlin_skipped=$(sed -n 's/^Kotlin\/JVM summary: Tests run: [0-9]*, Failures: 0, Errors: 0, Skipped: \([0-9]*\).*/\1/p' "$LOGS/kotlin.log" | tail -1)
+{ [ -n "$kotlin_run" ] && [ -n "$kotlin_skipped" ]; } || die "no Kotlin test summary"
+kotlin_passed=$((kotlin_run - kotlin_skipped))
+while read -r name; do skipped_names+=("Kotlin: $name"); done < <(python3 - "$ROOT/bindings/tests/kotlin/target/surefire-reports" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+for f in sorted(glob.glob(sys.argv[1] + "/TEST-*.xml")):
+    for case in ET.parse(f).getroot().iter("testcase"):
+        if case.find("skipped") is not None:
+            print(case.get("classname"), case.get("name"))
+PY
+)
+kotlin_samples=$(sed -n 's/^Kotlin tests passed (\([0-9]*\) README sample.*/\1/p' "$LOGS/kotlin.log" | tail -1)
+[ "$kotlin_passed" -gt 0 ] || die "no Kotlin test ran"
+[ "${kotlin_samples:-0}" -gt 0 ] || die "no README kotlin sample was compiled"
 
 step "generated Swift on Linux (trixie chroot)"
 DINGTALK_SKIP_BINDGEN=1 scripts/test-swift.sh 2>&1 | tee "$LOGS/swift.log"
-swift_passed=$(grep -Eo 'Executed [0-9]+ tests?, with 0 failures' "$LOGS/swift.log" | tail -1 | grep -Eo '[0-9]+' | head -1 || true)
+# XCTest's "Executed N tests, with S tests skipped and 0 failures" counts skipped tests in N.
+swift_line=$(grep -Eo 'Executed [0-9]+ tests?, with ([0-9]+ tests? skipped and )?0 failures' "$LOGS/swift.log" | tail -1 || true)
+swift_run=$(grep -Eo '^Executed [0-9]+' <<<"$swift_line" | grep -Eo '[0-9]+' || true)
+swift_skipped=$(grep -Eo '[0-9]+ tests? skipped' <<<"$swift_line" | grep -Eo '[0-9]+' || true)
 swift_testing=$(grep -Eo 'Test run with [0-9]+ tests? (in [0-9]+ suites? )?passed' "$LOGS/swift.log" | tail -1 | grep -Eo '[0-9]+' | head -1 || true)
-swift_passed=$(( ${swift_passed:-0} + ${swift_testing:-0} ))
+swift_passed=$(( ${swift_run:-0} - ${swift_skipped:-0} + ${swift_testing:-0} ))
+while read -r name; do skipped_names+=("Swift: $name"); done < <(sed -n "s/.*Test Case '\(.*\)' skipped.*/\1/p" "$LOGS/swift.log" | sort -u)
+swift_samples=$(sed -n 's/^README.md swift blocks: \([0-9]*\) compiled.*/\1/p' "$LOGS/swift.log" | tail -1)
 [ "$swift_passed" -gt 0 ] || die "no Swift test ran"
+[ "${swift_samples:-0}" -gt 0 ] || die "no README swift sample was compiled"
+
+step "the shipped library's size (scripts/size.sh)"
+scripts/size.sh 2>&1 | tee "$LOGS/size.log"
+size_line=$(awk '/^(http|no-http) +stripped/ {printf "%s%s %s B", sep, $1, $3; sep = ", "}' "$LOGS/size.log")
 
 step "summary"
 echo "Rust:   $rust_passed tests passed"
-echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings)"
-echo "Swift:  $swift_passed tests passed (Linux, generated bindings)"
-echo "$((rust_passed + kotlin_passed + swift_passed)) passed, 0 failed"
+echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings; $kotlin_samples README samples compiled)"
+echo "Swift:  $swift_passed tests passed (Linux, generated bindings; $swift_samples README samples compiled)"
+echo "Size:   $size_line, within budget"
+if ((${#skipped_names[@]})); then
+    echo "Skipped or ignored (not counted as passed): ${#skipped_names[@]}"
+    printf '  %s\n' "${skipped_names[@]}"
+fi
+total=$((rust_passed + kotlin_passed + swift_passed))
+tail_note=""
+((${#skipped_names[@]})) && tail_note=", ${#skipped_names[@]} skipped"
+if ((${#partial[@]})); then
+    echo "PARTIAL RUN: not executed: ${partial[*]}"
+    echo "partial: $total passed, 0 failed$tail_note"
+else
+    echo "$total passed, 0 failed$tail_note"
+fi
