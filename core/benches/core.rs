@@ -1,6 +1,6 @@
 //! Criterion numbers for the work behind each exported call (reported in BENCHMARKS.md).
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use dingtalk_auth::*;
 
 fn config() -> AuthConfig {
@@ -13,11 +13,29 @@ fn config() -> AuthConfig {
     c
 }
 
+fn fresh() -> Authenticator {
+    Authenticator::new(config(), None, None).unwrap()
+}
+
 fn benches(c: &mut Criterion) {
-    let auth = Authenticator::new(config(), None, None).unwrap();
+    // A fresh store per iteration: an app has a handful of logins waiting, not thousands.
     c.bench_function("begin(NewSdk)", |b| {
-        b.iter(|| black_box(auth.begin(LoginFlow::NewSdk).unwrap()))
+        b.iter_batched(
+            fresh,
+            |auth| black_box(auth.begin(LoginFlow::NewSdk).unwrap()),
+            BatchSize::SmallInput,
+        )
     });
+    // The worst case: 64 logins waiting (no used or expired record to sweep), so every begin reads
+    // them all to drop the single oldest.
+    let full = fresh();
+    for _ in 0..dingtalk_auth::state::MAX_RECORDS {
+        full.begin(LoginFlow::NewSdk).unwrap();
+    }
+    c.bench_function("begin(NewSdk), 64 logins waiting", |b| {
+        b.iter(|| black_box(full.begin(LoginFlow::NewSdk).unwrap()))
+    });
+    let auth = fresh();
     c.bench_function("begin + complete_sdk (success)", |b| {
         b.iter(|| {
             let s = auth.begin(LoginFlow::NewSdk).unwrap().state;
@@ -31,15 +49,18 @@ fn benches(c: &mut Criterion) {
             black_box(auth.complete_sdk(&r).unwrap())
         })
     });
-    c.bench_function("complete_sdk (cancel, no state)", |b| {
-        let r = SdkResponse {
-            flow: LoginFlow::NewSdk,
-            err_code: "-2".into(),
-            message: Some("cancel".into()),
-            code: None,
-            state: None,
-        };
-        b.iter(|| black_box(auth.complete_sdk(&r).unwrap()))
+    c.bench_function("begin + complete_sdk (cancel)", |b| {
+        b.iter(|| {
+            let s = auth.begin(LoginFlow::NewSdk).unwrap().state;
+            let r = SdkResponse {
+                flow: LoginFlow::NewSdk,
+                err_code: "-2".into(),
+                message: Some("cancel".into()),
+                code: None,
+                state: s,
+            };
+            black_box(auth.complete_sdk(&r).unwrap())
+        })
     });
     let redirect = "https://app.example/dingtalk/cb";
     let url = format!(

@@ -122,6 +122,25 @@ pub(crate) fn is_local_development_host(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever is accepted is already canonical: its serialisation reads back as the same URL and
+        /// names the same endpoint, so comparing endpoints can never depend on normalisation.
+        #[test]
+        fn accepted_urls_are_fixed_points(s in "[a-zA-Z]{1,6}://[a-zA-Z0-9.%@:\\[\\]-]{0,20}(/[a-zA-Z0-9.%~!$&'()*+,;=:@-]{0,8}){0,3}(\\?[a-z=&%0-9]{0,10})?") {
+            if let Ok(u) = parse(&s) {
+                let again = parse(u.as_str());
+                prop_assert_eq!(again.as_ref(), Ok(&u), "{} -> {}", s, u.as_str());
+                prop_assert_eq!(same_endpoint(&u, &again.unwrap()), Ok(()));
+            }
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,120}") {
+            let _ = parse(&s);
+        }
+    }
 
     #[test]
     fn reads_a_full_url() {

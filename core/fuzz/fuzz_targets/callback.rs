@@ -9,6 +9,8 @@ fuzz_target!(|data: &[u8]| {
             "https://app.example/cb",
             "myapp://login?x=1",
             "http://127.0.0.1:8000",
+            "http://[::1]:8080/dingtalk/callback",
+            "com.example.app://Auth/cb",
         ] {
             if let Ok(Callback::Code { code, .. }) = parse_callback(s, redirect) {
                 assert!(!code.is_empty() && code.bytes().all(|b| b.is_ascii_graphic()));
