@@ -26,20 +26,58 @@ pub(crate) fn parse(input: &str) -> Result<Url, Refusal> {
     if input.contains('\\') {
         return Err("contains a backslash");
     }
-    let url = Url::parse(input).map_err(|e| match e {
+    // `scheme://` must be spelled out: WHATWG also reads `http:host` as `http://host`. Only then is the
+    // authority as written (after it, up to the path, query or fragment) the one the parser reads.
+    let colon = input.find(':').ok_or("no `scheme://`")?;
+    let scheme_ok = input[..colon].bytes().enumerate().all(|(i, b)| {
+        b.is_ascii_alphabetic()
+            || (i > 0 && (b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.')))
+    });
+    if colon == 0 || !scheme_ok || !input[colon..].starts_with("://") {
+        return Err("no `scheme://`");
+    }
+    let authority_start = colon + 3;
+    let authority_end = input[authority_start..]
+        .find(['/', '?', '#'])
+        .map_or(input.len(), |i| authority_start + i);
+    let authority = &input[authority_start..authority_end];
+    // ASCII-only host names (see the module documentation), checked before the parser sees them; and
+    // the parser gets the authority in lower case, which is how it would end up for http(s) anyway
+    // (the ASCII-only IDNA adapter expects lower-case input).
+    if !authority.is_ascii() {
+        return Err("the host is not ASCII or punycode");
+    }
+    // For the schemes whose hosts go through IDNA, nothing the parser would rewrite on the way there:
+    // an empty authority (`http:////host` skips slashes) or percent-encoding (`%41` is `A`).
+    let special = matches!(
+        input[..colon].to_ascii_lowercase().as_str(),
+        "http" | "https" | "ws" | "wss" | "ftp" | "file"
+    );
+    if special && (authority.is_empty() || authority.contains('%')) {
+        return Err(
+            "the host is not in canonical form (percent-encoding, IP shorthand or trailing text)",
+        );
+    }
+    let lowered;
+    let to_parse = if authority.bytes().any(|b| b.is_ascii_uppercase()) {
+        lowered = format!(
+            "{}{}{}",
+            &input[..authority_start],
+            authority.to_ascii_lowercase(),
+            &input[authority_end..]
+        );
+        lowered.as_str()
+    } else {
+        input
+    };
+    let url = Url::parse(to_parse).map_err(|e| match e {
         url::ParseError::RelativeUrlWithoutBase => "no `scheme://`",
         url::ParseError::InvalidPort => "bad port",
         url::ParseError::EmptyHost => "no host",
         url::ParseError::IdnaError => "the host is not ASCII or punycode",
         _ => "not a URL",
     })?;
-    // The scheme is ASCII, so its length in the input is its length in the parsed URL.
-    let rest = input
-        .get(url.scheme().len()..)
-        .and_then(|r| r.strip_prefix("://"))
-        .ok_or("no `scheme://`")?;
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
+    let tail = &input[authority_end..];
     if authority.contains('@') || !url.username().is_empty() || url.password().is_some() {
         return Err("user info is not allowed");
     }
@@ -200,6 +238,13 @@ mod tests {
             ("https:///app.example/cb", "the host is not in canonical form (percent-encoding, IP shorthand or trailing text)"),
             // Not ASCII and not punycode (idna_adapter 1.0 has no Unicode tables).
             ("https://bücher.example/cb", "the host is not ASCII or punycode"),
+            ("myapp://登录/cb", "the host is not ASCII or punycode"),
+            // Found by the fuzzer: upper case beside non-ASCII used to reach the IDNA adapter's
+            // lower-case-only path (a debug assertion there), with or without the slashes.
+            ("http://BѧBoѧB/a", "the host is not ASCII or punycode"),
+            ("http:A2b6ppEEEů:/ƍůASr>/", "no `scheme://`"),
+            ("http:////rpSFFԬA!", "the host is not in canonical form (percent-encoding, IP shorthand or trailing text)"),
+            ("http://%41.example/", "the host is not in canonical form (percent-encoding, IP shorthand or trailing text)"),
             // Ports.
             ("https://app.example:0443/cb", "bad port"),
             ("https://app.example:/cb", "bad port"),
