@@ -1,0 +1,181 @@
+// Whole logins driven by the demo's view models, as the SwiftUI app drives them, against the reference
+// backend + fake DingTalk that scripts/with-demo-servers.sh starts (DINGTALK_DEMO_*). The simulated
+// DingTalk mints real codes at the fake and answers through the same URL path a real reply takes. Without
+// the servers every test fails (never skips).
+import DingTalkAuth
+import DingTalkAuthDemoKit
+import Foundation
+import XCTest
+
+final class DemoE2ETests: XCTestCase {
+    private var configuration: DemoConfiguration!
+    private let http = URLSessionHTTPClient()
+
+    override func setUpWithError() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard env["DINGTALK_DEMO_BACKEND"] != nil, env["DINGTALK_DEMO_FAKE"] != nil else {
+            XCTFail("DINGTALK_DEMO_BACKEND / DINGTALK_DEMO_FAKE are not set: run scripts/test-ios.sh (it starts the "
+                + "servers through scripts/with-demo-servers.sh)")
+            throw DemoError.configuration("no demo servers")
+        }
+        configuration = try DemoConfiguration.load(environment: env, info: try demoInfoPlist())
+    }
+
+    /// A demo app over `backend` (the Keychain stand-in), whose URL opener is its own router, as on iOS.
+    private func makeApp(_ backend: KeyValueBackend) throws -> DemoApp {
+        final class Box { var app: DemoApp? }
+        let box = Box()
+        let app = try DemoApp(configuration: configuration, storeBackend: backend, http: http,
+                              openURL: { url in XCTAssertTrue(box.app?.handle(url: url) ?? false, "the reply was not routed: \(url)") },
+                              environment: SimulatedSetupEnvironment(http: http))
+        box.app = app
+        app.simulator.user = ["nick": "iOS demo \(UUID().uuidString.prefix(6))", "unionId": "union-\(UUID().uuidString)",
+                              "openId": "open-\(UUID().uuidString)"]
+        return app
+    }
+
+    private func signIn(_ flow: LoginFlow, answer: SimulatedAnswer) async throws -> (DemoApp, LoginScreenState) {
+        let app = try makeApp(InMemoryKeyValueBackend())
+        app.simulator.answer = answer
+        await app.loginScreen.signIn(flow)
+        return (app, app.loginScreen.state)
+    }
+
+    private func assertSignedIn(_ app: DemoApp, _ state: LoginScreenState, flow: String,
+                                file: StaticString = #filePath, line: UInt = #line) {
+        guard case .signedIn(let identity) = state else { return XCTFail("not signed in: \(state)", file: file, line: line) }
+        XCTAssertEqual(identity.flow, flow, file: file, line: line)
+        XCTAssertEqual(identity.unionId, app.simulator.user["unionId"] as? String, file: file, line: line)
+        XCTAssertEqual(identity.nick, app.simulator.user["nick"] as? String, file: file, line: line)
+        XCTAssertTrue(identity.hasSession, file: file, line: line)
+    }
+
+    private func assertFailed(_ state: LoginScreenState, _ sentence: String, file: StaticString = #filePath, line: UInt = #line) {
+        guard case .failed(let text) = state else { return XCTFail("expected a failure, got \(state)", file: file, line: line) }
+        XCTAssertEqual(text, sentence, file: file, line: line)
+    }
+
+    // MARK: success per flow
+
+    func testLegacySdkLogin() async throws {
+        let (app, state) = try await signIn(.legacySdk, answer: .approve)
+        assertSignedIn(app, state, flow: "legacy_sdk")
+    }
+
+    func testNewSdkLogin() async throws {
+        let (app, state) = try await signIn(.newSdk, answer: .approve)
+        assertSignedIn(app, state, flow: "new_sdk")
+    }
+
+    func testBrowserLogin() async throws {
+        let (app, state) = try await signIn(.browser, answer: .approve)
+        assertSignedIn(app, state, flow: "browser")
+    }
+
+    // MARK: cancel, deny, tampered
+
+    func testCancelEachFlow() async throws {
+        for flow in [LoginFlow.legacySdk, .newSdk, .browser] {
+            let (app, state) = try await signIn(flow, answer: .cancel)
+            assertFailed(state, "You cancelled the DingTalk login.")
+            XCTAssertEqual(try app.logins[flow]!.auth.pendingCount(), 0, "\(flow)")
+        }
+    }
+
+    func testDenyEachFlow() async throws {
+        for flow in [LoginFlow.legacySdk, .newSdk, .browser] {
+            let (_, state) = try await signIn(flow, answer: .deny)
+            assertFailed(state, "You declined the DingTalk login.")
+        }
+    }
+
+    func testTamperedStateIsRefusedAndNothingReachesTheBackend() async throws {
+        for flow in [LoginFlow.newSdk, .browser] {
+            let (app, state) = try await signIn(flow, answer: .tamperedState)
+            assertFailed(state, AuthError.StateUnknown.userMessage)
+            XCTAssertEqual(try app.logins[flow]!.auth.pendingCount(), 0, "the abandoned login is discarded (\(flow))")
+        }
+    }
+
+    // MARK: the app killed between begin and the reply
+
+    /// The reply is held while the "process" dies; a new app over the same Keychain stand-in receives it
+    /// through its URL router and signs in. Opening the same reply again is refused with a sentence.
+    func testAppKilledBetweenBeginAndReply() async throws {
+        for (flow, wire) in [(LoginFlow.legacySdk, "legacy_sdk"), (.newSdk, "new_sdk"), (.browser, "browser")] {
+            let keychain = InMemoryKeyValueBackend()
+            var reply: URL?
+            do {
+                let first = try makeApp(keychain)
+                first.simulator.answer = .holdReply
+                let held = expectation(description: "reply held (\(flow))")
+                first.simulator.onHeldReply = { reply = $0; held.fulfill() }
+                let waiting = Task { await first.loginScreen.signIn(flow) }  // never answered: the app dies
+                await fulfillment(of: [held], timeout: 20)
+                waiting.cancel()
+            }
+            let url = try XCTUnwrap(reply)
+
+            let second = try makeApp(keychain)
+            let done = expectation(description: "relaunched app finished (\(flow))")
+            second.loginScreen.onChange = { state in
+                if case .working = state { return }
+                done.fulfill()
+            }
+            XCTAssertTrue(second.handle(url: url), "\(flow): the relaunched app must recognise DingTalk's reply")
+            await fulfillment(of: [done], timeout: 20)
+            guard case .signedIn(let identity) = second.loginScreen.state else {
+                XCTFail("\(flow): not signed in after relaunch: \(second.loginScreen.state)")
+                continue
+            }
+            XCTAssertEqual(identity.flow, wire)
+
+            // The same reply again (replayed by another app, or opened twice): refused, never a login.
+            let again = expectation(description: "replay refused (\(flow))")
+            second.loginScreen.onChange = { state in
+                if case .working = state { return }
+                again.fulfill()
+            }
+            XCTAssertTrue(second.handle(url: url))
+            await fulfillment(of: [again], timeout: 20)
+            guard case .failed = second.loginScreen.state else {
+                XCTFail("\(flow): a replayed reply must fail: \(second.loginScreen.state)")
+                continue
+            }
+        }
+    }
+
+    func testURLsThatAreNotDingTalksAreLeftToTheApp() throws {
+        let app = try makeApp(InMemoryKeyValueBackend())
+        XCTAssertFalse(app.handle(url: URL(string: "https://example.com/dingtalk/callback?authCode=x&state=y")!))
+        XCTAssertFalse(app.handle(url: URL(string: "otherapp://open")!))
+    }
+
+    // MARK: self-check
+
+    func testSelfCheckOfTheDemoIsCleanAgainstTheRunningBackend() async throws {
+        let app = try makeApp(InMemoryKeyValueBackend())
+        let findings = await app.selfCheck.run(infoPlist: try demoInfoPlist())
+        XCTAssertEqual(findings, [])
+    }
+
+    func testSelfCheckReportsAStoppedBackend() async throws {
+        var c = configuration!
+        c.backendURL = "http://127.0.0.1:9"  // discard port: nothing listens
+        let check = SelfCheckModel(requirements: c.setupRequirements, environment: SimulatedSetupEnvironment(http: http))
+        var info = try demoInfoPlist()
+        info["LSApplicationQueriesSchemes"] = ["dingtalk"]
+        let problems = await check.run(infoPlist: info).map(\.problem)
+        XCTAssertEqual(problems, [.queriesSchemesMissing, .backendUnreachable])
+    }
+}
+
+/// The demo app's real Info.plist (ios-demo/App/Info.plist), with the demo's DingTalk ids.
+func demoInfoPlist() throws -> [String: Any] {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("App/Info.plist")
+    guard let info = try PropertyListSerialization.propertyList(from: Data(contentsOf: url), format: nil) as? [String: Any] else {
+        throw DemoError.configuration("ios-demo/App/Info.plist is not a dictionary")
+    }
+    return info
+}
