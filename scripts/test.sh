@@ -2,7 +2,7 @@
 # The one test command (README, .ci/run): every layer, each failing loudly when it cannot run.
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. generated Swift on Linux   (scripts/test-swift.sh)
-#   3. cargo-fuzz, bounded (nightly)
+#   3. cargo-fuzz, bounded (nightly)        6. the iOS Swift package + demo logic on Linux (scripts/test-ios.sh)
 # Installs what it needs (Maven/JDK via apt, cargo-fuzz via cargo, the Swift chroot via debootstrap).
 # Env: FUZZ_SECONDS (per target, default 20; 0 skips fuzzing and says so).
 set -euo pipefail
@@ -54,8 +54,14 @@ swift_testing=$(grep -Eo 'Test run with [0-9]+ tests? (in [0-9]+ suites? )?passe
 swift_passed=$(( ${swift_passed:-0} + ${swift_testing:-0} ))
 [ "$swift_passed" -gt 0 ] || die "no Swift test ran"
 
+step "iOS Swift package and demo logic on Linux (trixie chroot), macOS-only parts linted"
+DINGTALK_SKIP_BINDGEN=1 scripts/test-ios.sh 2>&1 | tee "$LOGS/ios.log"
+ios_passed=$(sed -n 's/^iOS package summary: \([0-9]*\) tests passed.*/\1/p' "$LOGS/ios.log" | tail -1)
+[ -n "$ios_passed" ] || die "no iOS test summary"
+
 step "summary"
 echo "Rust:   $rust_passed tests passed"
 echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings)"
 echo "Swift:  $swift_passed tests passed (Linux, generated bindings)"
-echo "$((rust_passed + kotlin_passed + swift_passed)) passed, 0 failed"
+echo "iOS package: $ios_passed tests passed (Linux, Swift package + demo logic)"
+echo "$((rust_passed + kotlin_passed + swift_passed + ios_passed)) passed, 0 failed"

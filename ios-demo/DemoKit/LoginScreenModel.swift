@@ -49,6 +49,16 @@ public final class LoginScreenModel: @unchecked Sendable {
     private var _state: LoginScreenState = .idle
     /// Called after every change of `state`, on the thread that changed it.
     public var onChange: ((LoginScreenState) -> Void)?
+    /// Called when a DingTalk reply arrived that belongs to no login of this app (forged, replayed, or
+    /// nothing pending) and was ignored; the state does not change.
+    public var onIgnoredReply: ((Error) -> Void)?
+
+    /// A reply error meaning "not for a login of ours".
+    static func isStray(_ error: Error) -> Bool {
+        guard let e = error as? AuthError else { return false }
+        if case .NoPendingLogin = e { return true }
+        return e.isForeignReply
+    }
 
     /// - Parameters:
     ///   - logins: one `DingTalkLogin` per flow (each DingTalk application has its own).
@@ -60,6 +70,11 @@ public final class LoginScreenModel: @unchecked Sendable {
             // An answer nobody waits for: the app was relaunched by DingTalk's reply.
             login.onLateResult { [weak self] result in
                 guard let self else { return }
+                if case .failure(let error) = result, Self.isStray(error) {
+                    // Not for any login of ours (forged, replayed, nothing pending): never a failure on screen.
+                    self.onIgnoredReply?(error)
+                    return
+                }
                 Task { await self.finish(login: login, result) }
             }
         }

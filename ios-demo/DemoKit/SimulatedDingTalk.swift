@@ -51,6 +51,11 @@ public final class SimulatedDingTalk: DingTalkPresenter, DingTalkSDKURLHandling,
         set { lock.lock(); _answer = newValue; lock.unlock() }
     }
 
+    private func setHeldReply(_ url: URL) {
+        lock.lock(); defer { lock.unlock() }
+        _heldReply = url
+    }
+
     /// The reply prepared under `.holdReply`, not yet delivered.
     public var heldReply: URL? {
         lock.lock(); defer { lock.unlock() }
@@ -75,7 +80,7 @@ public final class SimulatedDingTalk: DingTalkPresenter, DingTalkSDKURLHandling,
             reply = try await browserRedirect(request, answer)
         }
         if answer == .holdReply {
-            lock.lock(); _heldReply = reply; lock.unlock()
+            setHeldReply(reply)
             onHeldReply?(reply)
             return nil
         }

@@ -29,7 +29,13 @@ public final class DingTalkLogin: @unchecked Sendable {
 
     private let lock = NSLock()
     private var sdkHandlers: [DingTalkSDKURLHandling]
-    private var waiter: (flow: LoginFlow, continuation: CheckedContinuation<LoginOutcome, Error>)?
+    private struct Waiter {
+        let id: UUID
+        let flow: LoginFlow
+        let continuation: CheckedContinuation<LoginOutcome, Error>
+    }
+
+    private var waiter: Waiter?
     private var lateHandler: ((DingTalkLoginResult) -> Void)?
     private var unclaimed: [DingTalkLoginResult] = []
 
@@ -93,35 +99,60 @@ public final class DingTalkLogin: @unchecked Sendable {
     }
 
     /// Begins a login of `flow`, hands it to `presenter`, and returns DingTalk's verdict. One login at a
-    /// time: a new call abandons the previous one (it throws `CancellationError`).
+    /// time: a new call abandons the previous one. An abandoned login (a new call, `cancelWaitingLogin()`,
+    /// the calling task cancelled, the presenter throwing `CancellationError`) returns `.cancelled` and
+    /// its pending login is discarded, so a late reply cannot complete it.
     public func login(_ flow: LoginFlow, presenter: DingTalkPresenter) async throws -> LoginOutcome {
         let request = try auth.begin(flow: flow)
+        let id = UUID()
         do {
-            return try await withCheckedThrowingContinuation { (c: CheckedContinuation<LoginOutcome, Error>) in
-                lock.lock()
-                let previous = waiter
-                waiter = (flow, c)
-                lock.unlock()
-                previous?.continuation.resume(throwing: CancellationError())
-                Task {
-                    do {
-                        if let url = try await presenter.present(request) {
-                            // Straight back from a web session: through the same router as any other URL.
-                            if !self.handle(url: url) {
-                                self.resumeWaiter(flow: flow, .failure(AuthError.InvalidCallback(
-                                    reason: "the web session returned a URL that is not the redirect URI")))
-                            }
-                        }
-                    } catch {
-                        self.resumeWaiter(flow: flow, .failure(error))
-                    }
-                }
+            return try await withTaskCancellationHandler {
+                try await wait(id: id, flow: flow, request: request, presenter: presenter)
+            } onCancel: {
+                self.resumeWaiter(id: id, .failure(CancellationError()))
             }
         } catch {
             // Cancelled or refused before a verdict: forget the pending login so it cannot be completed later.
             if let state = request.state { try? auth.discard(state: state) }
             if error is CancellationError { return .cancelled }
             throw error
+        }
+    }
+
+    /// Gives up the login a `login` call is waiting for (e.g. the user came back from DingTalk without an
+    /// answer and tapped "Cancel"): that call returns `.cancelled`.
+    public func cancelWaitingLogin() {
+        lock.lock()
+        let w = waiter
+        waiter = nil
+        lock.unlock()
+        w?.continuation.resume(throwing: CancellationError())
+    }
+
+    private func wait(id: UUID, flow: LoginFlow, request: LoginRequest, presenter: DingTalkPresenter) async throws -> LoginOutcome {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<LoginOutcome, Error>) in
+            if Task.isCancelled {  // cancelled before the waiter existed: onCancel found nothing to resume
+                c.resume(throwing: CancellationError())
+                return
+            }
+            lock.lock()
+            let previous = waiter
+            waiter = Waiter(id: id, flow: flow, continuation: c)
+            lock.unlock()
+            previous?.continuation.resume(throwing: CancellationError())
+            Task {
+                do {
+                    if let url = try await presenter.present(request) {
+                        // Straight back from a web session: through the same router as any other URL.
+                        if !self.handle(url: url) {
+                            self.resumeWaiter(id: id, .failure(AuthError.InvalidCallback(
+                                reason: "the web session returned a URL that is not the redirect URI")))
+                        }
+                    }
+                } catch {
+                    self.resumeWaiter(id: id, .failure(error))
+                }
+            }
         }
     }
 
@@ -141,6 +172,17 @@ public final class DingTalkLogin: @unchecked Sendable {
     private func resumeWaiter(flow: LoginFlow, _ result: DingTalkLoginResult) -> Bool {
         lock.lock()
         guard let w = waiter, w.flow == flow else { lock.unlock(); return false }
+        waiter = nil
+        lock.unlock()
+        w.continuation.resume(with: result)
+        return true
+    }
+
+    /// Resumes the login `id` if it is still the one waiting (not one that replaced it).
+    @discardableResult
+    private func resumeWaiter(id: UUID, _ result: DingTalkLoginResult) -> Bool {
+        lock.lock()
+        guard let w = waiter, w.id == id else { lock.unlock(); return false }
         waiter = nil
         lock.unlock()
         w.continuation.resume(with: result)

@@ -102,3 +102,59 @@ final class LoginHelperTests: XCTestCase {
         XCTAssertEqual(results.count, 1)
     }
 }
+
+/// A presenter for an SDK flow: it "opens DingTalk" and the answer never comes.
+struct SilentPresenter: DingTalkPresenter {
+    let presented: (LoginRequest) -> Void
+    func present(_ request: LoginRequest) async throws -> URL? {
+        presented(request)
+        return nil
+    }
+}
+
+final class LoginCancellationTests: XCTestCase {
+    /// The user came back from DingTalk without an answer and tapped Cancel.
+    func testCancelWaitingLoginReturnsCancelledAndDiscards() async throws {
+        let auth = try makeAuth(.newSdk)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
+        let opened = expectation(description: "DingTalk opened")
+        var request: LoginRequest?
+        let task = Task { try await login.login(.newSdk, presenter: SilentPresenter { request = $0; opened.fulfill() }) }
+        await fulfillment(of: [opened], timeout: 10)
+        login.cancelWaitingLogin()
+        let outcome = try await task.value
+        XCTAssertTrue(outcome.isCancelled)
+        XCTAssertEqual(try auth.pendingCount(), 0)
+        // A late reply for it is refused, and reaches nobody as a login.
+        var late: [DingTalkLoginResult] = []
+        login.onLateResult { late.append($0) }
+        login.deliver(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: request?.state))
+        XCTAssertEqual(late.count, 1)
+        XCTAssertThrowsError(try late[0].get())
+    }
+
+    func testCancellingTheTaskCancelsTheLogin() async throws {
+        let auth = try makeAuth(.browser)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
+        let opened = expectation(description: "browser opened")
+        let task = Task { try await login.login(.browser, presenter: SilentPresenter { _ in opened.fulfill() }) }
+        await fulfillment(of: [opened], timeout: 10)
+        task.cancel()
+        let outcome = try await task.value
+        XCTAssertTrue(outcome.isCancelled)
+        XCTAssertEqual(try auth.pendingCount(), 0)
+    }
+
+    /// A second login replaces the first: the first returns cancelled, the second gets the answer.
+    func testANewLoginAbandonsThePreviousOne() async throws {
+        let auth = try makeAuth(.browser)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
+        let opened = expectation(description: "first opened")
+        let first = Task { try await login.login(.browser, presenter: SilentPresenter { _ in opened.fulfill() }) }
+        await fulfillment(of: [opened], timeout: 10)
+        let second = try await login.login(.browser, presenter: ScriptedPresenter(.returnURL { callbackURL($0) }))
+        XCTAssertEqual(second.grant?.flow(), .browser)
+        let firstOutcome = try await first.value
+        XCTAssertTrue(firstOutcome.isCancelled)
+    }
+}
