@@ -89,11 +89,23 @@ final class DemoE2ETests: XCTestCase {
         }
     }
 
+    /// The fake DingTalk's request counters (`GET /_fake/stats`).
+    private func fakeStats() async throws -> [String: Int] {
+        let (status, body) = try await http.send(method: "GET", url: URL(string: configuration.fakeURL + "/_fake/stats")!, json: nil)
+        XCTAssertEqual(status, 200)
+        let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        return o.compactMapValues { ($0 as? NSNumber)?.intValue }
+    }
+
     func testTamperedStateIsRefusedAndNothingReachesTheBackend() async throws {
         for flow in [LoginFlow.newSdk, .browser] {
+            let before = try await fakeStats()
             let (app, state) = try await signIn(flow, answer: .tamperedState)
             assertFailed(state, AuthError.StateUnknown.userMessage)
             XCTAssertEqual(try app.logins[flow]!.auth.pendingCount(), 0, "the abandoned login is discarded (\(flow))")
+            let after = try await fakeStats()
+            XCTAssertEqual(after["token"], before["token"], "no code exchange for a refused reply (\(flow))")
+            XCTAssertEqual(after["me"], before["me"], "\(flow)")
         }
     }
 

@@ -1,4 +1,4 @@
-#if canImport(AuthenticationServices) && !os(watchOS)
+#if canImport(AuthenticationServices) && !os(watchOS) && !os(tvOS)
 import AuthenticationServices
 import Foundation
 

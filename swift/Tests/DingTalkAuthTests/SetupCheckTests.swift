@@ -103,3 +103,25 @@ final class SetupCheckTests: XCTestCase {
         XCTAssertEqual(findings, [])
     }
 }
+
+final class DeviceSetupEnvironmentTests: XCTestCase {
+    func testDingTalkIsDetectedThroughItsScheme() {
+        var asked: [URL] = []
+        let env = DeviceSetupEnvironment(canOpenURL: { asked.append($0); return false }, supports: { $0 == .legacySdk })
+        XCTAssertFalse(env.isDingTalkInstalled())
+        XCTAssertEqual(asked.map(\.absoluteString), ["dingtalk://"])
+        XCTAssertTrue(env.isDingTalkSupporting(.legacySdk))
+        XCTAssertFalse(env.isDingTalkSupporting(.newSdk))
+    }
+
+    /// Against the reference backend scripts/test-ios.sh started, and a port nobody listens on.
+    func testBackendProbe() async throws {
+        let env = DeviceSetupEnvironment(canOpenURL: { _ in true }, supports: { _ in true })
+        let backend = try XCTUnwrap(ProcessInfo.processInfo.environment["DINGTALK_DEMO_BACKEND"],
+                                    "DINGTALK_DEMO_BACKEND is not set: run scripts/test-ios.sh")
+        let up = await env.backendProblem(URL(string: backend + "/v1/login")!)
+        XCTAssertNil(up)
+        let down = await env.backendProblem(URL(string: "http://127.0.0.1:9/v1/login")!)
+        XCTAssertNotNil(down)
+    }
+}
