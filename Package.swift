@@ -30,12 +30,12 @@ let ffiTarget: Target = .systemLibrary(name: "DingTalkAuthFFI", path: "swift/Sou
 let rustLinkerSettings: [LinkerSetting] = [.linkedLibrary("dingtalk_auth_ffi")]
 #else
 let forceLocal = ProcessInfo.processInfo.environment["DINGTALK_AUTH_LOCAL_XCFRAMEWORK"] == "1"
-let ffiTarget: Target
-if let release = releaseXCFramework, !forceLocal {
-    ffiTarget = .binaryTarget(name: "DingTalkAuthFFI", url: release.url, checksum: release.checksum)
-} else {
-    ffiTarget = .binaryTarget(name: "DingTalkAuthFFI", path: localXCFrameworkPath)
-}
+let ffiTarget: Target = {
+    if let release = releaseXCFramework, !forceLocal {
+        return .binaryTarget(name: "DingTalkAuthFFI", url: release.url, checksum: release.checksum)
+    }
+    return .binaryTarget(name: "DingTalkAuthFFI", path: localXCFrameworkPath)
+}()
 let rustLinkerSettings: [LinkerSetting] = []
 #endif
 

@@ -35,10 +35,28 @@ export IPHONEOS_DEPLOYMENT_TARGET=15.0
 log() { echo "build-xcframework: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# Rewrites the one line between Package.swift's release markers; everything else stays as written.
+write_release_block() {
+  local url=$1 sum=$2 file=$3 tmp
+  tmp=$(mktemp)
+  awk -v url="$url" -v sum="$sum" '
+    /^\/\/ BEGIN release XCFramework/ { inside = 1; print; next }
+    /^\/\/ END release XCFramework/ { inside = 0 }
+    inside && /^let releaseXCFramework/ {
+      printf "let releaseXCFramework: (url: String, checksum: String)? = (url: \"%s\", checksum: \"%s\")\n", url, sum; next
+    }
+    { print }' "$file" >"$tmp"
+  grep -qF "checksum: \"$sum\")" "$tmp" || { rm -f "$tmp"; die "could not write the release block into $file"; }
+  cat "$tmp" >"$file"
+  rm -f "$tmp"
+}
+
 RELEASE_URL=
 case "${1:-}" in
   "") ;;
   --release-url) RELEASE_URL=${2:?--release-url needs a URL}; shift 2 ;;
+  # Only the manifest rewrite (runs anywhere; scripts/test-ios.sh checks it on Linux).
+  --write-release-block) write_release_block "${2:?URL}" "${3:?CHECKSUM}" "${4:?Package.swift path}"; exit 0 ;;
   *) die "usage: $0 [--release-url URL]" ;;
 esac
 
@@ -100,16 +118,6 @@ echo "zip:         $ZIP ($(size "$ZIP") bytes)"
 echo "checksum:    $CHECKSUM"
 
 if [ -n "$RELEASE_URL" ]; then
-  # Rewrite the one line between the markers; everything else in Package.swift stays as written.
-  tmp=$(mktemp)
-  awk -v url="$RELEASE_URL" -v sum="$CHECKSUM" '
-    /^\/\/ BEGIN release XCFramework/ { inside = 1; print; next }
-    /^\/\/ END release XCFramework/ { inside = 0 }
-    inside && /^let releaseXCFramework/ {
-      printf "let releaseXCFramework: (url: String, checksum: String)? = (url: \"%s\", checksum: \"%s\")\n", url, sum; next
-    }
-    { print }' Package.swift >"$tmp"
-  grep -q "$CHECKSUM" "$tmp" || die "could not write the release block into Package.swift"
-  mv "$tmp" Package.swift
+  write_release_block "$RELEASE_URL" "$CHECKSUM" Package.swift
   log "Package.swift now points at $RELEASE_URL; commit it with $GENERATED_SWIFT (git add -f) and tag the commit"
 fi

@@ -18,7 +18,8 @@
 #  2. the chroot (swift-chroot.sh) and the library + generated Swift (bindgen.sh debug);
 #  3. a staging copy of the package: Package.swift, swift/, ios-demo/{DemoKit,DemoKitTests,App/Info.plist},
 #     the generated sources, the .so in lib/, and every ```swift package block of README.md as a compiled
-#     test source (convention below);
+#     test source (convention below); plus release-check/Package.swift, rewritten by
+#     build-xcframework.sh --write-release-block, which must still evaluate (swift package dump-package);
 #  4. synced into <chroot>/work/dingtalk-auth-ios (its own directory), /proc mounted under the lock
 #     test-swift.sh uses, `swift test` with -L/rpath on the command line (the manifest has no unsafeFlags).
 #
@@ -52,7 +53,7 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends shellcheck; } >&2 ||
         die "could not install shellcheck"
 fi
-for s in scripts/build-xcframework.sh scripts/ios-ui-tests.sh scripts/test-ios.sh; do
+for s in scripts/build-xcframework.sh scripts/ios-simulator-tests.sh scripts/test-ios.sh; do
     bash -n "$ROOT/$s" || die "bash -n $s failed"
     (cd "$ROOT" && shellcheck -x "$s") || die "shellcheck $s failed"
     lint_ok "bash -n + shellcheck $s"
@@ -143,6 +144,12 @@ cp "$GEN/DingTalkAuthFFI.h" "$STAGE/swift/Sources/DingTalkAuthFFI/DingTalkAuthFF
 cp "$GEN/DingTalkAuthFFI.modulemap" "$STAGE/swift/Sources/DingTalkAuthFFI/module.modulemap"
 mkdir -p "$STAGE/lib"
 cp "$SO" "$STAGE/lib/$LIB_NAME"
+# The release switch: build-xcframework.sh's rewrite of Package.swift must leave a manifest that evaluates.
+mkdir -p "$STAGE/release-check"
+cp "$ROOT/Package.swift" "$STAGE/release-check/Package.swift"
+"$ROOT/scripts/build-xcframework.sh" --write-release-block \
+    "https://example.invalid/DingTalkAuthFFI.xcframework.zip" \
+    "0000000000000000000000000000000000000000000000000000000000000000" "$STAGE/release-check/Package.swift"
 
 SAMPLES="$STAGE/swift/Tests/DingTalkAuthTests/ReadmeSamples"
 mkdir -p "$SAMPLES"
@@ -215,6 +222,19 @@ chroot "$CH" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
     /bin/sh -c "cd $WORK_IN && swift test -Xlinker -L$WORK_IN/lib -Xlinker -rpath -Xlinker $WORK_IN/lib $ARGS" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
+
+if [ "$status" -eq 0 ]; then
+    log "evaluating the Package.swift that build-xcframework.sh --release-url would write"
+    if chroot "$CH" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        /bin/sh -c "cd $WORK_IN/release-check && swift package dump-package" >"$STAGE/release.json" 2>&1 &&
+        grep -q "DingTalkAuthFFI" "$STAGE/release.json"; then
+        LINT=$((LINT + 1))
+        log "lint ok: the release-block rewrite leaves an evaluating manifest"
+    else
+        cat "$STAGE/release.json" >&2
+        die "the manifest written by build-xcframework.sh --write-release-block does not evaluate"
+    fi
+fi
 
 echo "----- iOS summary -----"
 grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$LOG" | tail -n 1 || true

@@ -16,7 +16,7 @@ final class LoginUITests: XCTestCase {
             if let value = env[name] { app.launchEnvironment[name] = value }
         }
         XCTAssertNotNil(app.launchEnvironment["DINGTALK_DEMO_BACKEND"],
-                        "DINGTALK_DEMO_BACKEND is not set: run through scripts/ios-ui-tests.sh under scripts/with-demo-servers.sh")
+                        "DINGTALK_DEMO_BACKEND is not set: run through scripts/ios-simulator-tests.sh under scripts/with-demo-servers.sh")
         app.launchEnvironment["DINGTALK_DEMO_ANSWER"] = answer
         app.launchEnvironment["DINGTALK_DEMO_RESET_KEYCHAIN"] = resetKeychain ? "1" : "0"
         app.launch()

@@ -189,3 +189,23 @@ public final class DingTalkLogin: @unchecked Sendable {
         return true
     }
 }
+
+/// Why a presenter could not hand a login to DingTalk. `DingTalkLogin.login` rethrows it after discarding
+/// the pending login.
+public enum DingTalkPresentationError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// DingTalk did not open: not installed, too old, or the SDK refused the request
+    /// (`DTOpenAPI.send` answered false).
+    case dingTalkDidNotOpen
+
+    public var description: String {
+        switch self {
+        case .dingTalkDidNotOpen: return "DingTalk could not be opened"
+        }
+    }
+
+    public var errorDescription: String? {
+        switch self {
+        case .dingTalkDidNotOpen: return "DingTalk could not be opened. Install or update DingTalk, or use the web login."
+        }
+    }
+}

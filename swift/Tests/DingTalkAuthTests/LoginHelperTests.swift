@@ -69,6 +69,19 @@ final class LoginHelperTests: XCTestCase {
         XCTAssertEqual(e?.isForeignReply, true)
     }
 
+    func testDingTalkNotOpeningIsAnErrorAndForgetsThePendingLogin() async throws {
+        let auth = try makeAuth(.newSdk)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
+        do {
+            let outcome = try await login.login(.newSdk, presenter: ScriptedPresenter(.fail(DingTalkPresentationError.dingTalkDidNotOpen)))
+            XCTFail("expected dingTalkDidNotOpen, got \(outcome)")
+        } catch let e as DingTalkPresentationError {
+            XCTAssertEqual(e, .dingTalkDidNotOpen)
+            XCTAssertTrue(e.localizedDescription.contains("Install or update DingTalk"), e.localizedDescription)
+        }
+        XCTAssertEqual(try auth.pendingCount(), 0)
+    }
+
     func testATamperedStateFailsTheLoginWithAForeignReplyError() async throws {
         let auth = try makeAuth(.newSdk)
         let login = DingTalkLogin(auth: auth, sdkSchemes: [Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
