@@ -47,6 +47,7 @@ final class DemoStore: ObservableObject {
                 configuration: configuration, storeBackend: keychain, http: http,
                 // Opening our own URL scheme comes back through .onOpenURL: the path a real DingTalk reply takes.
                 openURL: { url in DispatchQueue.main.async { UIApplication.shared.open(url) } },
+                realPresenter: Self.webSessionForBrowser,
                 environment: SimulatedSetupEnvironment(http: http))
         } catch {
             failure = "\(error)"
@@ -63,6 +64,17 @@ final class DemoStore: ObservableObject {
         built?.simulator.onHeldReply = { [weak self] url in
             DispatchQueue.main.async { self?.heldReply = url }
         }
+    }
+
+    /// DINGTALK_DEMO_SIMULATED=0: the browser flow opens the fake DingTalk's real consent page in an
+    /// ASWebAuthenticationSession (approve / deny by hand); the SDK flows stay simulated, since no DingTalk
+    /// SDK is linked into the demo.
+    private static let webSession = WebAuthenticationPresenter(prefersEphemeralWebBrowserSession: true) {
+        UIApplication.shared.connectedScenes.compactMap { ($0 as? UIWindowScene)?.keyWindow }.first ?? UIWindow()
+    }
+
+    private static func webSessionForBrowser(_ flow: LoginFlow) -> DingTalkPresenter? {
+        flow == .browser ? webSession : nil
     }
 
     func handle(url: URL) -> Bool { app?.handle(url: url) ?? false }

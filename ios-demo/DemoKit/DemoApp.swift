@@ -20,11 +20,11 @@ public final class DemoApp: @unchecked Sendable {
     ///   - storeBackend: the Keychain on iOS (`KeychainKeyValueBackend`), memory in tests. The same backend
     ///     after a relaunch is what lets a login survive the app being killed.
     ///   - openURL: how the app opens a URL (`UIApplication.shared.open`).
-    ///   - realPresenter: what opens the real DingTalk for a flow when not simulated (the SDKs' request
-    ///     senders, `WebAuthenticationPresenter`); nil means the simulator is used whatever the configuration.
+    ///   - realPresenter: what opens DingTalk for a flow when `configuration.simulated` is false (the SDKs'
+    ///     request senders, `WebAuthenticationPresenter`); nil (for a flow, or at all) means the simulator.
     ///   - environment: the device checks of the self-check.
     public init(configuration: DemoConfiguration, storeBackend: KeyValueBackend, http: DemoHTTPClient,
-                openURL: @escaping (URL) -> Void, realPresenter: ((LoginFlow) -> DingTalkPresenter)? = nil,
+                openURL: @escaping (URL) -> Void, realPresenter: ((LoginFlow) -> DingTalkPresenter?)? = nil,
                 environment: SetupEnvironment) throws {
         self.configuration = configuration
         let store = KeyValuePendingLoginStore(backend: storeBackend)
@@ -38,13 +38,12 @@ public final class DemoApp: @unchecked Sendable {
         let simulator = SimulatedDingTalk(fake: FakeDingTalkClient(base: configuration.fakeURL, http: http),
                                           configuration: configuration, openURL: openURL)
         self.simulator = simulator
-        if configuration.simulated || realPresenter == nil {
-            logins[.legacySdk]?.addSDKHandler(simulator)
-            logins[.newSdk]?.addSDKHandler(simulator)
-            loginScreen = LoginScreenModel(logins: logins) { _ in simulator }
-        } else {
-            loginScreen = LoginScreenModel(logins: logins, presenter: realPresenter!)
-        }
+        // The simulator's SDK URL handler only takes its own replies (host "dingtalk-simulator"), so it
+        // can stay registered beside a real SDK's handler.
+        logins[.legacySdk]?.addSDKHandler(simulator)
+        logins[.newSdk]?.addSDKHandler(simulator)
+        let real = configuration.simulated ? nil : realPresenter
+        loginScreen = LoginScreenModel(logins: logins) { flow in real?(flow) ?? simulator }
         selfCheck = SelfCheckModel(requirements: configuration.setupRequirements, environment: environment)
         // The simulator delivers SDK replies to the login of the flow it parsed; both share its handler.
         simulator.router = { [weak self] flow in self?.logins[flow] }

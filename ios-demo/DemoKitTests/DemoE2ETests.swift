@@ -157,6 +157,43 @@ final class DemoE2ETests: XCTestCase {
         }
     }
 
+    /// Not simulated: the browser flow goes to the app's real presenter (on iOS the web session over the
+    /// fake's consent page), here a stand-in that approves through the fake's authorize endpoint; the SDK
+    /// flows stay simulated.
+    func testRealPresenterForTheBrowserFlowWhenNotSimulated() async throws {
+        final class ConsentPage: DingTalkPresenter {
+            var presented: [LoginFlow] = []
+            let fake: FakeDingTalkClient
+            init(fake: FakeDingTalkClient) { self.fake = fake }
+            func present(_ request: LoginRequest) async throws -> URL? {
+                presented.append(request.flow)
+                let code = try await fake.mint(flow: "browser", clientId: request.clientId, scope: request.scope, user: [:])
+                var c = URLComponents(string: try XCTUnwrap(request.redirectUri))!
+                c.queryItems = [URLQueryItem(name: "authCode", value: code), URLQueryItem(name: "state", value: request.state)]
+                return c.url
+            }
+        }
+        var c = configuration!
+        c.simulated = false
+        let page = ConsentPage(fake: FakeDingTalkClient(base: c.fakeURL, http: http))
+        final class Box { var app: DemoApp? }
+        let box = Box()
+        let app = try DemoApp(configuration: c, storeBackend: InMemoryKeyValueBackend(), http: http,
+                              openURL: { url in _ = box.app?.handle(url: url) },
+                              realPresenter: { flow in flow == .browser ? page : nil },
+                              environment: SimulatedSetupEnvironment(http: http))
+        box.app = app
+        XCTAssertTrue(try XCTUnwrap(c.authConfig(for: .browser).authorizeEndpoint).hasPrefix(c.fakeURL),
+                      "the browser flow must open the fake's consent page, never login.dingtalk.com")
+        await app.loginScreen.signIn(.browser)
+        guard case .signedIn(let identity) = app.loginScreen.state else { return XCTFail("\(app.loginScreen.state)") }
+        XCTAssertEqual(identity.flow, "browser")
+        await app.loginScreen.signIn(.legacySdk)
+        guard case .signedIn(let legacy) = app.loginScreen.state else { return XCTFail("\(app.loginScreen.state)") }
+        XCTAssertEqual(legacy.flow, "legacy_sdk")
+        XCTAssertEqual(page.presented, [.browser], "the SDK flow must not reach the browser presenter")
+    }
+
     func testURLsThatAreNotDingTalksAreLeftToTheApp() throws {
         let app = try makeApp(InMemoryKeyValueBackend())
         XCTAssertFalse(app.handle(url: URL(string: "https://example.com/dingtalk/callback?authCode=x&state=y")!))
