@@ -52,9 +52,10 @@ public final class DemoApp: @unchecked Sendable {
     /// The app's single URL entry point (`.onOpenURL`, `application(_:open:options:)`, `SceneDelegate`):
     /// true when one of the logins recognised `url` as DingTalk's.
     @discardableResult
-    public func handle(url: URL) -> Bool {
-        for flow in [LoginFlow.legacySdk, .newSdk, .browser] where logins[flow]?.handle(url: url) == true { return true }
-        return false
+    public func handle(url: URL) -> Bool { router.handle(url: url) }
+
+    private var router: DingTalkURLRouter {
+        DingTalkURLRouter([LoginFlow.legacySdk, .newSdk, .browser].compactMap { logins[$0] })
     }
 }
 

@@ -64,3 +64,23 @@ public struct DingTalkCallbackMatcher: Equatable, Sendable {
 
     private static func normalizedPath(_ p: String) -> String { p.isEmpty ? "/" : p }
 }
+
+/// One router over several logins, for an app whose DingTalk ids differ per flow (the legacy AppId and
+/// the new-SDK / browser ClientId are separate applications, so each has its own `DingTalkAuth` and
+/// `DingTalkLogin`). Call its `handle(url:)` from every place a URL arrives.
+public struct DingTalkURLRouter {
+    /// The logins asked, in order.
+    public let logins: [DingTalkLogin]
+
+    /// A router over `logins`.
+    public init(_ logins: [DingTalkLogin]) {
+        self.logins = logins
+    }
+
+    /// True when one of the logins recognised `url` as DingTalk's callback (the first that does takes it);
+    /// false for every other URL.
+    @discardableResult
+    public func handle(url: URL) -> Bool {
+        logins.contains { $0.handle(url: url) }
+    }
+}

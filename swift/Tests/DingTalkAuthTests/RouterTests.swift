@@ -84,4 +84,25 @@ final class RouterTests: XCTestCase {
         let login = DingTalkLogin(auth: try makeAuth(.legacySdk), sdkSchemes: [Fixture.legacyAppId], redirectURI: nil)
         XCTAssertFalse(login.handle(url: URL(string: Fixture.redirectURI + "?authCode=a&state=s")!))
     }
+
+    /// Separate DingTalk applications per flow: one router over their logins.
+    func testOneRouterOverSeveralLogins() throws {
+        let legacyAuth = try makeAuth(.legacySdk)
+        let sdk = RecordingSDKHandler()
+        let legacy = DingTalkLogin(auth: legacyAuth, sdkSchemes: [Fixture.legacyAppId], redirectURI: nil, sdkHandlers: [sdk])
+        sdk.login = legacy
+        let browserAuth = try makeAuth(.browser)
+        let browser = DingTalkLogin(auth: browserAuth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
+        let router = DingTalkURLRouter([legacy, browser])
+        var results: [String: Int] = [:]
+        legacy.onLateResult { if case .success = $0 { results["legacy", default: 0] += 1 } }
+        browser.onLateResult { if case .success = $0 { results["browser", default: 0] += 1 } }
+
+        _ = try legacyAuth.begin(flow: .legacySdk)
+        let request = try browserAuth.begin(flow: .browser)
+        XCTAssertTrue(router.handle(url: URL(string: "dingoalegacyapp://auth?err=0&code=c1")!))
+        XCTAssertTrue(router.handle(url: callbackURL(request)))
+        XCTAssertFalse(router.handle(url: URL(string: "myapp://settings")!))
+        XCTAssertEqual(results, ["legacy": 1, "browser": 1])
+    }
 }
