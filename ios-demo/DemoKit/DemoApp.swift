@@ -86,8 +86,11 @@ public struct SimulatedSetupEnvironment: SetupEnvironment {
     /// Probes with `http`.
     public init(http: DemoHTTPClient) { self.http = http }
 
+    /// See `SetupEnvironment.isDingTalkInstalled()`.
     public func isDingTalkInstalled() -> Bool { true }
+    /// See `SetupEnvironment.isDingTalkSupporting(_:)`.
     public func isDingTalkSupporting(_ flow: LoginFlow) -> Bool { true }
+    /// See `SetupEnvironment.backendProblem(_:)`.
     public func backendProblem(_ url: URL) async -> String? {
         do {
             _ = try await http.send(method: "GET", url: url, json: nil)  // any status: it answered

@@ -69,6 +69,7 @@ public enum DemoError: Error, Equatable, CustomStringConvertible, LocalizedError
     /// The backend's answer was not the identity it should be.
     case unexpectedAnswer(String)
 
+    /// The technical text (logs).
     public var description: String {
         switch self {
         case .configuration(let s): return "demo configuration: \(s)"
@@ -77,6 +78,7 @@ public enum DemoError: Error, Equatable, CustomStringConvertible, LocalizedError
         }
     }
 
+    /// The sentence for the user (`localizedDescription`).
     public var errorDescription: String? {
         switch self {
         case .configuration(let s): return "The demo is not configured: \(s)."

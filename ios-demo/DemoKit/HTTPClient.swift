@@ -23,6 +23,7 @@ public final class URLSessionHTTPClient: NSObject, DemoHTTPClient, URLSessionTas
     /// A client.
     public override init() {}
 
+    /// See `DemoHTTPClient.send(method:url:json:)`.
     public func send(method: String, url: URL, json: [String: Any]?) async throws -> (status: Int, body: Data) {
         var request = URLRequest(url: url)
         request.httpMethod = method

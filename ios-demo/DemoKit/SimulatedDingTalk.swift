@@ -69,6 +69,7 @@ public final class SimulatedDingTalk: DingTalkPresenter, DingTalkSDKURLHandling,
     /// The user this simulator logs in as (the fake returns it as the identity).
     public var user: [String: Any] = ["nick": "Demo User", "unionId": "union-demo", "openId": "open-demo"]
 
+    /// Plays DingTalk for `request` with the current `answer` (see the type's documentation).
     public func present(_ request: LoginRequest) async throws -> URL? {
         let answer = self.answer
         let reply: URL

@@ -30,10 +30,13 @@ public struct DeviceSetupEnvironment: SetupEnvironment {
         self.session = session
     }
 
+    /// See `SetupEnvironment.isDingTalkInstalled()`.
     public func isDingTalkInstalled() -> Bool { canOpenURL(Self.dingTalkProbeURL) }
 
+    /// See `SetupEnvironment.isDingTalkSupporting(_:)`.
     public func isDingTalkSupporting(_ flow: LoginFlow) -> Bool { supports(flow) }
 
+    /// See `SetupEnvironment.backendProblem(_:)`.
     public func backendProblem(_ url: URL) async -> String? {
         var request = URLRequest(url: url, timeoutInterval: 10)
         request.httpMethod = "HEAD"

@@ -197,12 +197,14 @@ public enum DingTalkPresentationError: Error, Equatable, CustomStringConvertible
     /// (`DTOpenAPI.send` answered false).
     case dingTalkDidNotOpen
 
+    /// The technical text (logs).
     public var description: String {
         switch self {
         case .dingTalkDidNotOpen: return "DingTalk could not be opened"
         }
     }
 
+    /// The sentence for the user (`localizedDescription`).
     public var errorDescription: String? {
         switch self {
         case .dingTalkDidNotOpen: return "DingTalk could not be opened. Install or update DingTalk, or use the web login."

@@ -25,10 +25,12 @@ public final class KeyValuePendingLoginStore: PendingLoginStore, @unchecked Send
         self.backend = backend
     }
 
+    /// `PendingLoginStore.put`: stores the UTF-8 bytes of `value`.
     public func put(key: String, value: String) throws {
         try guarded("write") { try backend.write(Data(value.utf8), for: key) }
     }
 
+    /// `PendingLoginStore.get`: the value, or nil; a non-UTF-8 value is a `StoreError`.
     public func get(key: String) throws -> String? {
         try guarded("read") {
             guard let data = try backend.read(key) else { return nil }
@@ -39,10 +41,12 @@ public final class KeyValuePendingLoginStore: PendingLoginStore, @unchecked Send
         }
     }
 
+    /// `PendingLoginStore.remove`.
     public func remove(key: String) throws {
         try guarded("delete") { try backend.delete(key) }
     }
 
+    /// `PendingLoginStore.keys`: every key of the backend.
     public func keys() throws -> [String] {
         try guarded("list") { try backend.allKeys() }
     }
@@ -72,21 +76,25 @@ public final class InMemoryKeyValueBackend: KeyValueBackend, @unchecked Sendable
     /// An empty backend.
     public init() {}
 
+    /// See `KeyValueBackend.write(_:for:)`.
     public func write(_ value: Data, for key: String) throws {
         lock.lock(); defer { lock.unlock() }
         items[key] = value
     }
 
+    /// See `KeyValueBackend.read(_:)`.
     public func read(_ key: String) throws -> Data? {
         lock.lock(); defer { lock.unlock() }
         return items[key]
     }
 
+    /// See `KeyValueBackend.delete(_:)`.
     public func delete(_ key: String) throws {
         lock.lock(); defer { lock.unlock() }
         items[key] = nil
     }
 
+    /// See `KeyValueBackend.allKeys()`.
     public func allKeys() throws -> [String] {
         lock.lock(); defer { lock.unlock() }
         return items.keys.sorted()
@@ -105,6 +113,7 @@ public struct KeychainError: Error, CustomStringConvertible, Equatable {
         self.operation = operation
     }
 
+    /// "Keychain <operation> returned OSStatus <status>".
     public var description: String { "Keychain \(operation) returned OSStatus \(status)" }
 }
 
@@ -136,6 +145,7 @@ public final class KeychainKeyValueBackend: KeyValueBackend {
         return q
     }
 
+    /// See `KeyValueBackend.write(_:for:)`.
     public func write(_ value: Data, for key: String) throws {
         var query = baseQuery()
         query[kSecAttrAccount as String] = key
@@ -151,6 +161,7 @@ public final class KeychainKeyValueBackend: KeyValueBackend {
         guard status == errSecSuccess else { throw KeychainError(status: status, operation: "write") }
     }
 
+    /// See `KeyValueBackend.read(_:)`.
     public func read(_ key: String) throws -> Data? {
         var query = baseQuery()
         query[kSecAttrAccount as String] = key
@@ -163,6 +174,7 @@ public final class KeychainKeyValueBackend: KeyValueBackend {
         return result as? Data
     }
 
+    /// See `KeyValueBackend.delete(_:)`.
     public func delete(_ key: String) throws {
         var query = baseQuery()
         query[kSecAttrAccount as String] = key
@@ -172,6 +184,7 @@ public final class KeychainKeyValueBackend: KeyValueBackend {
         }
     }
 
+    /// See `KeyValueBackend.allKeys()`.
     public func allKeys() throws -> [String] {
         var query = baseQuery()
         query[kSecReturnAttributes as String] = true

@@ -45,6 +45,7 @@ public struct SetupFinding: Equatable, Sendable, CustomStringConvertible {
         self.fix = fix
     }
 
+    /// "error: <message> Fix: <fix>".
     public var description: String { "\(severity.rawValue): \(message) Fix: \(fix)" }
 }
 
