@@ -41,8 +41,9 @@ let rustLinkerSettings: [LinkerSetting] = []
 
 let package = Package(
     name: "DingTalkAuth",
-    // iOS 15: async/await in the SDK without back-deployment shims, `.onOpenURL`, and
-    // ASWebAuthenticationSession.prefersEphemeralWebBrowserSession; it covers the devices still supported.
+    // iOS 15: Swift concurrency on the OS's own runtime (no back-deployed runtime for the async logins),
+    // `.onOpenURL`, and every API the layer uses. macOS 12 only so the sources type-check on a Mac host:
+    // the XCFramework has no macOS slice, so apps build for iOS.
     platforms: [.iOS(.v15), .macOS(.v12)],
     products: [
         .library(name: "DingTalkAuth", targets: ["DingTalkAuth"]),
