@@ -28,8 +28,13 @@ public final class WebAuthenticationPresenter: NSObject, DingTalkPresenter, ASWe
     }
 
     /// Opens `request.authorizeUrl` and returns the redirect URL; closing the sheet throws `CancellationError`.
-    @MainActor
     public func present(_ request: LoginRequest) async throws -> URL? {
+        try await presentOnMainActor(request)
+    }
+
+    /// The session is created and started on the main thread, as AuthenticationServices requires.
+    @MainActor
+    private func presentOnMainActor(_ request: LoginRequest) async throws -> URL? {
         guard let authorize = request.authorizeUrl.flatMap(URL.init(string:)),
               let redirect = request.redirectUri.flatMap(URL.init(string:)), let scheme = redirect.scheme else {
             throw AuthError.InvalidConfig(reason: "the browser flow needs authorizeUrl and redirectUri")
