@@ -35,6 +35,7 @@
 #   ```swift top-level  compiled as a file of top-level declarations (extensions, protocols, public types);
 #                       no statements.
 #   ```swift ignore     not compiled (e.g. UIKit / AppDelegate code that cannot build on Linux); counted.
+#   ```swift package    uses the Swift package's layer (swift/): compiled by scripts/test-ios.sh, skipped here.
 # Compiler errors point at README.md line numbers (#sourceLocation).
 set -euo pipefail
 
@@ -157,7 +158,7 @@ if [ -f "$ROOT/README.md" ]; then
             match($0, /^[ \t]*/); indent = RLENGTH
             info = $0; sub(/^[ \t]*```[ \t]*swift[ \t]*/, "", info); sub(/[ \t]+$/, "", info)
             mode = "body"
-            if (info ~ /(^|[ \t,])ignore([ \t,]|$)/) mode = "ignore"
+            if (info ~ /(^|[ \t,])(ignore|package)([ \t,]|$)/) mode = "ignore"
             else if (info ~ /(^|[ \t,])top-level([ \t,]|$)/) mode = "top-level"
             next
         }

@@ -3,6 +3,7 @@
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. generated Swift on Linux   (scripts/test-swift.sh)
 #   3. cargo-fuzz, bounded (nightly)        6. the shipped library's size budgets (scripts/size.sh)
+#                                           7. the iOS Swift package + demo logic on Linux (scripts/test-ios.sh)
 # Installs what it needs (Maven/JDK and lld via apt, cargo-fuzz via cargo, the Swift chroot via debootstrap).
 # Env: FUZZ_SECONDS (per target, default 20; 0 skips fuzzing, and the summary then says the run was partial).
 #
@@ -86,16 +87,22 @@ step "the shipped library's size (scripts/size.sh)"
 scripts/size.sh 2>&1 | tee "$LOGS/size.log"
 size_line=$(awk '/^(http|no-http) +stripped/ {printf "%s%s %s B", sep, $1, $3; sep = ", "}' "$LOGS/size.log")
 
+step "iOS Swift package and demo logic on Linux (trixie chroot), macOS-only parts linted"
+DINGTALK_SKIP_BINDGEN=1 scripts/test-ios.sh 2>&1 | tee "$LOGS/ios.log"
+ios_passed=$(sed -n 's/^iOS package summary: \([0-9]*\) tests passed.*/\1/p' "$LOGS/ios.log" | tail -1)
+[ "${ios_passed:-0}" -gt 0 ] || die "no iOS test summary"
+
 step "summary"
 echo "Rust:   $rust_passed tests passed"
 echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings; $kotlin_samples README samples compiled)"
 echo "Swift:  $swift_passed tests passed (Linux, generated bindings; $swift_samples README samples compiled)"
+echo "iOS package: $ios_passed tests passed (Linux, Swift package + demo logic)"
 echo "Size:   $size_line, within budget"
 if ((${#skipped_names[@]})); then
     echo "Skipped or ignored (not counted as passed): ${#skipped_names[@]}"
     printf '  %s\n' "${skipped_names[@]}"
 fi
-total=$((rust_passed + kotlin_passed + swift_passed))
+total=$((rust_passed + kotlin_passed + swift_passed + ios_passed))
 tail_note=""
 ((${#skipped_names[@]})) && tail_note=", ${#skipped_names[@]} skipped"
 if ((${#partial[@]})); then

@@ -1,0 +1,82 @@
+// swift-tools-version:5.9
+// The Swift package `DingTalkAuth`, added to an app by this repository's git URL. It is small on purpose:
+// the sources live under swift/ (see swift/README.md), the demo app under ios-demo/.
+//
+// The Rust core comes in as the target `DingTalkAuthFFI`:
+// - Apple platforms: an XCFramework `binaryTarget` (static library + C header + module map), built by
+//   scripts/build-xcframework.sh. Which one is chosen without editing this file by hand:
+//     * `releaseXCFramework` below is nil on development commits: the local build/ios/… path is used;
+//     * `scripts/build-xcframework.sh --release-url URL` rewrites the marked block with that URL and the
+//       zip's checksum (a release commit); apps adding the package at that tag download it;
+//     * DINGTALK_AUTH_LOCAL_XCFRAMEWORK=1 in the environment forces the local path even on a release commit.
+// - Linux (how this package is tested here, scripts/test-ios.sh): a `systemLibrary` over the generated C
+//   header, linked against the host-built libdingtalk_auth_ffi.so (-L/rpath given on the command line, so
+//   the manifest needs no unsafeFlags, which SwiftPM refuses in a package added as a dependency).
+//
+// The generated Swift (swift/Sources/DingTalkAuth/Generated/DingTalkAuth.swift) is produced from the built
+// library by scripts/bindgen.sh / build-xcframework.sh and is not committed on development branches.
+import Foundation
+import PackageDescription
+
+// BEGIN release XCFramework (written by scripts/build-xcframework.sh --release-url; do not edit by hand)
+let releaseXCFramework: (url: String, checksum: String)? = nil
+// END release XCFramework
+
+/// Where scripts/build-xcframework.sh puts the development XCFramework (inside the package, as SwiftPM requires).
+let localXCFrameworkPath = "build/ios/DingTalkAuthFFI.xcframework"
+
+#if os(Linux)
+let ffiTarget: Target = .systemLibrary(name: "DingTalkAuthFFI", path: "swift/Sources/DingTalkAuthFFI")
+let rustLinkerSettings: [LinkerSetting] = [.linkedLibrary("dingtalk_auth_ffi")]
+#else
+let forceLocal = ProcessInfo.processInfo.environment["DINGTALK_AUTH_LOCAL_XCFRAMEWORK"] == "1"
+let ffiTarget: Target = {
+    if let release = releaseXCFramework, !forceLocal {
+        return .binaryTarget(name: "DingTalkAuthFFI", url: release.url, checksum: release.checksum)
+    }
+    return .binaryTarget(name: "DingTalkAuthFFI", path: localXCFrameworkPath)
+}()
+let rustLinkerSettings: [LinkerSetting] = []
+#endif
+
+let package = Package(
+    name: "DingTalkAuth",
+    // iOS 15: Swift concurrency on the OS's own runtime (no back-deployed runtime for the async logins),
+    // `.onOpenURL`, and every API the layer uses. macOS 12 only so the sources type-check on a Mac host:
+    // the XCFramework has no macOS slice, so apps build for iOS.
+    platforms: [.iOS(.v15), .macOS(.v12)],
+    products: [
+        .library(name: "DingTalkAuth", targets: ["DingTalkAuth"]),
+    ],
+    targets: [
+        ffiTarget,
+        // The generated bindings (Generated/) and the thin Swift layer over them, one module.
+        .target(
+            name: "DingTalkAuth",
+            dependencies: ["DingTalkAuthFFI"],
+            path: "swift/Sources/DingTalkAuth",
+            exclude: ["Generated/README.md"],
+            linkerSettings: rustLinkerSettings
+        ),
+        // The demo app's logic (view models, simulated DingTalk), compiled into ios-demo's app target by
+        // XcodeGen and tested here on Linux. Not a product: apps never see it.
+        .target(
+            name: "DingTalkAuthDemoKit",
+            dependencies: ["DingTalkAuth"],
+            path: "ios-demo/DemoKit"
+        ),
+        .testTarget(
+            name: "DingTalkAuthTests",
+            dependencies: ["DingTalkAuth"],
+            path: "swift/Tests/DingTalkAuthTests",
+            exclude: ["Fixtures"]
+        ),
+        // Whole logins through the demo's view models against the reference backend + fake DingTalk
+        // (DINGTALK_DEMO_* from scripts/with-demo-servers.sh; without them these tests fail).
+        .testTarget(
+            name: "DingTalkAuthDemoKitTests",
+            dependencies: ["DingTalkAuthDemoKit", "DingTalkAuth"],
+            path: "ios-demo/DemoKitTests"
+        ),
+    ]
+)

@@ -1,0 +1,167 @@
+import DingTalkAuth
+import Foundation
+
+/// The identity the reference backend answered for a login (never its session token in the UI).
+public struct DemoIdentity: Equatable, Sendable {
+    /// DingTalk nickname.
+    public let nick: String
+    /// DingTalk unionId.
+    public let unionId: String
+    /// DingTalk openId.
+    public let openId: String
+    /// Which flow made the code (`legacy_sdk`, `new_sdk`, `browser`).
+    public let flow: String
+    /// Whether the backend issued a session (its token is not shown).
+    public let hasSession: Bool
+
+    /// Parses the backend's `POST /v1/login` answer.
+    public init(backendBody body: String) throws {
+        guard let o = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+              let unionId = o["unionId"] as? String, let flow = o["flow"] as? String else {
+            throw DemoError.unexpectedAnswer("no unionId/flow in the backend's answer")
+        }
+        self.nick = o["nick"] as? String ?? ""
+        self.unionId = unionId
+        self.openId = o["openId"] as? String ?? ""
+        self.flow = flow
+        self.hasSession = !(o["sessionToken"] as? String ?? "").isEmpty
+    }
+}
+
+/// What the login screen shows.
+public enum LoginScreenState: Equatable, Sendable {
+    /// Nothing happening.
+    case idle
+    /// A step in progress, as a sentence ("Waiting for DingTalk…").
+    case working(String)
+    /// Logged in.
+    case signedIn(DemoIdentity)
+    /// The login ended without an identity, as a sentence (cancel and deny included).
+    case failed(String)
+}
+
+/// The login screen's logic: the three flows, DingTalk's verdict, the grant sent to the backend, the
+/// identity or a sentence. The SwiftUI view only renders `state` and calls `signIn`.
+public final class LoginScreenModel: @unchecked Sendable {
+    private let logins: [LoginFlow: DingTalkLogin]
+    private let presenter: (LoginFlow) -> DingTalkPresenter
+    private let lock = NSLock()
+    private var _state: LoginScreenState = .idle
+    /// Called after every change of `state`, on the thread that changed it.
+    public var onChange: ((LoginScreenState) -> Void)?
+    /// Called when a DingTalk reply arrived that belongs to no login of this app (forged, replayed, or
+    /// nothing pending) and was ignored; the state does not change.
+    public var onIgnoredReply: ((Error) -> Void)?
+
+    /// A reply error meaning "not for a login of ours".
+    static func isStray(_ error: Error) -> Bool {
+        guard let e = error as? AuthError else { return false }
+        if case .NoPendingLogin = e { return true }
+        return e.isForeignReply
+    }
+
+    /// - Parameters:
+    ///   - logins: one `DingTalkLogin` per flow (each DingTalk application has its own).
+    ///   - presenter: what opens DingTalk for a flow (the SDKs, the web session, or the simulator).
+    public init(logins: [LoginFlow: DingTalkLogin], presenter: @escaping (LoginFlow) -> DingTalkPresenter) {
+        self.logins = logins
+        self.presenter = presenter
+        for (_, login) in logins {
+            // An answer nobody waits for: the app was relaunched by DingTalk's reply.
+            login.onLateResult { [weak self] result in
+                guard let self else { return }
+                if case .failure(let error) = result, Self.isStray(error) {
+                    // Not for any login of ours (forged, replayed, nothing pending): never a failure on screen.
+                    self.onIgnoredReply?(error)
+                    return
+                }
+                Task { await self.finish(login: login, result) }
+            }
+        }
+    }
+
+    /// What the screen shows now.
+    public var state: LoginScreenState {
+        lock.lock(); defer { lock.unlock() }
+        return _state
+    }
+
+    private func set(_ s: LoginScreenState) {
+        lock.lock(); _state = s; lock.unlock()
+        onChange?(s)
+    }
+
+    /// Logs in with `flow` and ends in `.signedIn` or `.failed`.
+    public func signIn(_ flow: LoginFlow) async {
+        guard let login = logins[flow] else { return set(.failed("The \(DemoText.name(flow)) is not enabled in this app.")) }
+        set(.working("Waiting for DingTalk…"))
+        let result: DingTalkLoginResult
+        do {
+            result = .success(try await login.login(flow, presenter: presenter(flow)))
+        } catch {
+            result = .failure(error)
+        }
+        await finish(login: login, result)
+    }
+
+    /// DingTalk's verdict → the backend → the identity, or a sentence.
+    func finish(login: DingTalkLogin, _ result: DingTalkLoginResult) async {
+        do {
+            switch try result.get() {
+            case .authorized(let grant):
+                set(.working("Signing in with the server…"))
+                let response = try await login.auth.submit(grant: grant)
+                set(.signedIn(try DemoIdentity(backendBody: response.body)))
+            case .cancelled:
+                set(.failed("You cancelled the DingTalk login."))
+            case .denied:
+                set(.failed("You declined the DingTalk login."))
+            case .failed(let reason, let errCode, _):
+                set(.failed(DemoText.failure(reason, errCode)))
+            }
+        } catch {
+            set(.failed(DemoText.sentence(for: error)))
+        }
+    }
+}
+
+/// Every outcome and error as a sentence a user understands.
+public enum DemoText {
+    /// The flow's name in the UI.
+    public static func name(_ flow: LoginFlow) -> String {
+        switch flow {
+        case .legacySdk: return "DingTalk app login (legacy SDK)"
+        case .newSdk: return "DingTalk app login"
+        case .browser: return "DingTalk web login"
+        }
+    }
+
+    /// A failure DingTalk reported.
+    public static func failure(_ reason: FailureReason, _ errCode: Int32?) -> String {
+        switch reason {
+        case .unsupported: return "This version of DingTalk cannot log in to this app. Please update DingTalk."
+        case .sendFailed: return "The app could not reach DingTalk. Please try again."
+        case .browserError: return "DingTalk's web login reported an error. Please try again."
+        default: return "DingTalk could not complete the login\(errCode.map { " (code \($0))" } ?? ""). Please try again."
+        }
+    }
+
+    /// Any error of a login, as a sentence. The backend's stable error codes get their own sentences.
+    public static func sentence(for error: Error) -> String {
+        if case let AuthError.BackendRejected(status, body) = error {
+            let code = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["error"] as? String
+            switch code {
+            case "code_replayed": return "This DingTalk login was already used. Please log in again."
+            case "clock_skew": return "The server's clock is wrong, so DingTalk refused it. Please tell the app's support."
+            case "corp_not_allowed": return "Your DingTalk organisation is not allowed to use this app."
+            case "invalid_grant", "invalid_code": return "DingTalk did not accept the login. Please log in again."
+            case "dingtalk_unavailable", "dingtalk_timeout", "rate_limited":
+                return "DingTalk is not answering the server right now. Please try again in a minute."
+            default: return "The server refused the login (HTTP \(status)). Please try again later."
+            }
+        }
+        if let auth = error as? AuthError { return auth.userMessage }
+        if error is CancellationError { return "The login was interrupted." }
+        return error.localizedDescription
+    }
+}
