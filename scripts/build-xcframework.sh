@@ -21,6 +21,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=scripts/lib/ship-rustflags.sh
+. "$ROOT/scripts/lib/ship-rustflags.sh"
 
 # Names Package.swift and ios-demo/project.yml rely on (checked by scripts/check-ios-layout.py).
 FRAMEWORK_NAME=DingTalkAuthFFI
@@ -74,7 +76,8 @@ rustup target add "$DEVICE_TARGET" "${SIM_TARGETS[@]}" >&2
 # crate type beside it in Cargo.toml, cargo silently skips LTO (COORDINATION, issue 6).
 for target in "$DEVICE_TARGET" "${SIM_TARGETS[@]}"; do
   log "cargo rustc --release --target $target --crate-type staticlib"
-  cargo rustc -q -p dingtalk-auth-ffi --lib --release --target "$target" --crate-type staticlib
+  RUSTFLAGS="${RUSTFLAGS:-} $(ship_remap_flags)" \
+    cargo rustc -q -p dingtalk-auth-ffi --lib --release --target "$target" --crate-type staticlib
 done
 
 rm -rf "$OUT_DIR"

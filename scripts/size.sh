@@ -42,17 +42,12 @@ command -v ld.lld >/dev/null || {
     fi
     command -v ld.lld >/dev/null || die "ld.lld is missing: apt-get install lld"
 }
-# Debian bookworm's lld 14 spells RELR packing --pack-dyn-relocs=relr; the NDK's lld also knows
-# android+relr. Same effect on the size.
+# The flags every shipped build uses (scripts/lib/ship-rustflags.sh), plus RELR packing: Debian
+# bookworm's lld 14 spells it --pack-dyn-relocs=relr; the NDK's lld also knows android+relr (same size).
+# shellcheck source=scripts/lib/ship-rustflags.sh
+. "$ROOT/scripts/lib/ship-rustflags.sh"
 HOST=x86_64-unknown-linux-gnu
-LINK_FLAGS="-C link-arg=-fuse-ld=lld -C link-arg=-Wl,--icf=all -C link-arg=-Wl,--pack-dyn-relocs=relr"
-# Panic locations name their source files: drop the build machine's paths (registry, checkout) from
-# them. Shorter, and the shipped library no longer tells where it was built.
-CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
-for src in "$CARGO_HOME"/registry/src/*/; do
-    LINK_FLAGS+=" --remap-path-prefix=${src%/}=crates"
-done
-LINK_FLAGS+=" --remap-path-prefix=$ROOT=dingtalk-auth"
+LINK_FLAGS="$SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=relr $(ship_remap_flags)"
 
 failures=0
 report=()
