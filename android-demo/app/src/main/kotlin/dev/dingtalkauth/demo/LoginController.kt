@@ -40,9 +40,6 @@ data class Screen(
 class LoginController(private val app: DemoApp) : AutoCloseable {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
     private val listeners = mutableListOf<(Screen) -> Unit>()
-    private val subscriptions = listOf(LoginFlow.LEGACY_SDK, LoginFlow.BROWSER).map { flow ->
-        app.dingTalkLogin(flow).observe(::onResult)
-    }
 
     /** The current screen. */
     var screen = Screen()
@@ -50,6 +47,11 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
             field = value
             listeners.toList().forEach { it(value) }
         }
+
+    // Last: observing may deliver a result at once (one that arrived before this process had a screen).
+    private val subscriptions = listOf(LoginFlow.LEGACY_SDK, LoginFlow.BROWSER).map { flow ->
+        app.dingTalkLogin(flow).observe(::onResult)
+    }
 
     /** Calls [listener] now and on every change, until the returned handle is closed. */
     fun listen(listener: (Screen) -> Unit): AutoCloseable {
