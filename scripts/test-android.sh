@@ -45,9 +45,10 @@ fi
 start_s=$(date +%s)
 
 # --- 1. tools -----------------------------------------------------------------------------------------
+# shellcheck source=scripts/ensure-jdk-maven.sh
 source "$ROOT/scripts/ensure-jdk-maven.sh"
 if ! command -v aapt2 >/dev/null 2>&1; then
-    [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null || die "aapt2 is missing: apt-get install aapt"
+    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then die "aapt2 is missing: apt-get install aapt"; fi
     log "installing aapt2 (Debian package aapt)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends aapt >/dev/null
@@ -134,6 +135,7 @@ MVN_LOG="$OUT/mvn-test.log"
 rm -rf "$OUT/host/classes" "$OUT/host/test-classes" "$OUT/host/surefire-reports"
 log "mvn test (library: $LIB)"
 set +e
+# shellcheck disable=SC2086 # MVN_ARGS holds several arguments on purpose
 mvn -B -ntp -f "$DEMO/maven/pom.xml" -Ddingtalk.lib="$LIB" -Dreadme.samples.dir="$SAMPLES" \
     ${MVN_ARGS:-} test >"$MVN_LOG" 2>&1
 rc=$?

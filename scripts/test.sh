@@ -2,7 +2,7 @@
 # The one test command (README, .ci/run): every layer, each failing loudly when it cannot run.
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. generated Swift on Linux   (scripts/test-swift.sh)
-#   3. cargo-fuzz, bounded (nightly)
+#   3. cargo-fuzz, bounded (nightly)       6. Android library + demo under Robolectric (scripts/test-android.sh)
 # Installs what it needs (Maven/JDK via apt, cargo-fuzz via cargo, the Swift chroot via debootstrap).
 # Env: FUZZ_SECONDS (per target, default 20; 0 skips fuzzing and says so).
 set -euo pipefail
@@ -47,6 +47,11 @@ scripts/test-kotlin.sh 2>&1 | tee "$LOGS/kotlin.log"
 kotlin_passed=$(sed -n 's/^Kotlin\/JVM summary: Tests run: \([0-9]*\), Failures: 0, Errors: 0.*/\1/p' "$LOGS/kotlin.log" | tail -1)
 [ -n "$kotlin_passed" ] || die "no Kotlin test summary"
 
+step "Android library and demo on the JVM (Robolectric)"
+scripts/test-android.sh 2>&1 | tee "$LOGS/android.log"
+android_passed=$(sed -n 's/^Android: \([0-9]*\) tests passed$/\1/p' "$LOGS/android.log" | tail -1)
+[ -n "$android_passed" ] || die "no Android test summary"
+
 step "generated Swift on Linux (trixie chroot)"
 DINGTALK_SKIP_BINDGEN=1 scripts/test-swift.sh 2>&1 | tee "$LOGS/swift.log"
 swift_passed=$(grep -Eo 'Executed [0-9]+ tests?, with 0 failures' "$LOGS/swift.log" | tail -1 | grep -Eo '[0-9]+' | head -1 || true)
@@ -58,4 +63,5 @@ step "summary"
 echo "Rust:   $rust_passed tests passed"
 echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings)"
 echo "Swift:  $swift_passed tests passed (Linux, generated bindings)"
-echo "$((rust_passed + kotlin_passed + swift_passed)) passed, 0 failed"
+echo "Android: $android_passed tests passed (Robolectric, library + demo app)"
+echo "$((rust_passed + kotlin_passed + swift_passed + android_passed)) passed, 0 failed"

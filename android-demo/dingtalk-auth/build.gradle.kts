@@ -37,6 +37,16 @@ android {
     publishing {
         singleVariant("release")
     }
+
+    testOptions {
+        unitTests.isIncludeAndroidResources = true
+        unitTests.all {
+            it.systemProperty(
+                "uniffi.component.dingtalk_auth_ffi.libraryOverride",
+                rootProject.layout.projectDirectory.file("../target/debug/libdingtalk_auth_ffi.so").asFile.absolutePath,
+            )
+        }
+    }
 }
 
 dependencies {
@@ -48,4 +58,9 @@ dependencies {
     // The DingTalk SDKs are the app's choice: an app that only uses the browser flow ships neither.
     compileOnly(libs.dingtalk.ddsharesdk)
     compileOnly(project(":ddopenauth-standin"))
+
+    testImplementation(libs.junit4)
+    testImplementation(libs.robolectric)
+    testImplementation(libs.androidx.test.core)
+    testImplementation(libs.androidx.test.ext.junit)
 }
