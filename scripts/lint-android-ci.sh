@@ -27,5 +27,5 @@ fi
 # actionlint runs shellcheck on every run: block when it finds shellcheck on PATH.
 "$actionlint" "$ROOT/.github/workflows/android.yml"
 shellcheck -x "$ROOT/scripts/build-android.sh" "$ROOT/scripts/ci-android-emulator-tests.sh" \
-    "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh"
+    "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh" "$ROOT/scripts/check-android-rust.sh"
 echo "actionlint: .github/workflows/android.yml clean; shellcheck: Android scripts clean"
