@@ -50,8 +50,8 @@ android {
 }
 
 dependencies {
-    // JNA as an AAR: it carries libjnidispatch.so for every ABI (16 KB-aligned since 5.17).
-    implementation("${libs.jna.get()}@aar")
+    // JNA as an AAR: it carries libjnidispatch.so for every ABI; 5.18.1 or newer for 16 KB-page devices.
+    implementation(libs.jna) { artifact { type = "aar" } }
     implementation(libs.kotlinx.coroutines.android)
     implementation(libs.androidx.browser)
     implementation(libs.androidx.core)

@@ -34,15 +34,25 @@ data class SetupFinding(
 
 /** The problems [SetupCheck] recognises. */
 enum class SetupProblem {
+    /** DingTalk is not installed, or not visible to the app (Android 11+ `<queries>`). */
     DINGTALK_NOT_INSTALLED,
+    /** The legacy flow is configured but DDShare (ddsharesdk) is not in the app. */
     LEGACY_SDK_MISSING,
+    /** The new-SDK flow is configured but ddopenauth is not in the app. */
     NEW_SDK_MISSING,
+    /** No activity at the exact name DingTalk calls. */
     CALLBACK_ACTIVITY_MISSING,
+    /** The callback activity is declared under another package than the applicationId. */
     CALLBACK_ACTIVITY_WRONG_PACKAGE,
+    /** The callback activity exists but DingTalk may not start it. */
     CALLBACK_ACTIVITY_NOT_EXPORTED,
+    /** No activity of the app opens the redirect URI. */
     REDIRECT_FILTER_MISSING,
+    /** The https redirect URI's domain is not verified for the app (Android 12+ opens it in the browser). */
     REDIRECT_NOT_APP_LINK,
+    /** `submit` cannot reach the network. */
     INTERNET_PERMISSION_MISSING,
+    /** The backend does not accept connections. */
     BACKEND_UNREACHABLE,
 }
 
