@@ -44,10 +44,11 @@ class LoginFlowsTest : DemoTest() {
     @Test
     fun newSdkLauncherPassesTheRequestToDdOpenAuth() {
         ActivityScenario.launch(MainActivity::class.java).use { main ->
+            DDAuthApiFactory.lastLogin = null
             var started: StartResult? = null
             main.onActivity { started = login(LoginFlow.NEW_SDK).startNewSdk(it) }
             val request = (started as? StartResult.Started)?.request ?: throw AssertionError("not started: $started")
-            val param = assertNotNull(DDAuthApiFactory.lastLogin).let { DDAuthApiFactory.lastLogin!! }
+            val param = DDAuthApiFactory.lastLogin ?: throw AssertionError("ddopenauth's authLogin() was not called")
             assertEquals(request.state, param.state)
             assertEquals(servers.clientId, param.appId)
             assertEquals(DEMO_REDIRECT_URI, param.redirectUri)
@@ -58,7 +59,8 @@ class LoginFlowsTest : DemoTest() {
             // And DingTalk's answer to that request completes the login.
             val result = deliverOne(simulator.reply(app, request, SimulatedAnswer.APPROVE))
             assertTrue("got $result", result is LoginResult.Authorized)
-            awaitScreen("the identity") { it.identity != null || !it.busy }.also { assertNotNull(it.status, it.identity) }
+            val screen = awaitScreen("the identity") { it.identity != null || !it.busy }
+            assertNotNull(screen.status, screen.identity)
         }
     }
 }
