@@ -43,6 +43,21 @@ class RobolectricOnlyTest : DemoTest() {
         assertTrue(f.fix, f.fix.contains("exported"))
     }
 
+    /** An app whose Kotlin package differs from its applicationId declared the callback in the wrong place. */
+    @Test
+    fun aCallbackActivityInTheWrongPackageIsFound() {
+        val expected = ComponentName(app.packageName, SetupCheck.legacyCallbackName(app.packageName))
+        val info = shadowOf(app.packageManager).removeActivity(expected)
+        shadowOf(app.packageManager).addOrUpdateActivity(
+            ActivityInfo(info).apply { name = "dev.dingtalkauth.other.ddshare.DDShareActivity" },
+        )
+        val f = SetupCheck.run(app, config(listOf(LoginFlow.LEGACY_SDK))).single {
+            it.problem == SetupProblem.CALLBACK_ACTIVITY_WRONG_PACKAGE
+        }
+        assertTrue(f.message, f.message.contains("dev.dingtalkauth.other.ddshare.DDShareActivity"))
+        assertTrue(f.fix, f.fix.contains(expected.className))
+    }
+
     @Test
     fun legacyStartWithoutDingTalkLeavesNoPendingLogin() {
         ActivityScenario.launch(MainActivity::class.java).use { main ->
