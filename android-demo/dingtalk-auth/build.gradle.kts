@@ -9,8 +9,8 @@ android {
     compileSdk = libs.versions.compileSdk.get().toInt()
 
     defaultConfig {
-        // minSdk 24 (Android 7.0): JNA 5.18's AAR supports API 24+, and AndroidKeyStore AES-GCM keys
-        // (API 23) are always there. Below 24 is ~1% of active devices.
+        // minSdk 24 (Android 7.0): AndroidKeyStore AES-GCM keys need API 23, the Rust library is linked
+        // for API 24 (scripts/build-android.sh, --platform 24), and 24+ is nearly every active device.
         minSdk = libs.versions.minSdk.get().toInt()
         consumerProguardFiles("consumer-rules.pro")
         testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"
@@ -50,7 +50,7 @@ android {
 }
 
 dependencies {
-    // JNA as an AAR: it carries libjnidispatch.so for every ABI; 5.18.1 or newer for 16 KB-page devices.
+    // JNA as an AAR: it carries libjnidispatch.so for every ABI (16 KB-aligned in 5.18.1).
     implementation(libs.jna) { artifact { type = "aar" } }
     implementation(libs.kotlinx.coroutines.android)
     implementation(libs.androidx.browser)
