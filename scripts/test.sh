@@ -2,9 +2,11 @@
 # The one test command (README, .ci/run): every layer, each failing loudly when it cannot run.
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. generated Swift on Linux   (scripts/test-swift.sh)
-#   3. cargo-fuzz, bounded (nightly)        6. the shipped library's size budgets (scripts/size.sh)
+#   3. cargo-fuzz, bounded (nightly)        6. Android library + demo under Robolectric (scripts/test-android.sh)
 #                                           7. the iOS Swift package + demo logic on Linux (scripts/test-ios.sh)
-# Installs what it needs (Maven/JDK and lld via apt, cargo-fuzz via cargo, the Swift chroot via debootstrap).
+#                                           8. the shipped library's size budgets (scripts/size.sh)
+# Installs what it needs (Maven/JDK, aapt, lld via apt, cargo-fuzz via cargo, the Swift chroot via
+# debootstrap). Needs the nightly toolchain (fuzzing, the Android type-check).
 # Env: FUZZ_SECONDS (per target, default 20; 0 skips fuzzing, and the summary then says the run was partial).
 #
 # The summary counts only tests that ran and passed: skipped / ignored tests are listed by name and
@@ -70,6 +72,11 @@ kotlin_samples=$(sed -n 's/^Kotlin tests passed (\([0-9]*\) README sample.*/\1/p
 [ "$kotlin_passed" -gt 0 ] || die "no Kotlin test ran"
 [ "${kotlin_samples:-0}" -gt 0 ] || die "no README kotlin sample was compiled"
 
+step "Android library and demo on the JVM (Robolectric)"
+scripts/test-android.sh 2>&1 | tee "$LOGS/android.log"
+android_passed=$(sed -n 's/^Android: \([0-9]*\) tests passed$/\1/p' "$LOGS/android.log" | tail -1)
+[ "${android_passed:-0}" -gt 0 ] || die "no Android test summary"
+
 step "generated Swift on Linux (trixie chroot)"
 DINGTALK_SKIP_BINDGEN=1 scripts/test-swift.sh 2>&1 | tee "$LOGS/swift.log"
 # XCTest's "Executed N tests, with S tests skipped and 0 failures" counts skipped tests in N.
@@ -96,13 +103,14 @@ step "summary"
 echo "Rust:   $rust_passed tests passed"
 echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings; $kotlin_samples README samples compiled)"
 echo "Swift:  $swift_passed tests passed (Linux, generated bindings; $swift_samples README samples compiled)"
+echo "Android: $android_passed tests passed (Robolectric, library + demo app)"
 echo "iOS package: $ios_passed tests passed (Linux, Swift package + demo logic)"
 echo "Size:   $size_line, within budget"
 if ((${#skipped_names[@]})); then
     echo "Skipped or ignored (not counted as passed): ${#skipped_names[@]}"
     printf '  %s\n' "${skipped_names[@]}"
 fi
-total=$((rust_passed + kotlin_passed + swift_passed + ios_passed))
+total=$((rust_passed + kotlin_passed + swift_passed + android_passed + ios_passed))
 tail_note=""
 ((${#skipped_names[@]})) && tail_note=", ${#skipped_names[@]} skipped"
 if ((${#partial[@]})); then

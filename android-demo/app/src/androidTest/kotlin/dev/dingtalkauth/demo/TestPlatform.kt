@@ -1,0 +1,25 @@
+// The device (instrumented) side of the shared tests' platform differences.
+package dev.dingtalkauth.demo
+
+import android.app.Application
+import androidx.test.platform.app.InstrumentationRegistry
+import dev.dingtalkauth.PendingLoginStore
+import org.junit.Assert.fail
+
+object TestPlatform {
+    /** On a device the app's own store is used: AES-GCM under a real AndroidKeyStore key. */
+    fun storeFactory(): ((Application) -> PendingLoginStore)? = null
+
+    /** The main looper runs by itself here: wait for it to go idle until [done] holds. */
+    fun awaitMain(what: String, timeoutMs: Long = 30_000, done: () -> Boolean) {
+        val instrumentation = InstrumentationRegistry.getInstrumentation()
+        val deadline = System.nanoTime() + timeoutMs * 1_000_000
+        while (true) {
+            instrumentation.waitForIdleSync()
+            var ok = false
+            instrumentation.runOnMainSync { ok = done() }
+            if (ok) return
+            if (System.nanoTime() > deadline) fail("timed out after $timeoutMs ms waiting for $what")
+        }
+    }
+}

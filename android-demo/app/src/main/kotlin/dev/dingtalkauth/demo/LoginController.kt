@@ -1,0 +1,148 @@
+package dev.dingtalkauth.demo
+
+import android.app.Activity
+import dev.dingtalkauth.AuthException
+import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.android.LoginResult
+import dev.dingtalkauth.android.Messages
+import dev.dingtalkauth.android.StartResult
+import java.io.IOException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import org.json.JSONException
+import org.json.JSONObject
+
+/** Who the backend says logged in. */
+data class Identity(val nick: String, val unionId: String, val flow: String)
+
+/** What the demo's main screen shows. */
+data class Screen(
+    /** One sentence: what is happening or what went wrong. */
+    val status: String = "Choose a way to log in.",
+    /** The identity the backend returned, once logged in. */
+    val identity: Identity? = null,
+    /** True while waiting for DingTalk or the backend. */
+    val busy: Boolean = false,
+    /** The last reply's result (for the tests). */
+    val lastResult: LoginResult? = null,
+)
+
+/**
+ * The demo's logic, kept out of the activities so it survives them (and is testable): starts a flow
+ * (through DingTalk's SDKs or the [SimulatedDingTalk]), receives every [LoginResult] the callback
+ * activities publish, sends a grant to the backend and turns the answer into an [Identity] or a
+ * sentence. Main thread only.
+ */
+class LoginController(private val app: DemoApp) : AutoCloseable {
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
+    private val listeners = mutableListOf<(Screen) -> Unit>()
+
+    /** The current screen. */
+    var screen = Screen()
+        private set(value) {
+            field = value
+            listeners.toList().forEach { it(value) }
+        }
+
+    // Last: observing may deliver a result at once (one that arrived before this process had a screen).
+    private val subscriptions = listOf(LoginFlow.LEGACY_SDK, LoginFlow.BROWSER).map { flow ->
+        app.dingTalkLogin(flow).observe(::onResult)
+    }
+
+    /** Calls [listener] now and on every change, until the returned handle is closed. */
+    fun listen(listener: (Screen) -> Unit): AutoCloseable {
+        listeners += listener
+        listener(screen)
+        return AutoCloseable { listeners -= listener }
+    }
+
+    /**
+     * Starts [flow] from [activity]: with DingTalk's SDK / the browser, or, when [simulated] is given,
+     * with the simulated DingTalk answering that way.
+     */
+    fun start(activity: Activity, flow: LoginFlow, simulated: SimulatedAnswer?) {
+        val login = app.dingTalkLogin(flow)
+        if (simulated == null) {
+            val started = when (flow) {
+                LoginFlow.LEGACY_SDK -> login.startLegacySdk(activity)
+                LoginFlow.NEW_SDK -> login.startNewSdk(activity)
+                LoginFlow.BROWSER -> login.startBrowser(activity)
+            }
+            screen = when (started) {
+                is StartResult.Started -> Screen(status = "Waiting for DingTalk…", busy = true)
+                is StartResult.NotStarted -> Screen(status = started.error?.let(Messages::describe) ?: Messages.describe(started.problem))
+            }
+            return
+        }
+        val request = try {
+            login.begin(flow)
+        } catch (e: AuthException) {
+            screen = Screen(status = Messages.describe(e))
+            return
+        }
+        screen = Screen(status = "The simulated DingTalk is answering…", busy = true)
+        val fake = app.settings.fake
+        scope.launch {
+            try {
+                val reply = withContext(Dispatchers.IO) { SimulatedDingTalk(fake).reply(app, request, simulated) }
+                app.startActivity(reply) // the same path DingTalk's reply takes
+            } catch (e: IOException) {
+                request.state?.let { runCatching { login.auth.discard(it) } }
+                screen = Screen(status = "The simulated DingTalk could not answer: ${e.message}")
+            }
+        }
+    }
+
+    /** A reply arrived at a callback activity (possibly before this process existed). */
+    fun onResult(result: LoginResult) {
+        if (result is LoginResult.Ignored) {
+            // Not a DingTalk reply (another app's intent): never disturbs a login in progress.
+            screen = screen.copy(lastResult = result)
+            return
+        }
+        if (result !is LoginResult.Authorized) {
+            screen = Screen(status = Messages.describe(result), lastResult = result)
+            return
+        }
+        screen = Screen(status = Messages.describe(result), busy = true, lastResult = result)
+        val flow = result.flow
+        app.dingTalkLogin(flow).submit(result.grant, scope) { answer ->
+            screen = answer.fold(
+                onSuccess = { response ->
+                    val identity = parseIdentity(response.body)
+                    if (identity == null) {
+                        Screen(status = "The server's answer could not be read.", lastResult = result)
+                    } else {
+                        Screen(status = "Logged in as ${identity.nick}.", identity = identity, lastResult = result)
+                    }
+                },
+                onFailure = { e ->
+                    Screen(
+                        status = if (e is AuthException) Messages.describe(e) else "The login failed unexpectedly.",
+                        lastResult = result,
+                    )
+                },
+            )
+        }
+    }
+
+    override fun close() {
+        subscriptions.forEach { it.close() }
+        scope.cancel()
+    }
+
+    companion object {
+        /** The reference backend's answer: `{"nick", "unionId", "flow", …}`; null if it is not that. */
+        fun parseIdentity(body: String): Identity? =
+            try {
+                val o = JSONObject(body)
+                Identity(o.getString("nick"), o.getString("unionId"), o.getString("flow"))
+            } catch (e: JSONException) {
+                null
+            }
+    }
+}

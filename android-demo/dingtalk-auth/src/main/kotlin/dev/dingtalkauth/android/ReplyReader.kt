@@ -1,0 +1,133 @@
+package dev.dingtalkauth.android
+
+import android.content.Intent
+import android.os.Bundle
+import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.SdkResponse
+
+/**
+ * Turns what arrives at the exported callback activities into the core's inputs, or says why not.
+ * Any app on the device can send these activities anything, so every value is checked before the core
+ * sees it: the generated Kotlin throws a non-[dev.dingtalkauth.AuthException] on text that is not valid
+ * UTF-16, and nothing DingTalk sends is longer than the limits below.
+ */
+object ReplyReader {
+    /** DingTalk's limit on `state` (the SDKs enforce it on requests). */
+    const val MAX_STATE = 1024
+    /** Auth codes are 32 hex characters today; allow generous room, not megabytes. */
+    const val MAX_CODE = 512
+    /** A new-SDK error code ("0", "-2", …). */
+    const val MAX_ERROR_CODE = 16
+    /** DingTalk's message is shown to nobody but kept in [LoginResult.Failed]; longer ones are cut. */
+    const val MAX_MESSAGE = 512
+    /** The core refuses callbacks over 8 KiB itself; anything far beyond is not worth copying. */
+    const val MAX_CALLBACK_URL = 16 * 1024
+
+    /** The extras DingTalk's new SDK puts on the intent to `<applicationId>.ddauth.DDAuthActivity`. */
+    const val EXTRA_NEW_SDK_CODE = "authCode"
+    /** See [EXTRA_NEW_SDK_CODE]. */
+    const val EXTRA_NEW_SDK_STATE = "state"
+    /** See [EXTRA_NEW_SDK_CODE]; absent on success. */
+    const val EXTRA_NEW_SDK_ERROR = "error"
+
+    /** A reply made ready for the core, or the reason it was dropped. */
+    sealed class Read<out T> {
+        /** Ready for the core. */
+        data class Ok<T>(val value: T) : Read<T>()
+        /** Dropped before the core. */
+        data class Dropped(val reason: IgnoredReason) : Read<Nothing>()
+    }
+
+    /** True if [s] has no unpaired surrogate (so it encodes to UTF-8). */
+    fun isWellFormedUtf16(s: CharSequence): Boolean {
+        var i = 0
+        while (i < s.length) {
+            val c = s[i]
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length || !Character.isLowSurrogate(s[i + 1])) return false
+                i += 2
+                continue
+            }
+            if (Character.isLowSurrogate(c)) return false
+            i++
+        }
+        return true
+    }
+
+    private class Drop(val reason: IgnoredReason) : Exception()
+
+    /** A value that must be exact (state, code): absent stays absent; bad text or too long drops the reply. */
+    private fun exact(value: String?, max: Int): String? {
+        if (value == null) return null
+        if (value.length > max) throw Drop(IgnoredReason.TOO_LONG)
+        if (!isWellFormedUtf16(value)) throw Drop(IgnoredReason.INVALID_TEXT)
+        return value
+    }
+
+    /** DingTalk's free-text message: informational only, so it is cleaned instead of dropping the reply. */
+    private fun message(value: String?): String? {
+        if (value == null) return null
+        val cut = if (value.length > MAX_MESSAGE) value.substring(0, MAX_MESSAGE) else value
+        if (isWellFormedUtf16(cut)) return cut
+        val b = StringBuilder(cut.length)
+        var i = 0
+        while (i < cut.length) {
+            val c = cut[i]
+            when {
+                Character.isHighSurrogate(c) && i + 1 < cut.length && Character.isLowSurrogate(cut[i + 1]) -> {
+                    b.append(c).append(cut[i + 1]); i += 2; continue
+                }
+                Character.isSurrogate(c) -> b.append('\uFFFD')
+                else -> b.append(c)
+            }
+            i++
+        }
+        return b.toString()
+    }
+
+    private inline fun <T> guarded(block: () -> T): Read<T> =
+        try {
+            Read.Ok(block())
+        } catch (d: Drop) {
+            Read.Dropped(d.reason)
+        } catch (e: RuntimeException) {
+            // BadParcelableException, ClassCastException inside a Bundle, …: a sender's doing, not ours.
+            Read.Dropped(IgnoredReason.UNREADABLE_EXTRAS)
+        }
+
+    /**
+     * The legacy SDK's reply (DDShare `BaseResp` / `SendAuth.Resp` fields, as received). [errCode] is
+     * `mErrCode`; [code] and [state] are `SendAuth.Resp.code` / `.state` (absent for other responses).
+     */
+    fun legacy(errCode: Int, errStr: String?, code: String?, state: String?): Read<SdkResponse> = guarded {
+        SdkResponse(
+            flow = LoginFlow.LEGACY_SDK,
+            errCode = errCode.toString(),
+            message = message(errStr),
+            code = exact(code, MAX_CODE),
+            state = exact(state, MAX_STATE),
+        )
+    }
+
+    /** The new SDK's reply: the `authCode`, `state` and `error` string extras of [intent]. */
+    fun newSdk(intent: Intent?): Read<SdkResponse> = guarded {
+        val extras: Bundle = intent?.extras ?: throw Drop(IgnoredReason.NOT_A_REPLY)
+        // getString returns null for a value of another type (it logs the ClassCastException).
+        val code = exact(extras.getString(EXTRA_NEW_SDK_CODE), MAX_CODE)
+        val state = exact(extras.getString(EXTRA_NEW_SDK_STATE), MAX_STATE)
+        val error = exact(extras.getString(EXTRA_NEW_SDK_ERROR), MAX_ERROR_CODE)
+        val errCode = when {
+            error != null -> error
+            code != null -> "0"
+            else -> throw Drop(IgnoredReason.NOT_A_REPLY)
+        }
+        SdkResponse(flow = LoginFlow.NEW_SDK, errCode = errCode, message = null, code = code, state = state)
+    }
+
+    /** The browser flow's redirect: an `ACTION_VIEW` intent whose data is the callback URL. */
+    fun redirect(intent: Intent?): Read<String> = guarded {
+        if (intent == null || intent.action != Intent.ACTION_VIEW) throw Drop(IgnoredReason.NOT_A_REPLY)
+        val url = intent.dataString ?: throw Drop(IgnoredReason.NOT_A_REPLY)
+        exact(url, MAX_CALLBACK_URL)!!
+    }
+}

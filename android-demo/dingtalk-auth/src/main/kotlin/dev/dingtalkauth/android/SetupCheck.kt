@@ -1,0 +1,246 @@
+package dev.dingtalkauth.android
+
+import android.Manifest
+import android.content.ComponentName
+import android.content.Context
+import android.content.Intent
+import android.content.pm.PackageManager
+import android.net.Uri
+import android.content.pm.verify.domain.DomainVerificationManager
+import android.content.pm.verify.domain.DomainVerificationUserState
+import android.os.Build
+import dev.dingtalkauth.AuthConfig
+import dev.dingtalkauth.LoginFlow
+import java.net.InetSocketAddress
+import java.net.Socket
+import java.net.URI
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+
+/** One thing the setup check found, with what to do about it. */
+data class SetupFinding(
+    /** What is wrong. */
+    val problem: SetupProblem,
+    /** [Severity.ERROR]: a flow cannot work; [Severity.WARNING]: it works only in some cases. */
+    val severity: Severity,
+    /** What was found, in a sentence. */
+    val message: String,
+    /** What to do, in a sentence. */
+    val fix: String,
+) {
+    /** How bad a finding is. */
+    enum class Severity { ERROR, WARNING }
+}
+
+/** The problems [SetupCheck] recognises. */
+enum class SetupProblem {
+    /** DingTalk is not installed, or not visible to the app (Android 11+ `<queries>`). */
+    DINGTALK_NOT_INSTALLED,
+    /** The legacy flow is configured but DDShare (ddsharesdk) is not in the app. */
+    LEGACY_SDK_MISSING,
+    /** The new-SDK flow is configured but ddopenauth is not in the app. */
+    NEW_SDK_MISSING,
+    /** No activity at the exact name DingTalk calls. */
+    CALLBACK_ACTIVITY_MISSING,
+    /** The callback activity is declared under another package than the applicationId. */
+    CALLBACK_ACTIVITY_WRONG_PACKAGE,
+    /** The callback activity exists but DingTalk may not start it. */
+    CALLBACK_ACTIVITY_NOT_EXPORTED,
+    /** No activity of the app opens the redirect URI. */
+    REDIRECT_FILTER_MISSING,
+    /** The https redirect URI's domain is not verified for the app (Android 12+ opens it in the browser). */
+    REDIRECT_NOT_APP_LINK,
+    /** `submit` cannot reach the network. */
+    INTERNET_PERMISSION_MISSING,
+    /** The backend does not accept connections. */
+    BACKEND_UNREACHABLE,
+}
+
+/**
+ * Checks the app's setup from what the system knows about it (PackageManager reads the merged
+ * manifest): the callback activities at the names DingTalk calls, exported, the redirect URI's intent
+ * filter, the INTERNET permission, DingTalk's visibility; and, separately, whether the backend answers.
+ * Only the configured flows are checked. An empty list means nothing was found.
+ */
+object SetupCheck {
+    /** Where DingTalk's legacy SDK delivers its reply, for [packageName]. */
+    fun legacyCallbackName(packageName: String) = "$packageName.ddshare.DDShareActivity"
+
+    /** Where DingTalk's new SDK delivers its reply, for [packageName]. */
+    fun newSdkCallbackName(packageName: String) = "$packageName.ddauth.DDAuthActivity"
+
+    /** The checks that need no network. */
+    fun run(context: Context, config: AuthConfig): List<SetupFinding> {
+        val pm = context.packageManager
+        val pkg = context.packageName
+        val out = mutableListOf<SetupFinding>()
+        val flows = config.flows.toSet()
+
+        if (LoginFlow.LEGACY_SDK in flows || LoginFlow.NEW_SDK in flows) {
+            if (!isInstalled(pm, DingTalkSdks.DINGTALK_PACKAGE)) {
+                val visibility = if (Build.VERSION.SDK_INT >= 30) {
+                    " On Android 11 and later an app only sees DingTalk if its manifest has " +
+                        "<queries><package android:name=\"${DingTalkSdks.DINGTALK_PACKAGE}\"/></queries> " +
+                        "(the dingtalk-auth AAR adds it; check that no tools:node=\"remove\" drops it)."
+                } else {
+                    ""
+                }
+                out += SetupFinding(
+                    SetupProblem.DINGTALK_NOT_INSTALLED,
+                    if (LoginFlow.LEGACY_SDK in flows) SetupFinding.Severity.ERROR else SetupFinding.Severity.WARNING,
+                    "DingTalk (${DingTalkSdks.DINGTALK_PACKAGE}) is not installed or not visible to this app.$visibility",
+                    "Install DingTalk, or offer the browser flow: the legacy SDK needs DingTalk; the new SDK falls " +
+                        "back to a web page.",
+                )
+            }
+        }
+        if (LoginFlow.LEGACY_SDK in flows) {
+            if (!DingTalkSdks.legacyPresent) {
+                out += SetupFinding(
+                    SetupProblem.LEGACY_SDK_MISSING, SetupFinding.Severity.ERROR,
+                    "DingTalk's legacy SDK (ddsharesdk) is not in the app.",
+                    "Add implementation(\"com.alibaba.android:ddsharesdk:1.2.0\").",
+                )
+            }
+            out += callbackFindings(pm, pkg, legacyCallbackName(pkg), "DDShareActivity", "legacy SDK")
+        }
+        if (LoginFlow.NEW_SDK in flows) {
+            if (!DingTalkSdks.newSdkPresent) {
+                out += SetupFinding(
+                    SetupProblem.NEW_SDK_MISSING, SetupFinding.Severity.ERROR,
+                    "DingTalk's new SDK (ddopenauth) is not in the app.",
+                    "Add DingTalk's ddopenauth AAR to the app's dependencies.",
+                )
+            }
+            out += callbackFindings(pm, pkg, newSdkCallbackName(pkg), "DDAuthActivity", "new SDK")
+        }
+        val redirect = config.redirectUri
+        if (LoginFlow.BROWSER in flows && redirect != null) out += redirectFindings(context, pm, pkg, redirect)
+
+        if (config.backendUrl != null && pm.checkPermission(Manifest.permission.INTERNET, pkg) != PackageManager.PERMISSION_GRANTED) {
+            out += SetupFinding(
+                SetupProblem.INTERNET_PERMISSION_MISSING, SetupFinding.Severity.ERROR,
+                "The app does not have the INTERNET permission, so the grant cannot reach your backend.",
+                "Add <uses-permission android:name=\"android.permission.INTERNET\"/> (the AAR declares it; check " +
+                    "that manifest merging keeps it).",
+            )
+        }
+        return out
+    }
+
+    /**
+     * Whether the configured backend accepts a TCP connection within [timeoutMs]; null if it does (or
+     * none is configured). Runs on [Dispatchers.IO].
+     */
+    suspend fun checkBackend(config: AuthConfig, timeoutMs: Int = 3000): SetupFinding? {
+        val url = config.backendUrl ?: return null
+        val problem = withContext(Dispatchers.IO) {
+            try {
+                val uri = URI(url)
+                val host = uri.host ?: return@withContext "the URL has no host"
+                val port = if (uri.port != -1) uri.port else if (uri.scheme.equals("https", true)) 443 else 80
+                Socket().use { it.connect(InetSocketAddress(host, port), timeoutMs) }
+                null
+            } catch (e: Exception) {
+                e.javaClass.simpleName + (e.message?.let { ": $it" } ?: "")
+            }
+        }
+        return problem?.let {
+            SetupFinding(
+                SetupProblem.BACKEND_UNREACHABLE, SetupFinding.Severity.ERROR,
+                "The backend at $url does not answer ($it).",
+                "Start the backend, check the URL (an emulator reaches the host's loopback as 10.0.2.2), and " +
+                    "the device's network.",
+            )
+        }
+    }
+
+    private fun isInstalled(pm: PackageManager, name: String) =
+        try {
+            pm.getPackageInfo(name, 0)
+            true
+        } catch (e: PackageManager.NameNotFoundException) {
+            false
+        }
+
+    private fun callbackFindings(pm: PackageManager, pkg: String, expected: String, simpleName: String, what: String): List<SetupFinding> {
+        val info = try {
+            pm.getActivityInfo(ComponentName(pkg, expected), 0)
+        } catch (e: PackageManager.NameNotFoundException) {
+            null
+        }
+        if (info != null) {
+            return if (info.exported) {
+                emptyList()
+            } else {
+                listOf(
+                    SetupFinding(
+                        SetupProblem.CALLBACK_ACTIVITY_NOT_EXPORTED, SetupFinding.Severity.ERROR,
+                        "$expected is not exported, so DingTalk cannot deliver the $what reply.",
+                        "Declare it with android:exported=\"true\".",
+                    ),
+                )
+            }
+        }
+        val elsewhere = try {
+            pm.getPackageInfo(pkg, PackageManager.GET_ACTIVITIES).activities.orEmpty()
+                .map { it.name }.firstOrNull { it.endsWith(".$simpleName") }
+        } catch (e: PackageManager.NameNotFoundException) {
+            null
+        }
+        return listOf(
+            if (elsewhere != null) {
+                SetupFinding(
+                    SetupProblem.CALLBACK_ACTIVITY_WRONG_PACKAGE, SetupFinding.Severity.ERROR,
+                    "The $what callback is declared as $elsewhere, but DingTalk calls exactly $expected " +
+                        "(the applicationId, not the Kotlin package).",
+                    "Declare the activity with android:name=\"$expected\" (mind applicationIdSuffix in debug builds).",
+                )
+            } else {
+                SetupFinding(
+                    SetupProblem.CALLBACK_ACTIVITY_MISSING, SetupFinding.Severity.ERROR,
+                    "No activity $expected: DingTalk has nowhere to deliver the $what reply.",
+                    "Declare an exported activity at exactly that name (a subclass of the library's callback activity).",
+                )
+            },
+        )
+    }
+
+    private fun redirectFindings(context: Context, pm: PackageManager, pkg: String, redirectUri: String): List<SetupFinding> {
+        val view = Intent(Intent.ACTION_VIEW, Uri.parse(redirectUri))
+            .addCategory(Intent.CATEGORY_BROWSABLE)
+            .setPackage(pkg)
+        val matches = pm.queryIntentActivities(view, PackageManager.GET_RESOLVED_FILTER)
+        if (matches.isEmpty()) {
+            return listOf(
+                SetupFinding(
+                    SetupProblem.REDIRECT_FILTER_MISSING, SetupFinding.Severity.ERROR,
+                    "No activity of this app opens $redirectUri, so the browser cannot hand the login back.",
+                    "Add an intent filter (VIEW, DEFAULT, BROWSABLE, with the URI's scheme, host and path) to your " +
+                        "redirect activity" + if (redirectUri.startsWith("https:")) ", with android:autoVerify=\"true\"." else ".",
+                ),
+            )
+        }
+        if (redirectUri.startsWith("https:", ignoreCase = true) && Build.VERSION.SDK_INT >= 31) {
+            // Android 12+: an https link whose domain is not verified opens in the browser, not in the app.
+            val host = Uri.parse(redirectUri).host
+            val state = try {
+                context.getSystemService(DomainVerificationManager::class.java)
+                    ?.getDomainVerificationUserState(pkg)?.hostToStateMap?.get(host)
+            } catch (e: Exception) {
+                null // no verification service (or not allowed to ask): cannot tell, say nothing
+            }
+            if (state == DomainVerificationUserState.DOMAIN_STATE_NONE) {
+                return listOf(
+                    SetupFinding(
+                        SetupProblem.REDIRECT_NOT_APP_LINK, SetupFinding.Severity.WARNING,
+                        "$host is not verified for this app, so Android opens $redirectUri in the browser.",
+                        "Set android:autoVerify=\"true\" on the filter and publish " +
+                            "https://$host/.well-known/assetlinks.json with this app's signing certificate.",
+                    ),
+                )
+            }
+        }
+        return emptyList()
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds what the dingtalk-auth AAR carries from Rust, for hosted CI or a developer with the Android NDK
+# (neither is available where this repository is developed: this script runs in .github/workflows/android.yml):
+#   android-demo/dingtalk-auth/src/main/jniLibs/{arm64-v8a,armeabi-v7a,x86_64,x86}/libdingtalk_auth_ffi.so
+#       release, LTO, stripped, ELF LOAD segments aligned to 16 KB (Android 15+ 16 KB-page devices);
+#   build/bindings/kotlin   the Kotlin bindings, generated (library mode) from the unstripped arm64 build.
+# Then `gradle -p android-demo :dingtalk-auth:assembleRelease` packages the AAR.
+#
+#   ANDROID_NDK_HOME=/path/to/ndk scripts/build-android.sh
+#
+# Each ABI is built with `cargo ndk -t ABI rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib`:
+# with the rlib crate type beside the cdylib in Cargo.toml, plain `cargo build` silently skips LTO.
+# Env: ANDROID_API (default 24, the AAR's minSdk), ABIS (default all four).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+API=${ANDROID_API:-24}
+read -r -a abis <<<"${ABIS:-arm64-v8a armeabi-v7a x86_64 x86}"
+JNI="$ROOT/android-demo/dingtalk-auth/src/main/jniLibs"
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+[[ -n "${ANDROID_NDK_HOME:-}" && -d "${ANDROID_NDK_HOME:-}" ]] || { echo "set ANDROID_NDK_HOME to an Android NDK (r28 or newer)" >&2; exit 1; }
+command -v cargo-ndk >/dev/null || cargo install cargo-ndk --locked
+triple() {
+    case $1 in
+        arm64-v8a) echo aarch64-linux-android ;;
+        armeabi-v7a) echo armv7-linux-androideabi ;;
+        x86_64) echo x86_64-linux-android ;;
+        x86) echo i686-linux-android ;;
+        *) echo "unknown ABI $1" >&2; exit 2 ;;
+    esac
+}
+for abi in "${abis[@]}"; do rustup target add "$(triple "$abi")" >/dev/null; done
+
+STRIP=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-strip -type f | head -1)
+READELF=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-readelf -type f | head -1)
+[[ -x "$STRIP" && -x "$READELF" ]] || { echo "no llvm-strip / llvm-readelf in $ANDROID_NDK_HOME" >&2; exit 1; }
+
+# NDK r28+ links with 16 KB max-page-size by default; say it explicitly for older NDKs too.
+export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,-z,max-page-size=16384"
+rm -rf "$JNI"
+for abi in "${abis[@]}"; do
+    t=$(triple "$abi")
+    echo "==> $abi ($t, API $API)"
+    cargo ndk -t "$abi" --platform "$API" rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib
+    built="$TARGET_DIR/$t/release/libdingtalk_auth_ffi.so"
+    mkdir -p "$JNI/$abi"
+    "$STRIP" --strip-all -o "$JNI/$abi/libdingtalk_auth_ffi.so" "$built"
+    # Every LOAD segment must be aligned to at least 16 KB (0x4000).
+    while read -r align; do
+        (( align >= 16384 )) || { echo "$abi: a LOAD segment is aligned to $align, below 16 KB" >&2; exit 1; }
+    done < <("$READELF" -lW "$JNI/$abi/libdingtalk_auth_ffi.so" | awk '$1 == "LOAD" { print $NF }')
+    echo "    $(stat -c %s "$JNI/$abi/libdingtalk_auth_ffi.so") bytes, 16 KB-aligned"
+done
+
+# Bindings from the exact Android binary (unstripped: library mode reads UniFFI's metadata symbols).
+cargo build -q -p dingtalk-auth-ffi --features bindgen --bin uniffi-bindgen
+first=$(triple "${abis[0]}")
+rm -rf build/bindings/kotlin && mkdir -p build/bindings
+"$TARGET_DIR/debug/uniffi-bindgen" generate --library "$TARGET_DIR/$first/release/libdingtalk_auth_ffi.so" \
+    --language kotlin --out-dir build/bindings/kotlin --no-format
+echo "jniLibs in $JNI; Kotlin bindings in build/bindings/kotlin"

