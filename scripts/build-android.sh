@@ -36,8 +36,14 @@ STRIP=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-strip -type
 READELF=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-readelf -type f | head -1)
 [[ -x "$STRIP" && -x "$READELF" ]] || { echo "no llvm-strip / llvm-readelf in $ANDROID_NDK_HOME" >&2; exit 1; }
 
-# NDK r28+ links with 16 KB max-page-size by default; say it explicitly for older NDKs too.
-export RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=-Wl,-z,max-page-size=16384"
+# The flags of every shipped build (scripts/lib/ship-rustflags.sh: remapped paths, lld with identical-
+# code folding), so the size scripts/size.sh checks is the size that ships. Relocations packed in
+# Android's own format: `relr` needs an API 28 loader, minSdk is 24. NDK r28+ links with 16 KB
+# max-page-size by default; say it explicitly for older NDKs too.
+# shellcheck source=lib/ship-rustflags.sh source-path=SCRIPTDIR
+. "$ROOT/scripts/lib/ship-rustflags.sh"
+remap=$(ship_remap_flags)
+export RUSTFLAGS="${RUSTFLAGS:-} $SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=android $remap -C link-arg=-Wl,-z,max-page-size=16384"
 rm -rf "$JNI"
 for abi in "${abis[@]}"; do
     t=$(triple "$abi")

@@ -21,7 +21,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-# shellcheck source=scripts/lib/ship-rustflags.sh
+# shellcheck source=lib/ship-rustflags.sh source-path=SCRIPTDIR
 . "$ROOT/scripts/lib/ship-rustflags.sh"
 
 # Names Package.swift and ios-demo/project.yml rely on (checked by scripts/check-ios-layout.py).

@@ -44,7 +44,7 @@ command -v ld.lld >/dev/null || {
 }
 # The flags every shipped build uses (scripts/lib/ship-rustflags.sh), plus RELR packing: Debian
 # bookworm's lld 14 spells it --pack-dyn-relocs=relr; the NDK's lld also knows android+relr (same size).
-# shellcheck source=scripts/lib/ship-rustflags.sh
+# shellcheck source=lib/ship-rustflags.sh source-path=SCRIPTDIR
 . "$ROOT/scripts/lib/ship-rustflags.sh"
 HOST=x86_64-unknown-linux-gnu
 LINK_FLAGS="$SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=relr $(ship_remap_flags)"

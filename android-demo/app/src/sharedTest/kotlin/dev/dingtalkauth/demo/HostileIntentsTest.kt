@@ -9,6 +9,7 @@ import androidx.test.ext.junit.runners.AndroidJUnit4
 import com.android.dingtalk.share.ddsharemodule.ShareConstant
 import com.android.dingtalk.share.ddsharemodule.message.SendAuth
 import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.android.IgnoredReason
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.ReplyReader
@@ -68,10 +69,10 @@ class HostileIntentsTest : DemoTest() {
         // A wrong-typed state extra reads as absent: the core refuses a success without state.
         val wrongType = legacy("code", request.state).apply { putExtra("android.intent.ding.EXTRA_SEND_AUTH_STATE", 7) }
         harmless(flow, wrongType)
-        // A cancel naming another state never touches the real login. (Today the core answers it with
-        // Cancelled; from the lead's issue 6 on, with the state error. Either way: not an authorization.)
+        // A cancel naming another state is refused with the state error (never shown as a cancel) and
+        // never touches the real login.
         val cancel = deliverOne(legacy(null, request.state.orEmpty() + "x", errCode = -2))
-        assertTrue("got $cancel", cancel is LoginResult.Cancelled || cancel is LoginResult.Refused)
+        assertTrue("got $cancel", cancel is LoginResult.Refused && cancel.error is AuthException.StateUnknown)
         assertEquals(1, pending(flow))
         assertTrue("no authorization", results.none { it is LoginResult.Authorized })
         val genuine = deliverOne(simulator.reply(app, request, SimulatedAnswer.APPROVE))
