@@ -37,13 +37,15 @@ pub enum ErrorCode {
     CorpScopeRequired,
     /// 403: the user's organisation is not on the allow-list (or the login carried none).
     CorpNotAllowed,
-    /// 502: this server's clock is off (853001/853002).
+    /// 502: this server's clock is off (853001/853002); the grant is not spent.
     ClockSkew,
-    /// 502: DingTalk rejected this server's credentials (853003/853004) or the configuration is bad.
+    /// 502: DingTalk rejected this server's credentials or permissions (853003/853004,
+    /// `invalidClientIdOrSecret`, `Forbidden.AccessDenied.*`); the grant is not spent.
     ServerMisconfigured,
-    /// 503: a DingTalk rate limit (90002/90019/90020, throttling).
+    /// 503: a DingTalk rate limit or quota (90002/90018/90019/90020, `Forbidden.AccessDenied.QpsLimit…`,
+    /// `…ApiCountLimitForOrg`, 429).
     RateLimited,
-    /// 503: DingTalk answered an HTML page (IP ban).
+    /// 503: DingTalk banned this server's IP (an HTML page or the `punish` answer).
     DingtalkBlocked,
     /// 504: DingTalk did not answer in time.
     DingtalkTimeout,
@@ -53,6 +55,11 @@ pub enum ErrorCode {
     DingtalkBadResponse,
     /// 502: any other DingTalk error.
     DingtalkError,
+    /// 503: the shared replay store (Redis) cannot be reached; no code was sent to DingTalk.
+    ReplayStoreUnavailable,
+    /// 503: the same grant is being exchanged by another request that has not answered within the
+    /// wait bound; submit it again to get its answer.
+    ReplayPending,
     /// 404 / 405.
     NotFound,
     /// 405.
@@ -87,6 +94,8 @@ impl ErrorCode {
             DingtalkUnavailable => "dingtalk_unavailable",
             DingtalkBadResponse => "dingtalk_bad_response",
             DingtalkError => "dingtalk_error",
+            ReplayStoreUnavailable => "replay_store_unavailable",
+            ReplayPending => "replay_pending",
             NotFound => "not_found",
             MethodNotAllowed => "method_not_allowed",
             Internal => "internal",
@@ -111,7 +120,9 @@ impl ErrorCode {
             CorpScopeRequired | CorpNotAllowed => StatusCode::FORBIDDEN,
             ClockSkew | ServerMisconfigured | DingtalkUnavailable | DingtalkBadResponse
             | DingtalkError => StatusCode::BAD_GATEWAY,
-            RateLimited | DingtalkBlocked => StatusCode::SERVICE_UNAVAILABLE,
+            RateLimited | DingtalkBlocked | ReplayStoreUnavailable | ReplayPending => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             DingtalkTimeout => StatusCode::GATEWAY_TIMEOUT,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -119,12 +130,18 @@ impl ErrorCode {
         }
     }
 
-    /// Whether the app may retry the same grant later.
+    /// Whether the app may submit the same grant again and expect it to succeed once the cause is
+    /// gone: every failure that happened before DingTalk judged the code (see `exchange`). A kept
+    /// answer (the code is spent) is sent with `retryable: false` whatever its code.
     pub fn retryable(self) -> bool {
         use ErrorCode::*;
         matches!(
             self,
             RateLimited
+                | ClockSkew
+                | ServerMisconfigured
+                | ReplayStoreUnavailable
+                | ReplayPending
                 | DingtalkBlocked
                 | DingtalkTimeout
                 | DingtalkUnavailable
@@ -185,12 +202,13 @@ impl ApiError {
             ),
             OpenApiError::UnknownAccessKey { .. }
             | OpenApiError::SignatureMismatch { .. }
+            | OpenApiError::Credentials(_)
             | OpenApiError::Config(_) => (
                 ServerMisconfigured,
                 "DingTalk rejected the backend's app credentials",
             ),
             OpenApiError::RateLimited { .. } => (RateLimited, "DingTalk rate limit reached; retry later"),
-            OpenApiError::NonJson { html: true, .. } => (
+            OpenApiError::NonJson { html: true, .. } | OpenApiError::IpBanned { .. } => (
                 DingtalkBlocked,
                 "DingTalk answered an HTML page (usually a temporary IP ban); retry later",
             ),

@@ -536,16 +536,15 @@ async fn exchange(backend: &Backend, grant: &Grant) -> (Stored, bool) {
     )
 }
 
-/// True when DingTalk's answer says the code is spent (or never was valid): keep that answer for
-/// retries. Everything else (clock skew, credentials, rate limits, ban page, timeouts, 5xx, garbage)
-/// is forgotten so the same grant can be retried; if an ambiguous failure did consume the code,
-/// DingTalk refuses the retry and the app gets `invalid_code`.
+/// The retry rule: only DingTalk's explicit verdict on the code itself burns it (40078, a 4xx on the
+/// token endpoint that is not about credentials or limits). Everything else (clock skew, credentials,
+/// rate limits, ban page, timeouts, 5xx, garbage, unknown errcodes) is forgotten so the same grant
+/// can be retried; if an ambiguous failure did consume the code, DingTalk refuses the retry and the
+/// app gets `invalid_code`.
 fn definitely_consumed(e: &OpenApiError) -> bool {
     matches!(
         e,
-        OpenApiError::CodeInvalid { .. }
-            | OpenApiError::InvalidGrant(_)
-            | OpenApiError::Legacy { .. }
+        OpenApiError::CodeInvalid { .. } | OpenApiError::InvalidGrant(_)
     )
 }
 
