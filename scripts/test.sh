@@ -2,6 +2,7 @@
 # The one test command (README, .ci/run): every layer, each failing loudly when it cannot run.
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. generated Swift on Linux   (scripts/test-swift.sh)
+#   2b. two backends sharing Redis (scripts/test-server-cluster.sh)
 #   3. cargo-fuzz, bounded (nightly)
 # Installs what it needs (Maven/JDK via apt, cargo-fuzz via cargo, the Swift chroot via debootstrap).
 # Env: FUZZ_SECONDS (per target, default 20; 0 skips fuzzing and says so).
@@ -26,6 +27,11 @@ cargo clippy -q -p dingtalk-auth-ffi --no-default-features -- -D warnings
 step "Rust tests"
 cargo test --workspace 2>&1 | tee "$LOGS/rust.log"
 rust_passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) s += $i} END {print s + 0}' "$LOGS/rust.log")
+
+step "backend cluster: two instances sharing Redis"
+scripts/test-server-cluster.sh 2>&1 | tee "$LOGS/cluster.log"
+cluster_passed=$(sed -n 's/^Server cluster summary: \([0-9]*\) scenarios passed.*/\1/p' "$LOGS/cluster.log")
+[ -n "$cluster_passed" ] || die "no server cluster summary"
 
 step "fuzzing (cargo-fuzz)"
 fuzz_seconds=${FUZZ_SECONDS:-20}
@@ -56,6 +62,7 @@ swift_passed=$(( ${swift_passed:-0} + ${swift_testing:-0} ))
 
 step "summary"
 echo "Rust:   $rust_passed tests passed"
+echo "Server cluster: $cluster_passed scenarios passed (2 backends + Redis)"
 echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings)"
 echo "Swift:  $swift_passed tests passed (Linux, generated bindings)"
-echo "$((rust_passed + kotlin_passed + swift_passed)) passed, 0 failed"
+echo "$((rust_passed + cluster_passed + kotlin_passed + swift_passed)) passed, 0 failed"

@@ -11,7 +11,7 @@ use dingtalk_auth::openapi::{
     ClientCredentials, LegacyCredentials, OpenApiConfig, Secret, DEFAULT_API_BASE,
     DEFAULT_OAPI_BASE,
 };
-use dingtalk_auth_server::backend::{Backend, BackendConfig};
+use dingtalk_auth_server::backend::{Backend, BackendConfig, ReplayStoreConfig};
 use dingtalk_auth_server::fake::{demo, FakeConfig, FakeDingTalk};
 use dingtalk_auth_server::{init_tracing, RunningServer};
 use tokio::net::TcpListener;
@@ -73,6 +73,51 @@ struct ServeArgs {
     /// Largest grant body, bytes.
     #[arg(long, env = "DINGTALK_MAX_BODY_BYTES", default_value_t = 8192)]
     max_body_bytes: usize,
+    /// Where codes and idempotency keys are remembered: `memory` (one instance) or
+    /// `redis://[user:password@]host:port[/db]` shared by several instances (prefer the environment
+    /// variable when the URL holds a password: flags show in `ps`).
+    #[arg(long, env = "DINGTALK_REPLAY_STORE", default_value = "memory")]
+    replay_store: String,
+    /// Deadline of one Redis operation, milliseconds; beyond it the login fails closed (503).
+    #[arg(
+        long,
+        env = "DINGTALK_REPLAY_STORE_TIMEOUT_MS",
+        default_value_t = 1_000
+    )]
+    replay_store_timeout_ms: u64,
+    /// How long a retry waits for the answer of the same grant being exchanged, milliseconds
+    /// (default: the longest an exchange can take, plus 5 s).
+    #[arg(long, env = "DINGTALK_REPLAY_WAIT_MS")]
+    replay_wait_ms: Option<u64>,
+}
+
+/// `memory` or a `redis://` URL.
+fn replay_store_config(value: &str, op_timeout_ms: u64) -> Result<ReplayStoreConfig, String> {
+    if value == "memory" {
+        return Ok(ReplayStoreConfig::Memory);
+    }
+    if value.starts_with("redis://")
+        || value.starts_with("redis+unix://")
+        || value.starts_with("unix://")
+    {
+        return Ok(ReplayStoreConfig::Redis {
+            url: value.to_owned(),
+            op_timeout: Duration::from_millis(op_timeout_ms.max(1)),
+        });
+    }
+    Err("--replay-store must be `memory` or a redis:// URL".into())
+}
+
+/// The URL without its user info, for logs.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_password(None);
+            let _ = u.set_username("");
+            u.to_string()
+        }
+        Err(_) => "(unparsable URL)".into(),
+    }
 }
 
 #[derive(Args)]
@@ -210,7 +255,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                 replay_ttl: Duration::from_secs(a.replay_ttl_secs),
                 replay_capacity: a.replay_capacity,
                 max_body_bytes: a.max_body_bytes,
+                replay_store: replay_store_config(&a.replay_store, a.replay_store_timeout_ms)?,
+                replay_wait: a.replay_wait_ms.map(Duration::from_millis),
                 ..BackendConfig::default()
+            };
+            let store = match &cfg.replay_store {
+                ReplayStoreConfig::Memory => "memory".to_owned(),
+                ReplayStoreConfig::Redis { url, .. } => redacted(url),
             };
             tracing::info!(
                 legacy = cfg.legacy.as_ref().map(|c| c.app_key.as_str()),
@@ -218,6 +269,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 oapi = cfg.openapi.oapi_base.as_str(),
                 api = cfg.openapi.api_base.as_str(),
                 allow_list = cfg.allowed_corp_ids.as_ref().map(|s| s.len()),
+                replay_store = store.as_str(),
                 "backend configuration (secrets not shown)"
             );
             let backend = Backend::new(cfg).map_err(|e| e.to_string())?;

@@ -1,74 +1,14 @@
 //! The binary: `demo` announces both URLs, serves, and stops cleanly on SIGTERM; `serve` never echoes
 //! secrets and refuses half-configured flows.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use common::process::{next_line, stdout_lines, ChildGuard};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dingtalk-auth-server");
-
-/// How long a child may take to announce itself or to exit: generous for a loaded 2-core machine,
-/// still a bound, so a hung child fails the test instead of hanging it.
-const CHILD_BOUND: Duration = Duration::from_secs(30);
-
-/// A child process that is killed (and reaped) when the guard drops, also when the test panics.
-struct ChildGuard(Child);
-
-impl ChildGuard {
-    fn spawn(cmd: &mut Command) -> Self {
-        ChildGuard(cmd.spawn().expect("the binary starts"))
-    }
-
-    /// Waits for the exit, at most [`CHILD_BOUND`].
-    fn wait_bounded(&mut self) -> ExitStatus {
-        let start = std::time::Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                start.elapsed() < CHILD_BOUND,
-                "the child did not exit within {CHILD_BOUND:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The child's stdout lines, read on a thread so that every read can be bounded.
-fn stdout_lines(out: ChildStdout) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn next_line(rx: &mpsc::Receiver<String>) -> String {
-    rx.recv_timeout(CHILD_BOUND)
-        .unwrap_or_else(|e| panic!("no stdout line from the child within {CHILD_BOUND:?}: {e}"))
-}
-
-fn sigterm(pid: u32) {
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success());
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_announces_serves_and_stops_on_sigterm() {
@@ -119,7 +59,7 @@ async fn demo_announces_serves_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    sigterm(child.0.id());
+    child.sigterm();
     assert!(child.wait_bounded().success(), "graceful exit on SIGTERM");
 }
 
@@ -157,7 +97,7 @@ fn serve_never_echoes_secrets() {
         let _ = stderr.read_to_string(&mut err);
         err
     });
-    sigterm(child.0.id());
+    child.sigterm();
     let status = child.wait_bounded();
     // The child has exited: its pipes are closed, so these reads end.
     let rest: Vec<String> = lines.iter().collect();

@@ -69,6 +69,44 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the README's order.
+    pub const ALL: [ErrorCode; 26] = {
+        use ErrorCode::*;
+        [
+            InvalidGrant,
+            UnsupportedVersion,
+            BodyTooLarge,
+            UnsupportedMediaType,
+            IdempotencyKeyMismatch,
+            IdempotencyKeyReused,
+            ClientIdMismatch,
+            InvalidScope,
+            FlowNotEnabled,
+            CodeReplayed,
+            InvalidCode,
+            CorpScopeRequired,
+            CorpNotAllowed,
+            ClockSkew,
+            ServerMisconfigured,
+            RateLimited,
+            DingtalkBlocked,
+            DingtalkTimeout,
+            DingtalkUnavailable,
+            DingtalkBadResponse,
+            DingtalkError,
+            ReplayStoreUnavailable,
+            ReplayPending,
+            NotFound,
+            MethodNotAllowed,
+            Internal,
+        ]
+    };
+
+    /// The code whose wire string is `s`.
+    pub fn from_wire(s: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The wire string.
     pub fn as_str(self) -> &'static str {
         use ErrorCode::*;

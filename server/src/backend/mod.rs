@@ -30,7 +30,10 @@ use tokio::net::TcpListener;
 
 use error::stored_response;
 pub use error::{ApiError, ErrorCode};
-use replay::{Begin, Digest, ReplayStore, Stored};
+use replay::memory::MemoryStore;
+use replay::redis::RedisStore;
+pub use replay::redis::RedisTimings;
+use replay::{Claim, Digest, Keys, ReplayStore, Stored};
 
 use crate::util::{random_token, request_log, RunningServer};
 
@@ -47,8 +50,14 @@ pub struct BackendConfig {
     pub allowed_corp_ids: Option<HashSet<String>>,
     /// How long a code / idempotency key is remembered (default 15 min; codes live 5 min).
     pub replay_ttl: Duration,
-    /// At most this many codes remembered (default 100 000).
+    /// At most this many codes remembered (default 100 000; memory store only).
     pub replay_capacity: usize,
+    /// Where codes and idempotency keys are remembered (default: this process's memory).
+    pub replay_store: ReplayStoreConfig,
+    /// How long a request waits for the answer of the same grant being exchanged (by any instance)
+    /// before it gets 503 `replay_pending`. `None`: the longest an exchange can take (two DingTalk
+    /// calls with their timeouts) plus 5 s.
+    pub replay_wait: Option<Duration>,
     /// Largest grant body accepted (default 8 KiB).
     pub max_body_bytes: usize,
     /// `expiresIn` reported with the session token (default 3600 s).
@@ -64,6 +73,8 @@ impl Default for BackendConfig {
             allowed_corp_ids: None,
             replay_ttl: Duration::from_secs(15 * 60),
             replay_capacity: 100_000,
+            replay_store: ReplayStoreConfig::Memory,
+            replay_wait: None,
             max_body_bytes: 8 * 1024,
             session_ttl_secs: 3600,
         }
@@ -94,6 +105,21 @@ impl BackendConfig {
     }
 }
 
+/// Which replay store the backend uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplayStoreConfig {
+    /// This process's memory: one instance (the default).
+    Memory,
+    /// A Redis shared by every instance.
+    Redis {
+        /// `redis://[user:password@]host:port[/db]`. `Debug` shows it: keep passwords out of it or
+        /// accept that they show in debug output (the server logs only the host).
+        url: String,
+        /// Deadline of one Redis operation (default 1 s): beyond it the login fails closed.
+        op_timeout: Duration,
+    },
+}
+
 /// The backend service. Cheap to clone; clones share the replay store.
 #[derive(Clone)]
 pub struct Backend {
@@ -103,19 +129,42 @@ pub struct Backend {
 struct Inner {
     config: BackendConfig,
     client: OpenApiClient,
-    replay: ReplayStore,
+    replay: Box<dyn ReplayStore>,
+    replay_wait: Duration,
 }
 
 impl Backend {
     /// Builds the backend (and its DingTalk client).
     pub fn new(config: BackendConfig) -> Result<Self, OpenApiError> {
         let client = OpenApiClient::new(config.openapi.clone())?;
-        let replay = ReplayStore::new(config.replay_ttl, config.replay_capacity);
+        // The longest one exchange can take: two DingTalk calls, each with its timeouts.
+        let exchange_bound = 2 * (config.openapi.request_timeout + config.openapi.connect_timeout);
+        let replay_wait = config
+            .replay_wait
+            .unwrap_or(exchange_bound + Duration::from_secs(5));
+        let replay: Box<dyn ReplayStore> = match &config.replay_store {
+            ReplayStoreConfig::Memory => {
+                Box::new(MemoryStore::new(config.replay_ttl, config.replay_capacity))
+            }
+            ReplayStoreConfig::Redis { url, op_timeout } => Box::new(
+                RedisStore::new(
+                    url,
+                    RedisTimings {
+                        ttl: config.replay_ttl,
+                        // A claim outlives any exchange and any wait for it.
+                        lease: replay_wait.max(exchange_bound) + Duration::from_secs(5),
+                        op_timeout: *op_timeout,
+                    },
+                )
+                .map_err(OpenApiError::Config)?,
+            ),
+        };
         Ok(Backend {
             inner: Arc::new(Inner {
                 config,
                 client,
                 replay,
+                replay_wait,
             }),
         })
     }
@@ -138,14 +187,23 @@ impl Backend {
         RunningServer::start(self.router(), listener).await
     }
 
-    /// How many codes the replay store remembers right now (bounded by `replay_capacity`).
+    /// How many codes the memory replay store remembers right now (bounded by `replay_capacity`);
+    /// 0 with the Redis store (whose keys expire by themselves).
     pub fn replay_entries(&self) -> usize {
-        self.inner.replay.len()
+        self.inner.replay.entries().unwrap_or(0)
+    }
+
+    /// `memory` or `redis`.
+    pub fn replay_store_kind(&self) -> &'static str {
+        self.inner.replay.kind()
     }
 }
 
 async fn healthz(State(backend): State<Backend>) -> impl IntoResponse {
-    Json(serde_json::json!({"status": "ok", "replayEntries": backend.replay_entries()}))
+    Json(
+        serde_json::json!({"status": "ok", "replayStore": backend.replay_store_kind(),
+        "replayEntries": backend.inner.replay.entries()}),
+    )
 }
 
 async fn not_found() -> Response {
@@ -386,37 +444,41 @@ async fn login_inner(
         grant.code.as_bytes(),
     ]);
     let key = short(&idem_d);
-    let stored = match backend
-        .inner
-        .replay
-        .begin(code_d, idem_d, grant_d, Instant::now())
-    {
-        Begin::Replayed => {
+    let keys = Keys {
+        code: code_d,
+        idem: idem_d,
+        grant: grant_d,
+    };
+    let store = &backend.inner.replay;
+    let claim = store.claim(keys).await.map_err(|e| store_unavailable(&e))?;
+    let stored = match claim {
+        Claim::Replayed => {
             tracing::warn!(flow = grant.flow.as_str(), key, "replayed code refused");
             return Err(ApiError::new(
                 ErrorCode::CodeReplayed,
                 "this code was already submitted; start a new login",
             ));
         }
-        Begin::KeyReused => {
+        Claim::KeyReused => {
             return Err(ApiError::new(
                 ErrorCode::IdempotencyKeyReused,
                 "this idempotency key was already used for a different grant",
             ))
         }
-        Begin::Done(s) => return Ok(replayed(&s)),
-        Begin::Wait(mut rx) => {
-            let s = rx
-                .wait_for(|v| v.is_some())
-                .await
-                .map_err(|_| ApiError::new(ErrorCode::Internal, "the first attempt failed"))?
-                .clone()
-                .expect("waited for Some");
-            return Ok(replayed(&s));
+        Claim::Done(s) => return Ok(replayed(&s)),
+        Claim::Wait(w) => {
+            return match store.wait(w, backend.inner.replay_wait).await {
+                Ok(Some(s)) => Ok(replayed(&s)),
+                Ok(None) => Err(ApiError::new(
+                    ErrorCode::ReplayPending,
+                    "this grant is being exchanged by an earlier request that has not answered yet; submit it again",
+                )),
+                Err(e) => Err(store_unavailable(&e)),
+            };
         }
-        Begin::Fresh(tx) => {
-            // The exchange runs on its own task so a client that hangs up cannot leave the entry
-            // pending forever or abort a half-done exchange.
+        Claim::Fresh(ticket) => {
+            // The exchange runs on its own task so a client that hangs up cannot leave the claim
+            // pending or abort a half-done exchange.
             let b = backend.clone();
             let flow = grant.flow;
             let platform = grant.platform;
@@ -433,9 +495,11 @@ async fn login_inner(
                     "login"
                 );
                 let stored = Arc::new(stored);
-                b.inner
-                    .replay
-                    .finish(code_d, idem_d, tx, stored.clone(), keep);
+                if let Err(e) = b.inner.replay.finish(ticket, stored.clone(), keep).await {
+                    // The answer still goes to the client; a retry after the claim's lease lapses
+                    // reaches DingTalk, which refuses a spent code.
+                    tracing::error!(key, error = %e, "could not record the answer in the replay store");
+                }
                 stored
             });
             task.await
@@ -447,6 +511,15 @@ async fn login_inner(
         stored.body.clone(),
         stored.error,
     ))
+}
+
+/// Fail closed: without the store, no code is sent to DingTalk.
+fn store_unavailable(e: &replay::StoreError) -> ApiError {
+    tracing::error!(error = %e, "replay store unavailable: refusing logins");
+    ApiError::new(
+        ErrorCode::ReplayStoreUnavailable,
+        "the backend cannot reach its replay store; no code was exchanged, retry later",
+    )
 }
 
 fn replayed(s: &Stored) -> Response {

@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 //! Shared harness: a fake DingTalk and a backend wired to it, both on loopback ports from 0.
 
+pub mod process;
+
 use std::time::Duration;
 
 use dingtalk_auth_server::backend::{Backend, BackendConfig};
