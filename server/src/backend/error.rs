@@ -17,6 +17,8 @@ pub enum ErrorCode {
     UnsupportedVersion,
     /// 413: body larger than the limit.
     BodyTooLarge,
+    /// 408: the body did not arrive within the body-read timeout.
+    RequestTimeout,
     /// 415: Content-Type is not application/json.
     UnsupportedMediaType,
     /// 400: the `Idempotency-Key` header differs from the grant's `idempotency_key`.
@@ -70,12 +72,13 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the README's order.
-    pub const ALL: [ErrorCode; 26] = {
+    pub const ALL: [ErrorCode; 27] = {
         use ErrorCode::*;
         [
             InvalidGrant,
             UnsupportedVersion,
             BodyTooLarge,
+            RequestTimeout,
             UnsupportedMediaType,
             IdempotencyKeyMismatch,
             IdempotencyKeyReused,
@@ -114,6 +117,7 @@ impl ErrorCode {
             InvalidGrant => "invalid_grant",
             UnsupportedVersion => "unsupported_version",
             BodyTooLarge => "body_too_large",
+            RequestTimeout => "request_timeout",
             UnsupportedMediaType => "unsupported_media_type",
             IdempotencyKeyMismatch => "idempotency_key_mismatch",
             IdempotencyKeyReused => "idempotency_key_reused",
@@ -150,6 +154,7 @@ impl ErrorCode {
             | ClientIdMismatch
             | InvalidScope => StatusCode::BAD_REQUEST,
             BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             FlowNotEnabled => StatusCode::NOT_IMPLEMENTED,
@@ -180,6 +185,7 @@ impl ErrorCode {
                 | ServerMisconfigured
                 | ReplayStoreUnavailable
                 | ReplayPending
+                | RequestTimeout
                 | DingtalkBlocked
                 | DingtalkTimeout
                 | DingtalkUnavailable

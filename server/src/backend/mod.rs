@@ -15,8 +15,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +24,7 @@ use axum::{middleware, Json, Router};
 use dingtalk_auth::openapi::{
     ClientCredentials, LegacyCredentials, OpenApiClient, OpenApiConfig, OpenApiError, Secret,
 };
+use http_body_util::BodyExt as _;
 use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 
@@ -35,7 +35,7 @@ use replay::redis::RedisStore;
 pub use replay::redis::RedisTimings;
 use replay::{Claim, Digest, Keys, ReplayStore, Stored};
 
-use crate::util::{random_token, request_log, RunningServer};
+use crate::util::{random_token, request_log, RunningServer, ServeOptions};
 
 /// Backend configuration. `Debug` never shows secrets.
 #[derive(Clone, Debug)]
@@ -62,6 +62,10 @@ pub struct BackendConfig {
     pub max_body_bytes: usize,
     /// `expiresIn` reported with the session token (default 3600 s).
     pub session_ttl_secs: u64,
+    /// A request body must arrive whole within this time (default 10 s), else 408.
+    pub body_read_timeout: Duration,
+    /// Header-read timeout, connection cap and shutdown bound of [`Backend::serve`].
+    pub serve: ServeOptions,
 }
 
 impl Default for BackendConfig {
@@ -77,6 +81,8 @@ impl Default for BackendConfig {
             replay_wait: None,
             max_body_bytes: 8 * 1024,
             session_ttl_secs: 3600,
+            body_read_timeout: Duration::from_secs(10),
+            serve: ServeOptions::default(),
         }
     }
 }
@@ -184,7 +190,19 @@ impl Backend {
 
     /// Serves on `listener` until [`RunningServer::shutdown`].
     pub async fn serve(self, listener: TcpListener) -> std::io::Result<RunningServer> {
-        RunningServer::start(self.router(), listener).await
+        self.serve_with_signal(listener, std::future::pending())
+            .await
+    }
+
+    /// As [`Backend::serve`], also stopping gracefully when `signal` completes; connections are
+    /// handled as [`BackendConfig::serve`] says.
+    pub async fn serve_with_signal(
+        self,
+        listener: TcpListener,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<RunningServer> {
+        let options = self.inner.config.serve;
+        RunningServer::start_with(self.router(), listener, signal, options).await
     }
 
     /// How many codes the memory replay store remembers right now (bounded by `replay_capacity`);
@@ -331,11 +349,7 @@ fn short(d: &Digest) -> String {
     d[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn login(
-    State(backend): State<Backend>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn login(State(backend): State<Backend>, headers: HeaderMap, body: Body) -> Response {
     match login_inner(&backend, &headers, body).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
@@ -345,23 +359,14 @@ async fn login(
 async fn login_inner(
     backend: &Backend,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let cfg = &backend.inner.config;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let body = body.map_err(|rej| {
-        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorCode::BodyTooLarge,
-                format!("the grant must be at most {} bytes", cfg.max_body_bytes),
-            )
-        } else {
-            bad("could not read the body")
-        }
-    })?;
+    let body = read_body(cfg, headers, body).await?;
     let mime = ct.split(';').next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("application/json") {
         return Err(ApiError::new(
@@ -511,6 +516,38 @@ async fn login_inner(
         stored.body.clone(),
         stored.error,
     ))
+}
+
+/// The whole body within `max_body_bytes` and `body_read_timeout` (a client that announces a body
+/// and stalls is answered 408 instead of holding the connection).
+async fn read_body(
+    cfg: &BackendConfig,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::BodyTooLarge,
+            format!("the grant must be at most {} bytes", cfg.max_body_bytes),
+        )
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > cfg.max_body_bytes as u64) {
+        return Err(too_large());
+    }
+    let limited = http_body_util::Limited::new(body, cfg.max_body_bytes);
+    match tokio::time::timeout(cfg.body_read_timeout, limited.collect()).await {
+        Err(_) => Err(ApiError::new(
+            ErrorCode::RequestTimeout,
+            "the request body did not arrive in time",
+        )),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(_)) => Err(bad("could not read the body")),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
 }
 
 /// Fail closed: without the store, no code is sent to DingTalk.
