@@ -4,7 +4,8 @@
 //! * `POST /sns/getuserinfo_bycode?accessKey=&timestamp=&signature=` `{"tmp_auth_code"}`: always HTTP
 //!   200 with `errcode`: 853001 timestamp missing/not a number, 853002 more than 60 s from the fake's
 //!   clock, 853003 unknown accessKey, 853004 signature mismatch (checked by the fake's own HMAC, see
-//!   `sign.rs`), 40078 unknown, expired, already used or non-legacy code.
+//!   `sign.rs`; a signature not percent-encoded exactly once is a mismatch too), 40078 unknown,
+//!   expired, already used or non-legacy code.
 //! * `POST /v1.0/oauth2/userAccessToken`: JSON only (a form body is refused as DingTalk's gateway
 //!   does: it sees no `clientId`); `authorization_code` and `refresh_token` grants; `corpId` only for
 //!   scope `openid corpid`; access tokens expire after `access_ttl_secs`, refresh tokens rotate.
@@ -19,13 +20,17 @@
 //! * `POST /_fake/mint {"flow":"legacy_sdk"|"new_sdk"|"browser","clientId"?,"scope"?,"user"?:{…}}` →
 //!   `{"code","expiresIn"}`: what the DingTalk app would hand back to the SDK.
 //! * `POST /_fake/faults {"endpoint":"legacy"|"token"|"me"|"authorize"|"all","fault":{"kind":…},"times"?}`,
-//!   `DELETE /_fake/faults`. Kinds: `{"kind":"status","status":503}`, `{"kind":"delay","ms":2000}`,
-//!   `{"kind":"html_ban"}`, `{"kind":"malformed_json"}`, `{"kind":"rate_limit","errcode":90019}`.
+//!   `DELETE /_fake/faults`. Kinds (DingTalk's own answers, see [`Fault`] and `faults.rs`): `status`,
+//!   `delay`, `stall`, `html_ban`, `punish_ban`, `malformed_json`, `rate_limit` (legacy `errcode`, v1.0
+//!   `code`), `bad_credentials`, `system_busy`.
 //! * `POST /_fake/clock {"advanceMs": n}` moves the fake's clock (expiry, skew) without sleeping.
 //! * `POST /_fake/browser {"mode":"page"|"approve"|"deny","user"?:{…}}`.
 //! * `GET /_fake/stats` → requests per endpoint (proves a replay never reached DingTalk).
 //!
 //! Where DingTalk documents no exact error code, the fake's choice is marked "assumed" below.
+//!
+//! One file per concern: `legacy.rs` (the `oapi` host), `v1.rs` (the `api` host), `consent.rs` (the
+//! `login` host), `control.rs` (`/_fake/*`), `faults.rs`, `sign.rs`; this file holds the shared state.
 
 mod consent;
 mod control;
