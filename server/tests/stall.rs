@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 const BIN: &str = env!("CARGO_BIN_EXE_dingtalk-auth-server");
 /// The header- and body-read timeouts under test: short for a quick suite; every assertion about
 /// them allows seconds of scheduling on a loaded machine.
-const READ_TIMEOUT: Duration = Duration::from_secs(3);
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connection that sent the start of a request head and nothing more.
 async fn half_head(addr: std::net::SocketAddr) -> TcpStream {
