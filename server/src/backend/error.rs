@@ -298,3 +298,42 @@ pub(crate) fn stored_response(
     }
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// server/README.md's error table says, for every code, the status and `retryable` the code has.
+    #[test]
+    fn the_readme_table_matches_every_code() {
+        let readme = include_str!("../../README.md");
+        let mut seen = Vec::new();
+        for line in readme.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            // | status | `error` | retryable | when |
+            if cells.len() < 5
+                || !cells[2].starts_with('`')
+                || !matches!(cells[3], "true" | "false")
+            {
+                continue;
+            }
+            let statuses: Vec<&str> = cells[1].split(" / ").collect();
+            let codes: Vec<&str> = cells[2].split(" / ").map(|c| c.trim_matches('`')).collect();
+            assert_eq!(statuses.len(), codes.len(), "{line}");
+            for (status, wire) in statuses.iter().zip(codes) {
+                let code = ErrorCode::from_wire(wire).unwrap_or_else(|| panic!("unknown {wire}"));
+                assert_eq!(code.status().as_str(), *status, "{wire}");
+                assert_eq!(code.retryable().to_string(), cells[3], "{wire}");
+                seen.push(code);
+            }
+        }
+        for code in ErrorCode::ALL {
+            assert!(
+                seen.contains(&code),
+                "{} is missing from the README",
+                code.as_str()
+            );
+            assert_eq!(ErrorCode::from_wire(code.as_str()), Some(code));
+        }
+    }
+}
