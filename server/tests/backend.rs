@@ -482,3 +482,56 @@ async fn healthz_404_405_and_graceful_shutdown() {
         "no longer listening"
     );
 }
+
+/// A retry that arrives while the first exchange is still running waits at most `replay_wait`, then
+/// gets a retryable 503 `replay_pending` (and DingTalk is not called twice); once the first exchange
+/// answered, the retry gets that answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_that_waits_too_long_is_replay_pending_then_gets_the_first_answer() {
+    let h = start_with(|c| c.replay_wait = Some(Duration::from_millis(200))).await;
+    // DingTalk answers after 5 s: far beyond the 200 ms wait, far below the 10 s upstream timeout.
+    h.fake.set_fault(
+        FaultEndpoint::Legacy,
+        Some(Fault::Delay { ms: 5_000 }),
+        Some(1),
+    );
+    let code = h.mint(MintFlow::LegacySdk, None, None);
+    let k = key();
+    let body = grant(MintFlow::LegacySdk, &code, "sns_login", &k);
+    let url = format!("{}/v1/login", h.backend_srv.url());
+    let http = h.http.clone();
+    let first = tokio::spawn(async move {
+        let r = http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while h.fake.stats().legacy == 0 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    let waiting = h.login(MintFlow::LegacySdk, &code, "sns_login", &k).await;
+    assert_eq!(
+        (waiting.status, waiting.error()),
+        (503, "replay_pending"),
+        "{}",
+        waiting.json
+    );
+    assert_eq!(waiting.json["retryable"], true);
+    let (status, text) = first.await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    let again = h.login(MintFlow::LegacySdk, &code, "sns_login", &k).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(
+        again.json,
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    );
+    assert_eq!(h.fake.stats().legacy, 1, "one exchange");
+}
