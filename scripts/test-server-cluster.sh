@@ -2,8 +2,8 @@
 # The backend as two instances sharing one Redis replay store (issue 9): server/tests/cluster.rs
 # starts one redis-server (a plain process on a free loopback port, --save '' --appendonly no), the
 # fake DingTalk and two backend processes per scenario, and kills them when each test ends (also
-# when it panics). This script makes sure the four scenarios really ran: it fails when fewer than
-# four printed "CLUSTER SCENARIO PASSED", never skips.
+# when it panics). This script makes sure the five scenarios really ran: it fails when fewer than
+# five printed "CLUSTER SCENARIO PASSED", never skips.
 #
 # Redis: `redis-server` from PATH, else Debian's `redis-tools` package is installed (apt-get). That
 # package ships the server binary as redis-check-rdb, which runs as a server when called through a
@@ -13,7 +13,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-EXPECTED=4
+EXPECTED=5
 die() { echo "test-server-cluster.sh: $*" >&2; exit 1; }
 
 WORK=$(mktemp -d)

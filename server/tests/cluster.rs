@@ -397,3 +397,49 @@ async fn redis_down_fails_closed_and_recovers_by_itself() {
 fn key() -> String {
     dingtalk_auth_server::random_token(32)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_transient_failure_seen_on_both_instances_is_not_kept() {
+    let bin = redis_server();
+    let redis = Redis::start(&bin);
+    let c = Cluster::start(&redis);
+    // DingTalk's gateway holds the exchange 3 s, then answers 504 without touching the code.
+    c.fake_post(
+        "/_fake/faults",
+        serde_json::json!({"endpoint": "legacy", "fault": {"kind": "stall", "ms": 3000}, "times": 1}),
+    )
+    .await;
+    let body = grant("legacy_sdk", &c.mint("legacy_sdk").await, &key());
+    let first = {
+        let (http, backend, body) = (c.http.clone(), c.backends[0].clone(), body.clone());
+        tokio::spawn(async move { login(&http, &backend, &body).await })
+    };
+    let start = Instant::now();
+    while c.exchanges().await.0 == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no exchange started"
+        );
+        tokio::task::yield_now().await;
+    }
+    // The same grant at the other instance waits for that exchange and shares its failure.
+    let waiting = login(&c.http, &c.backends[1], &body).await;
+    let first = first.await.unwrap();
+    for a in [&first, &waiting] {
+        assert_eq!(a.status, 502, "{}", a.json);
+        assert_eq!(a.json["error"], "dingtalk_unavailable");
+        assert_eq!(a.json["retryable"], true);
+    }
+    assert!(
+        waiting.replayed,
+        "the other instance did not exchange it again"
+    );
+    assert_eq!(c.exchanges().await.0, 1);
+    // Not kept: the same grant now succeeds, at either instance.
+    let retry = login(&c.http, &c.backends[1], &body).await;
+    assert_eq!(retry.status, 200, "{}", retry.json);
+    assert!(!retry.replayed);
+    assert_eq!(c.exchanges().await.0, 2);
+    passed("transient failure shared across instances, not kept, then the same grant succeeds");
+}
