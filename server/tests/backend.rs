@@ -535,3 +535,15 @@ async fn a_retry_that_waits_too_long_is_replay_pending_then_gets_the_first_answe
     );
     assert_eq!(h.fake.stats().legacy, 1, "one exchange");
 }
+
+#[test]
+fn the_replay_store_url_never_shows_its_password() {
+    use dingtalk_auth_server::backend::ReplayStoreConfig;
+    let cfg = ReplayStoreConfig::Redis {
+        url: "redis://user:s3cret-pw@10.0.0.5:6379/2".into(),
+        op_timeout: Duration::from_secs(1),
+    };
+    let shown = format!("{cfg:?}");
+    assert!(!shown.contains("s3cret-pw"), "{shown}");
+    assert!(shown.contains("10.0.0.5:6379"), "{shown}");
+}

@@ -111,19 +111,40 @@ impl BackendConfig {
     }
 }
 
-/// Which replay store the backend uses.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Which replay store the backend uses. `Debug` never shows a password in the URL.
+#[derive(Clone, PartialEq, Eq)]
 pub enum ReplayStoreConfig {
     /// This process's memory: one instance (the default).
     Memory,
     /// A Redis shared by every instance.
     Redis {
-        /// `redis://[user:password@]host:port[/db]`. `Debug` shows it: keep passwords out of it or
-        /// accept that they show in debug output (the server logs only the host).
+        /// `redis://[user:password@]host:port[/db]`.
         url: String,
         /// Deadline of one Redis operation (default 1 s): beyond it the login fails closed.
         op_timeout: Duration,
     },
+}
+
+impl std::fmt::Debug for ReplayStoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayStoreConfig::Memory => f.write_str("Memory"),
+            ReplayStoreConfig::Redis { url, op_timeout } => {
+                let shown = match url::Url::parse(url) {
+                    Ok(mut u) if u.password().is_some() => {
+                        let _ = u.set_password(Some("***"));
+                        u.to_string()
+                    }
+                    Ok(u) => u.to_string(),
+                    Err(_) => "(unparsable URL)".into(),
+                };
+                f.debug_struct("Redis")
+                    .field("url", &shown)
+                    .field("op_timeout", op_timeout)
+                    .finish()
+            }
+        }
+    }
 }
 
 /// The backend service. Cheap to clone; clones share the replay store.
