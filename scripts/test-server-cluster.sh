@@ -43,8 +43,9 @@ fi
 
 start=$(date +%s)
 log=$WORK/cluster.log
+# --workspace: the same features as test.sh's `cargo test --workspace`, so its build is reused.
 set +e
-DINGTALK_TEST_REDIS_SERVER=$redis setsid cargo test -p dingtalk-auth-server --test cluster -- \
+DINGTALK_TEST_REDIS_SERVER=$redis setsid cargo test --workspace --test cluster -- \
     --ignored --nocapture >"$log" 2>&1 &
 test_pid=$!
 wait "$test_pid"
