@@ -2,11 +2,12 @@
 # The one test command (README, .ci/run): every layer, each failing loudly when it cannot run.
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. generated Swift on Linux   (scripts/test-swift.sh)
+#   2b. two backends sharing Redis (scripts/test-server-cluster.sh)
 #   3. cargo-fuzz, bounded (nightly)        6. Android library + demo under Robolectric (scripts/test-android.sh)
 #                                           7. the iOS Swift package + demo logic on Linux (scripts/test-ios.sh)
 #                                           8. the shipped library's size budgets (scripts/size.sh)
-# Installs what it needs (Maven/JDK, aapt, lld via apt, cargo-fuzz via cargo, the Swift chroot via
-# debootstrap). Needs the nightly toolchain (fuzzing, the Android type-check).
+# Installs what it needs (Maven/JDK, aapt, lld, redis-tools via apt, cargo-fuzz via cargo, the Swift
+# chroot via debootstrap). Needs the nightly toolchain (fuzzing, the Android type-check).
 # Env: FUZZ_SECONDS (per target, default 20; 0 skips fuzzing, and the summary then says the run was partial).
 #
 # The summary counts only tests that ran and passed: skipped / ignored tests are listed by name and
@@ -34,8 +35,14 @@ cargo clippy -q -p dingtalk-auth-ffi --no-default-features -- -D warnings
 step "Rust tests"
 cargo test --workspace 2>&1 | tee "$LOGS/rust.log"
 rust_passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($(i+1) ~ /^passed/) s += $i} END {print s + 0}' "$LOGS/rust.log")
-while read -r name; do skipped_names+=("Rust: $name"); done < <(sed -n 's/^test \(.*\) \.\.\. ignored.*/\1/p' "$LOGS/rust.log")
+# Ignored tests are listed, except those ignored only because the cluster step below runs them.
+while read -r name; do skipped_names+=("Rust: $name"); done < <(grep -v 'ignored, needs redis-server: scripts/test-server-cluster.sh' "$LOGS/rust.log" | sed -n 's/^test \(.*\) \.\.\. ignored.*/\1/p')
 [ "$rust_passed" -gt 0 ] || die "no Rust test ran"
+
+step "backend cluster: two instances sharing Redis"
+scripts/test-server-cluster.sh 2>&1 | tee "$LOGS/cluster.log"
+cluster_passed=$(sed -n 's/^Server cluster summary: \([0-9]*\) scenarios passed.*/\1/p' "$LOGS/cluster.log")
+[ "${cluster_passed:-0}" -gt 0 ] || die "no server cluster summary"
 
 step "fuzzing (cargo-fuzz)"
 fuzz_seconds=${FUZZ_SECONDS:-20}
@@ -101,6 +108,7 @@ ios_passed=$(sed -n 's/^iOS package summary: \([0-9]*\) tests passed.*/\1/p' "$L
 
 step "summary"
 echo "Rust:   $rust_passed tests passed"
+echo "Server cluster: $cluster_passed scenarios passed (2 backends + Redis)"
 echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings; $kotlin_samples README samples compiled)"
 echo "Swift:  $swift_passed tests passed (Linux, generated bindings; $swift_samples README samples compiled)"
 echo "Android: $android_passed tests passed (Robolectric, library + demo app)"
@@ -110,7 +118,7 @@ if ((${#skipped_names[@]})); then
     echo "Skipped or ignored (not counted as passed): ${#skipped_names[@]}"
     printf '  %s\n' "${skipped_names[@]}"
 fi
-total=$((rust_passed + kotlin_passed + swift_passed + android_passed + ios_passed))
+total=$((rust_passed + cluster_passed + kotlin_passed + swift_passed + android_passed + ios_passed))
 tail_note=""
 ((${#skipped_names[@]})) && tail_note=", ${#skipped_names[@]} skipped"
 if ((${#partial[@]})); then

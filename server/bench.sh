@@ -9,13 +9,19 @@
 #   1. the fake's raw rate on its cheapest DingTalk endpoint (GET /v1.0/contact/users/me, bench token)
 #   2. backend logins/s, p50/p99 for the legacy route (1 request in + 1 out to the fake)
 #   3. the same for the v1.0 route (new_sdk: 1 in + 2 out)
-#   4. backend RSS and replay entries after >= 100 000 logins, then after a further flood
+#   4. steps 2 and 3 again against a second backend whose replay store is Redis (issue 9), same run:
+#      a redis-server on a free loopback port (--save '' --appendonly no), stopped at exit
+#   5. backend RSS and replay entries after >= 100 000 logins, then after a further flood (FLOOD=0 skips)
 # Logging is at warn (per-request info logs would measure the terminal, not the server).
+# Redis: redis-server from PATH, else redis-check-rdb (Debian's redis-tools) through a link named
+# redis-server (that binary is the server); install one of them first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
 CONN=${2:-64}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
+REDIS_BIN=$(command -v redis-server || command -v redis-check-rdb || true)
+[ -n "$REDIS_BIN" ] || { echo "redis-server not found: apt-get install -y redis-tools" >&2; exit 1; }
 cargo build --profile server -p dingtalk-auth-server >&2
 BIN=target/server/dingtalk-auth-server
 OUT=$(mktemp -d)
@@ -42,8 +48,25 @@ RUST_LOG=warn DINGTALK_LEGACY_APP_SECRET=demo-legacy-app-secret-0123456789abcdef
   "$BIN" serve --listen 127.0.0.1:0 --legacy-app-key $LEGACY_KEY --client-id $CLIENT_ID \
   --oapi-base "$FAKE" --api-base "$FAKE" >"$OUT/backend.out" 2>"$OUT/backend.err" &
 BPID=$!
-pids+=($BPID)
+pids+=("$BPID")
 BACKEND=$(url_of "$OUT/backend.out")
+
+ln -s "$REDIS_BIN" "$OUT/redis-server"
+REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$OUT/redis-server" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+  --loglevel warning >"$OUT/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 200); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; then break; fi
+  sleep 0.05
+done
+RUST_LOG=warn DINGTALK_LEGACY_APP_SECRET=demo-legacy-app-secret-0123456789abcdef \
+  DINGTALK_CLIENT_SECRET=demo-client-secret-0123456789abcdef \
+  DINGTALK_REPLAY_STORE="redis://127.0.0.1:$REDIS_PORT" \
+  "$BIN" serve --listen 127.0.0.1:0 --legacy-app-key $LEGACY_KEY --client-id $CLIENT_ID \
+  --oapi-base "$FAKE" --api-base "$FAKE" >"$OUT/redis-backend.out" 2>"$OUT/redis-backend.err" &
+pids+=($!)
+REDIS_BACKEND=$(url_of "$OUT/redis-backend.out")
 
 rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
 replay() { curl -s "$BACKEND/healthz" | sed -n 's/.*"replayEntries":\([0-9]*\).*/\1/p'; }
@@ -54,7 +77,7 @@ summary() { # name file
   p99=$(awk '$1=="99%"{print $2}' "$2")
   n=$(awk '/requests in/{print $1}' "$2")
   errs=$(grep -E 'Non-2xx|Socket errors' "$2" | tr -s ' ' | paste -sd';' - || true)
-  printf '%-34s %10s req/s  p50 %-9s p99 %-9s (%s requests%s)\n' "$1" "$rps" "$p50" "$p99" "$n" "${errs:+; $errs}"
+  printf '%-36s %10s req/s  p50 %-9s p99 %-9s (%s requests%s)\n' "$1" "$rps" "$p50" "$p99" "$n" "${errs:+; $errs}"
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) (other work on the box skews tails); wrk -t2 -c$CONN -d${DUR}s; backend RSS at start $(rss_kib $BPID) KiB"
@@ -68,6 +91,15 @@ FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
   wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$BACKEND" >"$OUT/v1.txt" 2>"$OUT/v1.err"
 summary "backend login new_sdk/v1.0 (3 req)" "$OUT/v1.txt"
 head -3 "$OUT/legacy.err" "$OUT/v1.err" 2>/dev/null | grep non-200 >&2 || true
+FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
+  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$REDIS_BACKEND" >"$OUT/r-legacy.txt" 2>"$OUT/r-legacy.err"
+summary "legacy_sdk, Redis store (2 req)" "$OUT/r-legacy.txt"
+FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
+  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$REDIS_BACKEND" >"$OUT/r-v1.txt" 2>"$OUT/r-v1.err"
+summary "new_sdk/v1.0, Redis store (3 req)" "$OUT/r-v1.txt"
+head -3 "$OUT/r-legacy.err" "$OUT/r-v1.err" 2>/dev/null | grep non-200 >&2 || true
+echo "redis-server RSS $(rss_kib "${pids[2]}") KiB after the Redis runs (keys expire with --replay-ttl-secs)"
+[ "${FLOOD:-1}" = 0 ] && { echo "memory flood skipped (FLOOD=0)"; exit 0; }
 
 total=$(( $(awk '/requests in/{print $1}' "$OUT/legacy.txt") + $(awk '/requests in/{print $1}' "$OUT/v1.txt") ))
 while [ "$total" -lt 100000 ]; do

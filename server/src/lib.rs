@@ -27,4 +27,4 @@ pub mod backend;
 pub mod fake;
 mod util;
 
-pub use util::{init_tracing, random_token, RunningServer};
+pub use util::{init_tracing, random_token, RunningServer, ServeOptions};

@@ -11,9 +11,9 @@ use dingtalk_auth::openapi::{
     ClientCredentials, LegacyCredentials, OpenApiConfig, Secret, DEFAULT_API_BASE,
     DEFAULT_OAPI_BASE,
 };
-use dingtalk_auth_server::backend::{Backend, BackendConfig};
+use dingtalk_auth_server::backend::{Backend, BackendConfig, ReplayStoreConfig};
 use dingtalk_auth_server::fake::{demo, FakeConfig, FakeDingTalk};
-use dingtalk_auth_server::{init_tracing, RunningServer};
+use dingtalk_auth_server::{init_tracing, RunningServer, ServeOptions};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -73,6 +73,85 @@ struct ServeArgs {
     /// Largest grant body, bytes.
     #[arg(long, env = "DINGTALK_MAX_BODY_BYTES", default_value_t = 8192)]
     max_body_bytes: usize,
+    /// Where codes and idempotency keys are remembered: `memory` (one instance) or
+    /// `redis://[user:password@]host:port[/db]` shared by several instances (prefer the environment
+    /// variable when the URL holds a password: flags show in `ps`).
+    #[arg(long, env = "DINGTALK_REPLAY_STORE", default_value = "memory")]
+    replay_store: String,
+    /// Deadline of one Redis operation, milliseconds; beyond it the login fails closed (503).
+    #[arg(
+        long,
+        env = "DINGTALK_REPLAY_STORE_TIMEOUT_MS",
+        default_value_t = 1_000
+    )]
+    replay_store_timeout_ms: u64,
+    /// How long a retry waits for the answer of the same grant being exchanged, milliseconds
+    /// (default: the longest an exchange can take, plus 5 s).
+    #[arg(long, env = "DINGTALK_REPLAY_WAIT_MS")]
+    replay_wait_ms: Option<u64>,
+    #[command(flatten)]
+    conn: ConnArgs,
+}
+
+/// `memory` or a `redis://` URL.
+fn replay_store_config(value: &str, op_timeout_ms: u64) -> Result<ReplayStoreConfig, String> {
+    if value == "memory" {
+        return Ok(ReplayStoreConfig::Memory);
+    }
+    if value.starts_with("redis://")
+        || value.starts_with("redis+unix://")
+        || value.starts_with("unix://")
+    {
+        return Ok(ReplayStoreConfig::Redis {
+            url: value.to_owned(),
+            op_timeout: Duration::from_millis(op_timeout_ms.max(1)),
+        });
+    }
+    Err("--replay-store must be `memory` or a redis:// URL".into())
+}
+
+/// The URL without its user info, for logs.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_password(None);
+            let _ = u.set_username("");
+            u.to_string()
+        }
+        Err(_) => "(unparsable URL)".into(),
+    }
+}
+
+/// How connections are treated (slow clients, cap, shutdown).
+#[derive(Args, Clone, Copy)]
+struct ConnArgs {
+    /// Close a connection whose request head has not arrived within this time, milliseconds.
+    #[arg(
+        long,
+        env = "DINGTALK_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    header_read_timeout_ms: u64,
+    /// Answer 408 when a request body has not arrived within this time, milliseconds (backend).
+    #[arg(long, env = "DINGTALK_BODY_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    body_read_timeout_ms: u64,
+    /// At most this many open connections; more wait in the listen backlog.
+    #[arg(long, env = "DINGTALK_MAX_CONNECTIONS", default_value_t = 4096)]
+    max_connections: usize,
+    /// On SIGTERM / Ctrl-C, in-flight requests get this long, then open connections are dropped,
+    /// milliseconds.
+    #[arg(long, env = "DINGTALK_SHUTDOWN_TIMEOUT_MS", default_value_t = 10_000)]
+    shutdown_timeout_ms: u64,
+}
+
+impl ConnArgs {
+    fn serve_options(self) -> ServeOptions {
+        ServeOptions {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms.max(1)),
+            max_connections: self.max_connections.max(1),
+            shutdown_timeout: Duration::from_millis(self.shutdown_timeout_ms),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -86,6 +165,8 @@ struct FakeArgs {
     /// Access token lifetime, seconds.
     #[arg(long, default_value_t = 7200)]
     access_ttl_secs: u64,
+    #[command(flatten)]
+    conn: ConnArgs,
 }
 
 #[derive(Args)]
@@ -102,6 +183,8 @@ struct DemoArgs {
     /// Comma-separated corpIds allowed to log in.
     #[arg(long, value_delimiter = ',')]
     allowed_corp_ids: Option<Vec<String>>,
+    #[command(flatten)]
+    conn: ConnArgs,
 }
 
 /// A secret from `NAME` or from the file named by `NAME_FILE` (trailing newline trimmed).
@@ -210,7 +293,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 replay_ttl: Duration::from_secs(a.replay_ttl_secs),
                 replay_capacity: a.replay_capacity,
                 max_body_bytes: a.max_body_bytes,
+                replay_store: replay_store_config(&a.replay_store, a.replay_store_timeout_ms)?,
+                replay_wait: a.replay_wait_ms.map(Duration::from_millis),
+                body_read_timeout: Duration::from_millis(a.conn.body_read_timeout_ms.max(1)),
+                serve: a.conn.serve_options(),
                 ..BackendConfig::default()
+            };
+            let store = match &cfg.replay_store {
+                ReplayStoreConfig::Memory => "memory".to_owned(),
+                ReplayStoreConfig::Redis { url, .. } => redacted(url),
             };
             tracing::info!(
                 legacy = cfg.legacy.as_ref().map(|c| c.app_key.as_str()),
@@ -218,13 +309,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 oapi = cfg.openapi.oapi_base.as_str(),
                 api = cfg.openapi.api_base.as_str(),
                 allow_list = cfg.allowed_corp_ids.as_ref().map(|s| s.len()),
+                replay_store = store.as_str(),
                 "backend configuration (secrets not shown)"
             );
             let backend = Backend::new(cfg).map_err(|e| e.to_string())?;
             let l = TcpListener::bind(a.listen)
                 .await
                 .map_err(|e| format!("bind {}: {e}", a.listen))?;
-            let srv = RunningServer::start_with_signal(backend.router(), l, shutdown_signal())
+            let srv = backend
+                .serve_with_signal(l, shutdown_signal())
                 .await
                 .map_err(|e| e.to_string())?;
             announce("backend", &srv);
@@ -249,10 +342,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let l = TcpListener::bind(a.listen)
                 .await
                 .map_err(|e| format!("bind {}: {e}", a.listen))?;
-            let srv = RunningServer::start_with_signal(
+            let srv = RunningServer::start_with(
                 FakeDingTalk::new(cfg).router(),
                 l,
                 shutdown_signal(),
+                a.conn.serve_options(),
             )
             .await
             .map_err(|e| e.to_string())?;
@@ -264,15 +358,25 @@ async fn run(cli: Cli) -> Result<(), String> {
             let fl = TcpListener::bind(a.fake_listen)
                 .await
                 .map_err(|e| format!("bind {}: {e}", a.fake_listen))?;
-            let fake_srv = fake.serve(fl).await.map_err(|e| e.to_string())?;
+            let fake_srv = RunningServer::start_with(
+                fake.router(),
+                fl,
+                std::future::pending(),
+                a.conn.serve_options(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             let mut cfg = BackendConfig::demo(&fake_srv.url());
             cfg.openapi.request_timeout = Duration::from_millis(a.upstream_timeout_ms);
             cfg.allowed_corp_ids = a.allowed_corp_ids.map(|v| v.into_iter().collect());
+            cfg.body_read_timeout = Duration::from_millis(a.conn.body_read_timeout_ms.max(1));
+            cfg.serve = a.conn.serve_options();
             let backend = Backend::new(cfg).map_err(|e| e.to_string())?;
             let bl = TcpListener::bind(a.backend_listen)
                 .await
                 .map_err(|e| format!("bind {}: {e}", a.backend_listen))?;
-            let srv = RunningServer::start_with_signal(backend.router(), bl, shutdown_signal())
+            let srv = backend
+                .serve_with_signal(bl, shutdown_signal())
                 .await
                 .map_err(|e| e.to_string())?;
             announce("fake", &fake_srv);

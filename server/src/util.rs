@@ -2,29 +2,65 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
 use base64::Engine as _;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::sync::{oneshot, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// How a server treats its connections: slow clients are dropped after a bound, their number is
+/// capped, and shutdown is bounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// A connection that has not sent a whole request head within this time (counting from the
+    /// connection, or from the previous response) is closed. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// At most this many open connections; further ones wait in the listen backlog. Default 4096
+    /// (keep it below the process's file-descriptor limit).
+    pub max_connections: usize,
+    /// Graceful shutdown: in-flight requests get this long to finish, then every connection still
+    /// open (stalled clients included) is dropped. Default 10 s.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
 
 /// A server running on a tokio task. Dropping it without [`RunningServer::shutdown`] aborts it.
 pub struct RunningServer {
     addr: SocketAddr,
+    open: Arc<Semaphore>,
+    max_connections: usize,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl RunningServer {
-    /// Serves `router` on `listener` until [`RunningServer::shutdown`] (graceful: in-flight requests
-    /// finish, new connections are refused).
+    /// Serves `router` on `listener` with [`ServeOptions::default`] until [`RunningServer::shutdown`].
     pub async fn start(router: Router, listener: TcpListener) -> io::Result<Self> {
-        Self::start_with_signal(router, listener, std::future::pending()).await
+        Self::start_with(
+            router,
+            listener,
+            std::future::pending(),
+            ServeOptions::default(),
+        )
+        .await
     }
 
     /// As [`RunningServer::start`], also stopping gracefully when `signal` completes (e.g. Ctrl-C).
@@ -33,20 +69,32 @@ impl RunningServer {
         listener: TcpListener,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> io::Result<Self> {
+        Self::start_with(router, listener, signal, ServeOptions::default()).await
+    }
+
+    /// Serves `router` on `listener` with `options`, stopping gracefully (within
+    /// [`ServeOptions::shutdown_timeout`]) on [`RunningServer::shutdown`] or when `signal` completes.
+    pub async fn start_with(
+        router: Router,
+        listener: TcpListener,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+        options: ServeOptions,
+    ) -> io::Result<Self> {
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    tokio::select! {
-                        _ = rx => {}
-                        _ = signal => {}
-                    }
-                })
-                .await
-        });
+        let max_connections = options.max_connections.max(1);
+        let open = Arc::new(Semaphore::new(max_connections));
+        let stop = async move {
+            tokio::select! {
+                _ = rx => {}
+                _ = signal => {}
+            }
+        };
+        let task = tokio::spawn(serve_loop(router, listener, stop, options, open.clone()));
         Ok(RunningServer {
             addr,
+            open,
+            max_connections,
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -62,6 +110,11 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
+    /// Connections open right now (at most [`ServeOptions::max_connections`]).
+    pub fn open_connections(&self) -> usize {
+        self.max_connections - self.open.available_permits()
+    }
+
     /// Waits until the server stops by itself (after its signal fired).
     pub async fn wait(mut self) -> io::Result<()> {
         match self.task.take() {
@@ -70,7 +123,8 @@ impl RunningServer {
         }
     }
 
-    /// Stops accepting, lets in-flight requests finish, and waits for the server task.
+    /// Stops accepting, lets in-flight requests finish (within the shutdown timeout), drops the
+    /// connections still open and waits for the server task.
     pub async fn shutdown(mut self) -> io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -88,6 +142,67 @@ impl Drop for RunningServer {
             t.abort();
         }
     }
+}
+
+/// Accepts connections (at most `max_connections` open) and serves HTTP/1.1 on each with a header
+/// read timeout, until `stop`; then shuts down within `shutdown_timeout`.
+async fn serve_loop(
+    router: Router,
+    listener: TcpListener,
+    stop: impl std::future::Future<Output = ()>,
+    options: ServeOptions,
+    open: Arc<Semaphore>,
+) -> io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        while connections.try_join_next().is_some() {}
+        let permit = tokio::select! {
+            _ = &mut stop => break,
+            p = open.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+        };
+        let stream = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(options.header_read_timeout)
+            .serve_connection(
+                TokioIo::new(stream),
+                TowerToHyperService::new(router.clone()),
+            );
+        let conn = graceful.watch(conn);
+        connections.spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    // New connections are refused from here on; idle ones close now, busy ones after their response.
+    drop(listener);
+    let still_open = connections.len();
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(options.shutdown_timeout) => {
+            tracing::warn!(
+                still_open = connections.len(),
+                of = still_open,
+                "shutdown timeout reached: dropping the connections still open"
+            );
+        }
+    }
+    connections.shutdown().await;
+    Ok(())
 }
 
 /// A stable error code attached to a response, so the request log can show it.

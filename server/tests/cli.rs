@@ -1,31 +1,27 @@
 //! The binary: `demo` announces both URLs, serves, and stops cleanly on SIGTERM; `serve` never echoes
 //! secrets and refuses half-configured flows.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use std::io::Read;
 use std::process::{Command, Stdio};
+
+use common::process::{next_line, stdout_lines, ChildGuard};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dingtalk-auth-server");
 
-fn sigterm(pid: u32) {
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success());
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_announces_serves_and_stops_on_sigterm() {
-    let mut child = Command::new(BIN)
-        .arg("demo")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = ChildGuard::spawn(
+        Command::new(BIN)
+            .arg("demo")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let lines = stdout_lines(child.0.stdout.take().unwrap());
     let mut urls = std::collections::HashMap::new();
     while urls.len() < 2 {
-        let v: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&next_line(&lines)).unwrap();
         if v["event"] == "listening" {
             urls.insert(
                 v["service"].as_str().unwrap().to_owned(),
@@ -63,8 +59,8 @@ async fn demo_announces_serves_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    sigterm(child.id());
-    assert!(child.wait().unwrap().success(), "graceful exit on SIGTERM");
+    child.sigterm();
+    assert!(child.wait_bounded().success(), "graceful exit on SIGTERM");
 }
 
 #[test]
@@ -74,38 +70,40 @@ fn serve_never_echoes_secrets() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("client-secret");
     std::fs::write(&file, format!("{secret}-file\n")).unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--legacy-app-key",
-            "k",
-            "--client-id",
-            "c",
-        ])
-        .env("DINGTALK_LEGACY_APP_SECRET", secret)
-        .env("DINGTALK_CLIENT_SECRET_FILE", &file)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
+    let mut child = ChildGuard::spawn(
+        Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--legacy-app-key",
+                "k",
+                "--client-id",
+                "c",
+            ])
+            .env("DINGTALK_LEGACY_APP_SECRET", secret)
+            .env("DINGTALK_CLIENT_SECRET_FILE", &file)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let lines = stdout_lines(child.0.stdout.take().unwrap());
+    let line = next_line(&lines);
     assert!(line.contains("\"listening\""), "{line}");
-    sigterm(child.id());
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "{err}");
+    // stderr is drained on a thread too: a full pipe must not block the child's exit.
+    let mut stderr = child.0.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = stderr.read_to_string(&mut err);
+        err
+    });
+    child.sigterm();
+    let status = child.wait_bounded();
+    // The child has exited: its pipes are closed, so these reads end.
+    let rest: Vec<String> = lines.iter().collect();
+    let rest = rest.join("\n");
+    let err = err_reader.join().unwrap();
+    assert!(status.success(), "{err}");
     assert!(err.contains("secrets not shown"), "{err}");
     for text in [&line, &rest, &err] {
         assert!(!text.contains(secret), "secret leaked: {text}");

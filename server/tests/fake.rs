@@ -25,13 +25,18 @@ struct F {
     http: reqwest::Client,
 }
 
+/// The client's timeout: seconds above any loopback answer on a loaded machine; the timeout cases
+/// use `Fault::Stall` for far longer, so neither side of the race has a thin margin.
+const CLIENT_TIMEOUT: Duration = Duration::from_millis(2_000);
+const STALL: Fault = Fault::Stall { ms: 60_000 };
+
 async fn fake() -> F {
     let fake = FakeDingTalk::new(FakeConfig::demo());
     let srv = fake.clone().serve(listener().await).await.unwrap();
     let client = OpenApiClient::new(OpenApiConfig {
         oapi_base: srv.url(),
         api_base: srv.url(),
-        request_timeout: Duration::from_millis(400),
+        request_timeout: CLIENT_TIMEOUT,
         ..OpenApiConfig::default()
     })
     .unwrap();
@@ -166,30 +171,67 @@ async fn legacy_exchange_and_its_errcodes() {
         .unwrap();
 }
 
+/// Timestamps whose signature under the demo AppSecret holds, unencoded: `+` and `=` but no `/`;
+/// `/` and `=` but no `+`; only `=` (Base64 of 32 bytes always ends in one `=`).
+const TS_WITH_PLUS: u64 = 1_700_000_000_001;
+const TS_WITH_SLASH: u64 = 1_700_000_000_006;
+const TS_WITH_EQUALS_ONLY: u64 = 1_700_000_000_002;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn legacy_signature_encoding_mistakes_are_refused() {
     let f = fake().await;
-    let ts = now_ms();
-    let sig = legacy_signature(&Secret::new(demo::LEGACY_APP_SECRET), ts);
-    let code = f.mint(MintFlow::LegacySdk, None);
-    let body = format!(r#"{{"tmp_auth_code":"{code}"}}"#);
-    let q = |s: &str| {
-        format!(
-            "accessKey={}&timestamp={ts}&signature={s}",
-            demo::LEGACY_APP_KEY
-        )
-    };
-    // Double encoding.
-    let double = sig.replace('%', "%25");
-    assert_eq!(f.raw_legacy(&q(&double), &body).await["errcode"], 853004);
-    // No encoding at all ('+' decodes to a space).
-    let raw = sig
-        .replace("%2B", "+")
-        .replace("%2F", "/")
-        .replace("%3D", "=");
-    if raw.contains('+') {
-        assert_eq!(f.raw_legacy(&q(&raw), &body).await["errcode"], 853004);
+    for (ts, must_hold) in [
+        (TS_WITH_PLUS, "%2B"),
+        (TS_WITH_SLASH, "%2F"),
+        (TS_WITH_EQUALS_ONLY, "%3D"),
+    ] {
+        // The fake's clock at `ts`, so the fixed timestamp is not skewed.
+        f.fake.advance_clock(ts as i64 - f.fake.now_ms());
+        let sig = legacy_signature(&Secret::new(demo::LEGACY_APP_SECRET), ts);
+        assert!(sig.contains(must_hold), "{ts}: {sig}");
+        assert_eq!(
+            (sig.contains("%2B"), sig.contains("%2F")),
+            (ts == TS_WITH_PLUS, ts == TS_WITH_SLASH),
+            "{ts}: {sig}"
+        );
+        let code = f.mint(MintFlow::LegacySdk, None);
+        let body = format!(r#"{{"tmp_auth_code":"{code}"}}"#);
+        let q = |s: &str| {
+            format!(
+                "accessKey={}&timestamp={ts}&signature={s}",
+                demo::LEGACY_APP_KEY
+            )
+        };
+        // Every wrong encoding: each reserved character left raw on its own, all of them raw,
+        // double encoding.
+        let wrong = [
+            sig.replace("%2B", "+"),
+            sig.replace("%2F", "/"),
+            sig.replace("%3D", "="),
+            sig.replace("%2B", "+")
+                .replace("%2F", "/")
+                .replace("%3D", "="),
+            sig.replace('%', "%25"),
+        ];
+        // (A replacement of a character this signature lacks changes nothing: skipped.)
+        for w in wrong.iter().filter(|w| **w != sig) {
+            assert_eq!(
+                f.raw_legacy(&q(w), &body).await["errcode"],
+                853004,
+                "{ts}: {w} accepted"
+            );
+        }
+        // Encoded once: accepted, and the refusals above did not consume the code.
+        let ok = f.raw_legacy(&q(&sig), &body).await;
+        assert_eq!(ok["errcode"], 0, "{ts}: {ok}");
+        assert_eq!(ok["user_info"]["openid"], "fakeOpenId0001");
     }
+    let ts = TS_WITH_EQUALS_ONLY;
+    let sig = legacy_signature(&Secret::new(demo::LEGACY_APP_SECRET), ts);
+    let body = format!(
+        r#"{{"tmp_auth_code":"{}"}}"#,
+        f.mint(MintFlow::LegacySdk, None)
+    );
     // Timestamp problems: 853001.
     let bad_ts = format!(
         "accessKey={}&timestamp=abc&signature={sig}",
@@ -198,10 +240,6 @@ async fn legacy_signature_encoding_mistakes_are_refused() {
     assert_eq!(f.raw_legacy(&bad_ts, &body).await["errcode"], 853001);
     let no_ts = format!("accessKey={}&signature={sig}", demo::LEGACY_APP_KEY);
     assert_eq!(f.raw_legacy(&no_ts, &body).await["errcode"], 853001);
-    // Encoded once: accepted.
-    let ok = f.raw_legacy(&q(&sig), &body).await;
-    assert_eq!(ok["errcode"], 0, "{ok}");
-    assert_eq!(ok["user_info"]["openid"], "fakeOpenId0001");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,7 +317,10 @@ async fn v1_token_refresh_expiry_and_me() {
         .user_access_token(&bad, &f.mint(MintFlow::Browser, None))
         .await
         .unwrap_err();
-    assert!(matches!(&e, OpenApiError::InvalidGrant(a) if a.code == "invalidClientIdOrSecret"));
+    assert!(
+        matches!(&e, OpenApiError::Credentials(a) if a.code == "invalidClientIdOrSecret"),
+        "{e:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,9 +369,7 @@ async fn faults_reach_the_client_as_typed_errors() {
         (Fault::Status { status: 503 }, |e| {
             matches!(e, OpenApiError::ServerError { status: 503, .. })
         }),
-        (Fault::Delay { ms: 1_000 }, |e| {
-            matches!(e, OpenApiError::Timeout)
-        }),
+        (STALL, |e| matches!(e, OpenApiError::Timeout)),
         (Fault::HtmlBan, |e| {
             matches!(
                 e,
@@ -344,9 +383,19 @@ async fn faults_reach_the_client_as_typed_errors() {
         (Fault::MalformedJson, |e| {
             matches!(e, OpenApiError::MalformedJson { .. })
         }),
+        (Fault::PunishBan, |e| {
+            matches!(e, OpenApiError::IpBanned { .. })
+        }),
+        (Fault::SystemBusy, |e| {
+            matches!(e, OpenApiError::ServerError { .. })
+        }),
+        (Fault::BadCredentials, |e| {
+            matches!(e, OpenApiError::SignatureMismatch { .. })
+        }),
         (
             Fault::RateLimit {
                 errcode: Some(90019),
+                code: None,
             },
             |e| {
                 matches!(
@@ -361,6 +410,7 @@ async fn faults_reach_the_client_as_typed_errors() {
         (
             Fault::RateLimit {
                 errcode: Some(90020),
+                code: None,
             },
             |e| {
                 matches!(
@@ -394,23 +444,45 @@ async fn faults_reach_the_client_as_typed_errors() {
                 }
             )
         }),
-        (Fault::Delay { ms: 1_000 }, |e| {
-            matches!(e, OpenApiError::Timeout)
-        }),
+        (STALL, |e| matches!(e, OpenApiError::Timeout)),
         (Fault::HtmlBan, |e| {
             matches!(e, OpenApiError::NonJson { html: true, .. })
         }),
         (Fault::MalformedJson, |e| {
             matches!(e, OpenApiError::MalformedJson { .. })
         }),
-        (Fault::RateLimit { errcode: None }, |e| {
-            matches!(
-                e,
-                OpenApiError::RateLimited {
-                    limit: RateLimit::Throttled,
-                    ..
-                }
-            )
+        (
+            Fault::RateLimit {
+                errcode: None,
+                code: None,
+            },
+            |e| {
+                matches!(
+                    e,
+                    OpenApiError::RateLimited {
+                        limit: RateLimit::PerApi,
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            Fault::RateLimit {
+                errcode: None,
+                code: Some("Throttling.Api".into()),
+            },
+            |e| {
+                matches!(
+                    e,
+                    OpenApiError::RateLimited {
+                        limit: RateLimit::Throttled,
+                        ..
+                    }
+                )
+            },
+        ),
+        (Fault::PunishBan, |e| {
+            matches!(e, OpenApiError::IpBanned { .. })
         }),
     ];
     for (fault, ok) in &v1_cases {

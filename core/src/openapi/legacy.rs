@@ -176,9 +176,16 @@ fn map_errcode(errcode: i64, message: String) -> OpenApiError {
         853002 => OpenApiError::ClockSkew { message },
         853003 => OpenApiError::UnknownAccessKey { message },
         853004 => OpenApiError::SignatureMismatch { message },
-        90002 | 90019 | 90020 => OpenApiError::RateLimited {
+        // "系统繁忙": DingTalk asks for a retry (its global error table).
+        -1 => OpenApiError::ServerError {
+            status: 200,
+            code: Some("-1".into()),
+            message: Some(message),
+        },
+        90002 | 90018 | 90019 | 90020 => OpenApiError::RateLimited {
             limit: match errcode {
                 90002 => RateLimit::PerApi,
+                90018 => RateLimit::PerAppAndApi,
                 90019 => RateLimit::PerApp,
                 _ => RateLimit::MonthlyQuota,
             },
@@ -281,11 +288,23 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(
+        assert!(matches!(
+            e(90018),
+            OpenApiError::RateLimited {
+                limit: RateLimit::PerAppAndApi,
+                ..
+            }
+        ));
+        assert!(matches!(
             e(-1),
+            OpenApiError::ServerError { code: Some(ref c), .. } if c == "-1"
+        ));
+        assert!(e(-1).is_retryable());
+        assert_eq!(
+            e(60011),
             OpenApiError::Legacy {
-                errcode: -1,
-                message: "m-1".into()
+                errcode: 60011,
+                message: "m60011".into()
             }
         );
     }

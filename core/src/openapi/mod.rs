@@ -121,14 +121,19 @@ impl Default for OpenApiConfig {
     }
 }
 
-/// Which DingTalk rate limit was hit.
+/// Which DingTalk rate limit was hit (open.dingtalk.com, "如何处理钉钉服务端API限流").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RateLimit {
-    /// errcode 90002: the per-API rate limit.
+    /// Every app together called this API too often: legacy errcode 90002, v1.0
+    /// `Forbidden.AccessDenied.QpsLimitForApi`.
     PerApi,
-    /// errcode 90019: the per-app limit (40/s per organisation).
+    /// This app called this API too often (20/s on a standard organisation): legacy errcode 90018,
+    /// v1.0 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`.
+    PerAppAndApi,
+    /// errcode 90019: the per-app limit per organisation.
     PerApp,
-    /// errcode 90020: the monthly quota.
+    /// The organisation's monthly quota: legacy errcode 90020, v1.0
+    /// `Forbidden.AccessDenied.ApiCountLimitForOrg`.
     MonthlyQuota,
     /// A v1.0 answer with HTTP 429 or a `Throttling…` code.
     Throttled,
@@ -181,6 +186,15 @@ pub enum OpenApiError {
         content_type: String,
         /// The body looks like HTML.
         html: bool,
+    },
+    /// DingTalk's anti-abuse answer `{"status":1111,"wait":5,"source":"x5","punish":"deny",…}`: this
+    /// server's IP made too many calls (10 000 in 20 s) and is banned for `wait` minutes.
+    #[error("DingTalk banned this server's IP for {} minutes (HTTP {status}, too many calls)", wait_minutes.map(|w| w.to_string()).unwrap_or_else(|| "a few".into()))]
+    IpBanned {
+        /// HTTP status.
+        status: u16,
+        /// The `wait` field, in minutes, when present.
+        wait_minutes: Option<u64>,
     },
     /// JSON that does not have the documented shape.
     #[error("DingTalk answered HTTP {status} with malformed JSON: {reason}")]
@@ -253,10 +267,16 @@ pub enum OpenApiError {
         /// DingTalk's `errmsg`.
         message: String,
     },
-    /// The v1.0 token endpoint refused the grant with a 4xx (bad, expired or reused code or refresh
-    /// token; also a wrong client id / secret, which DingTalk does not distinguish by a documented code).
+    /// The v1.0 token endpoint refused the grant with a 4xx other than 403 and other than a credentials
+    /// or rate-limit code: a bad, expired or reused code or refresh token (DingTalk documents no
+    /// specific code for it).
     #[error("DingTalk refused the grant: {0}")]
     InvalidGrant(ApiError),
+    /// A v1.0 refusal of this server's app credentials or permissions, never of the auth code:
+    /// `invalidClientIdOrSecret` (HTTP 400) or `Forbidden.AccessDenied.*` other than a rate limit
+    /// (e.g. `AccessTokenPermissionDenied`, `IpNotInWhiteList`). The operator must fix the app.
+    #[error("DingTalk refused this server's app credentials or permissions: {0}")]
+    Credentials(ApiError),
     /// Any other v1.0 error (e.g. `InvalidAuthentication` from users/me).
     #[error("DingTalk error: {0}")]
     Api(ApiError),
@@ -271,6 +291,7 @@ impl OpenApiError {
             OpenApiError::Timeout
                 | OpenApiError::Network(_)
                 | OpenApiError::NonJson { .. }
+                | OpenApiError::IpBanned { .. }
                 | OpenApiError::ServerError { .. }
                 | OpenApiError::RateLimited { .. }
         )
@@ -388,6 +409,10 @@ pub(crate) fn parse_json(raw: &RawResponse) -> Result<serde_json::Value, OpenApi
     let html = ct_lower.contains("html") || trimmed.first() == Some(&b'<');
     let claims_json = ct_lower.contains("json");
     match serde_json::from_slice::<serde_json::Value>(&raw.body) {
+        Ok(v) if is_punish_answer(&v) => Err(OpenApiError::IpBanned {
+            status: raw.status,
+            wait_minutes: v.get("wait").and_then(|w| w.as_u64()),
+        }),
         Ok(v) if v.is_object() => Ok(v),
         Ok(_) => Err(OpenApiError::MalformedJson {
             status: raw.status,
@@ -410,6 +435,11 @@ pub(crate) fn parse_json(raw: &RawResponse) -> Result<serde_json::Value, OpenApi
             ),
         }),
     }
+}
+
+/// DingTalk's documented IP-ban answer: `{"status":1111,"wait":5,"source":"x5","punish":"deny",…}`.
+fn is_punish_answer(v: &serde_json::Value) -> bool {
+    v.get("punish").is_some_and(|p| p.is_string()) && v.get("errcode").is_none()
 }
 
 fn classify(e: &serde_json::Error) -> &'static str {

@@ -132,11 +132,22 @@ fn v1_error(raw: &RawResponse, endpoint: Endpoint) -> OpenApiError {
     };
     let code = field("code");
     let message = field("message");
-    if status == 429 || code.as_deref().is_some_and(|c| c.starts_with("Throttling")) {
+    let limit = match code.as_deref() {
+        Some("Forbidden.AccessDenied.QpsLimitForApi") => Some(RateLimit::PerApi),
+        Some("Forbidden.AccessDenied.QpsLimitForAppkeyAndApi") => Some(RateLimit::PerAppAndApi),
+        Some("Forbidden.AccessDenied.ApiCountLimitForOrg") => Some(RateLimit::MonthlyQuota),
+        Some(c) if c.starts_with("Throttling") => Some(RateLimit::Throttled),
+        _ if status == 429 => Some(RateLimit::Throttled),
+        _ => None,
+    };
+    if let Some(limit) = limit {
         return OpenApiError::RateLimited {
-            limit: RateLimit::Throttled,
+            limit,
             errcode: None,
-            message: message.or(code).unwrap_or_default(),
+            message: match (code, message) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (c, m) => m.or(c).unwrap_or_default(),
+            },
         };
     }
     if status >= 500 {
@@ -152,7 +163,13 @@ fn v1_error(raw: &RawResponse, endpoint: Endpoint) -> OpenApiError {
         message: message.unwrap_or_default(),
         request_id: field("requestid").or_else(|| field("requestId")),
     };
-    if endpoint == Endpoint::Token && (400..500).contains(&status) {
+    // The app's credentials or permissions, not the code: the code is still unused.
+    if err.code == "invalidClientIdOrSecret" || err.code.starts_with("Forbidden.AccessDenied.") {
+        return OpenApiError::Credentials(err);
+    }
+    // Any other 4xx from the token endpoint (except 403, a gateway refusal) judges the grant itself:
+    // DingTalk documents no code for a bad auth code.
+    if endpoint == Endpoint::Token && (400..500).contains(&status) && status != 403 {
         OpenApiError::InvalidGrant(err)
     } else {
         OpenApiError::Api(err)
@@ -300,5 +317,62 @@ mod tests {
         assert!(
             matches!(&e, OpenApiError::Api(a) if a.code == "InvalidAuthentication" && a.status == 401)
         );
+    }
+
+    #[test]
+    fn rate_limits_and_credentials_are_not_a_verdict_on_the_code() {
+        let limit = |status, code: &str| {
+            let body = format!(r#"{{"code":"{code}","message":"m","requestid":"R"}}"#);
+            match parse_token_answer(&raw(status, &body)).unwrap_err() {
+                OpenApiError::RateLimited { limit, .. } => Some(limit),
+                _ => None,
+            }
+        };
+        assert_eq!(
+            limit(403, "Forbidden.AccessDenied.QpsLimitForApi"),
+            Some(RateLimit::PerApi)
+        );
+        assert_eq!(
+            limit(403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"),
+            Some(RateLimit::PerAppAndApi)
+        );
+        assert_eq!(
+            limit(403, "Forbidden.AccessDenied.ApiCountLimitForOrg"),
+            Some(RateLimit::MonthlyQuota)
+        );
+        assert_eq!(limit(429, "Whatever"), Some(RateLimit::Throttled));
+        let e = parse_token_answer(&raw(
+            400,
+            r#"{"code":"invalidClientIdOrSecret","message":"无效的clientId或者clientSecret"}"#,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&e, OpenApiError::Credentials(a) if a.status == 400),
+            "{e:?}"
+        );
+        let e = parse_me_answer(&raw(
+            403,
+            r#"{"code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","message":"no"}"#,
+        ))
+        .unwrap_err();
+        assert!(matches!(e, OpenApiError::Credentials(_)), "{e:?}");
+        // A 403 the client does not know is not taken as a verdict on the code.
+        let e =
+            parse_token_answer(&raw(403, r#"{"code":"SomethingNew","message":"m"}"#)).unwrap_err();
+        assert!(matches!(e, OpenApiError::Api(_)), "{e:?}");
+        // The documented ban answer.
+        let e = parse_token_answer(&raw(
+            200,
+            r#"{"status":1111,"wait":5,"source":"x5","punish":"deny","uuid":"u"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            OpenApiError::IpBanned {
+                status: 200,
+                wait_minutes: Some(5)
+            }
+        );
+        assert!(e.is_retryable());
     }
 }

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     UnsupportedVersion,
     /// 413: body larger than the limit.
     BodyTooLarge,
+    /// 408: the body did not arrive within the body-read timeout.
+    RequestTimeout,
     /// 415: Content-Type is not application/json.
     UnsupportedMediaType,
     /// 400: the `Idempotency-Key` header differs from the grant's `idempotency_key`.
@@ -37,13 +39,15 @@ pub enum ErrorCode {
     CorpScopeRequired,
     /// 403: the user's organisation is not on the allow-list (or the login carried none).
     CorpNotAllowed,
-    /// 502: this server's clock is off (853001/853002).
+    /// 502: this server's clock is off (853001/853002); the grant is not spent.
     ClockSkew,
-    /// 502: DingTalk rejected this server's credentials (853003/853004) or the configuration is bad.
+    /// 502: DingTalk rejected this server's credentials or permissions (853003/853004,
+    /// `invalidClientIdOrSecret`, `Forbidden.AccessDenied.*`); the grant is not spent.
     ServerMisconfigured,
-    /// 503: a DingTalk rate limit (90002/90019/90020, throttling).
+    /// 503: a DingTalk rate limit or quota (90002/90018/90019/90020, `Forbidden.AccessDenied.QpsLimit…`,
+    /// `…ApiCountLimitForOrg`, 429).
     RateLimited,
-    /// 503: DingTalk answered an HTML page (IP ban).
+    /// 503: DingTalk banned this server's IP (an HTML page or the `punish` answer).
     DingtalkBlocked,
     /// 504: DingTalk did not answer in time.
     DingtalkTimeout,
@@ -53,6 +57,11 @@ pub enum ErrorCode {
     DingtalkBadResponse,
     /// 502: any other DingTalk error.
     DingtalkError,
+    /// 503: the shared replay store (Redis) cannot be reached; no code was sent to DingTalk.
+    ReplayStoreUnavailable,
+    /// 503: the same grant is being exchanged by another request that has not answered within the
+    /// wait bound; submit it again to get its answer.
+    ReplayPending,
     /// 404 / 405.
     NotFound,
     /// 405.
@@ -62,6 +71,45 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in the README's order.
+    pub const ALL: [ErrorCode; 27] = {
+        use ErrorCode::*;
+        [
+            InvalidGrant,
+            UnsupportedVersion,
+            BodyTooLarge,
+            RequestTimeout,
+            UnsupportedMediaType,
+            IdempotencyKeyMismatch,
+            IdempotencyKeyReused,
+            ClientIdMismatch,
+            InvalidScope,
+            FlowNotEnabled,
+            CodeReplayed,
+            InvalidCode,
+            CorpScopeRequired,
+            CorpNotAllowed,
+            ClockSkew,
+            ServerMisconfigured,
+            RateLimited,
+            DingtalkBlocked,
+            DingtalkTimeout,
+            DingtalkUnavailable,
+            DingtalkBadResponse,
+            DingtalkError,
+            ReplayStoreUnavailable,
+            ReplayPending,
+            NotFound,
+            MethodNotAllowed,
+            Internal,
+        ]
+    };
+
+    /// The code whose wire string is `s`.
+    pub fn from_wire(s: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The wire string.
     pub fn as_str(self) -> &'static str {
         use ErrorCode::*;
@@ -69,6 +117,7 @@ impl ErrorCode {
             InvalidGrant => "invalid_grant",
             UnsupportedVersion => "unsupported_version",
             BodyTooLarge => "body_too_large",
+            RequestTimeout => "request_timeout",
             UnsupportedMediaType => "unsupported_media_type",
             IdempotencyKeyMismatch => "idempotency_key_mismatch",
             IdempotencyKeyReused => "idempotency_key_reused",
@@ -87,6 +136,8 @@ impl ErrorCode {
             DingtalkUnavailable => "dingtalk_unavailable",
             DingtalkBadResponse => "dingtalk_bad_response",
             DingtalkError => "dingtalk_error",
+            ReplayStoreUnavailable => "replay_store_unavailable",
+            ReplayPending => "replay_pending",
             NotFound => "not_found",
             MethodNotAllowed => "method_not_allowed",
             Internal => "internal",
@@ -103,6 +154,7 @@ impl ErrorCode {
             | ClientIdMismatch
             | InvalidScope => StatusCode::BAD_REQUEST,
             BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             FlowNotEnabled => StatusCode::NOT_IMPLEMENTED,
@@ -111,7 +163,9 @@ impl ErrorCode {
             CorpScopeRequired | CorpNotAllowed => StatusCode::FORBIDDEN,
             ClockSkew | ServerMisconfigured | DingtalkUnavailable | DingtalkBadResponse
             | DingtalkError => StatusCode::BAD_GATEWAY,
-            RateLimited | DingtalkBlocked => StatusCode::SERVICE_UNAVAILABLE,
+            RateLimited | DingtalkBlocked | ReplayStoreUnavailable | ReplayPending => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             DingtalkTimeout => StatusCode::GATEWAY_TIMEOUT,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -119,12 +173,19 @@ impl ErrorCode {
         }
     }
 
-    /// Whether the app may retry the same grant later.
+    /// Whether the app may submit the same grant again and expect it to succeed once the cause is
+    /// gone: every failure that happened before DingTalk judged the code (see `exchange`). A kept
+    /// answer (the code is spent) is sent with `retryable: false` whatever its code.
     pub fn retryable(self) -> bool {
         use ErrorCode::*;
         matches!(
             self,
             RateLimited
+                | ClockSkew
+                | ServerMisconfigured
+                | ReplayStoreUnavailable
+                | ReplayPending
+                | RequestTimeout
                 | DingtalkBlocked
                 | DingtalkTimeout
                 | DingtalkUnavailable
@@ -185,12 +246,13 @@ impl ApiError {
             ),
             OpenApiError::UnknownAccessKey { .. }
             | OpenApiError::SignatureMismatch { .. }
+            | OpenApiError::Credentials(_)
             | OpenApiError::Config(_) => (
                 ServerMisconfigured,
                 "DingTalk rejected the backend's app credentials",
             ),
             OpenApiError::RateLimited { .. } => (RateLimited, "DingTalk rate limit reached; retry later"),
-            OpenApiError::NonJson { html: true, .. } => (
+            OpenApiError::NonJson { html: true, .. } | OpenApiError::IpBanned { .. } => (
                 DingtalkBlocked,
                 "DingTalk answered an HTML page (usually a temporary IP ban); retry later",
             ),
@@ -235,4 +297,43 @@ pub(crate) fn stored_response(
         resp.extensions_mut().insert(LoggedError(e));
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// server/README.md's error table says, for every code, the status and `retryable` the code has.
+    #[test]
+    fn the_readme_table_matches_every_code() {
+        let readme = include_str!("../../README.md");
+        let mut seen = Vec::new();
+        for line in readme.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            // | status | `error` | retryable | when |
+            if cells.len() < 5
+                || !cells[2].starts_with('`')
+                || !matches!(cells[3], "true" | "false")
+            {
+                continue;
+            }
+            let statuses: Vec<&str> = cells[1].split(" / ").collect();
+            let codes: Vec<&str> = cells[2].split(" / ").map(|c| c.trim_matches('`')).collect();
+            assert_eq!(statuses.len(), codes.len(), "{line}");
+            for (status, wire) in statuses.iter().zip(codes) {
+                let code = ErrorCode::from_wire(wire).unwrap_or_else(|| panic!("unknown {wire}"));
+                assert_eq!(code.status().as_str(), *status, "{wire}");
+                assert_eq!(code.retryable().to_string(), cells[3], "{wire}");
+                seen.push(code);
+            }
+        }
+        for code in ErrorCode::ALL {
+            assert!(
+                seen.contains(&code),
+                "{} is missing from the README",
+                code.as_str()
+            );
+            assert_eq!(ErrorCode::from_wire(code.as_str()), Some(code));
+        }
+    }
 }

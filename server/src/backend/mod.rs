@@ -15,8 +15,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,14 +24,18 @@ use axum::{middleware, Json, Router};
 use dingtalk_auth::openapi::{
     ClientCredentials, LegacyCredentials, OpenApiClient, OpenApiConfig, OpenApiError, Secret,
 };
+use http_body_util::BodyExt as _;
 use sha2::{Digest as _, Sha256};
 use tokio::net::TcpListener;
 
 use error::stored_response;
 pub use error::{ApiError, ErrorCode};
-use replay::{Begin, Digest, ReplayStore, Stored};
+use replay::memory::MemoryStore;
+use replay::redis::RedisStore;
+pub use replay::redis::RedisTimings;
+use replay::{Claim, Digest, Keys, ReplayStore, Stored};
 
-use crate::util::{random_token, request_log, RunningServer};
+use crate::util::{random_token, request_log, RunningServer, ServeOptions};
 
 /// Backend configuration. `Debug` never shows secrets.
 #[derive(Clone, Debug)]
@@ -47,12 +50,22 @@ pub struct BackendConfig {
     pub allowed_corp_ids: Option<HashSet<String>>,
     /// How long a code / idempotency key is remembered (default 15 min; codes live 5 min).
     pub replay_ttl: Duration,
-    /// At most this many codes remembered (default 100 000).
+    /// At most this many codes remembered (default 100 000; memory store only).
     pub replay_capacity: usize,
+    /// Where codes and idempotency keys are remembered (default: this process's memory).
+    pub replay_store: ReplayStoreConfig,
+    /// How long a request waits for the answer of the same grant being exchanged (by any instance)
+    /// before it gets 503 `replay_pending`. `None`: the longest an exchange can take (two DingTalk
+    /// calls with their timeouts) plus 5 s.
+    pub replay_wait: Option<Duration>,
     /// Largest grant body accepted (default 8 KiB).
     pub max_body_bytes: usize,
     /// `expiresIn` reported with the session token (default 3600 s).
     pub session_ttl_secs: u64,
+    /// A request body must arrive whole within this time (default 10 s), else 408.
+    pub body_read_timeout: Duration,
+    /// Header-read timeout, connection cap and shutdown bound of [`Backend::serve`].
+    pub serve: ServeOptions,
 }
 
 impl Default for BackendConfig {
@@ -64,8 +77,12 @@ impl Default for BackendConfig {
             allowed_corp_ids: None,
             replay_ttl: Duration::from_secs(15 * 60),
             replay_capacity: 100_000,
+            replay_store: ReplayStoreConfig::Memory,
+            replay_wait: None,
             max_body_bytes: 8 * 1024,
             session_ttl_secs: 3600,
+            body_read_timeout: Duration::from_secs(10),
+            serve: ServeOptions::default(),
         }
     }
 }
@@ -94,6 +111,42 @@ impl BackendConfig {
     }
 }
 
+/// Which replay store the backend uses. `Debug` never shows a password in the URL.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ReplayStoreConfig {
+    /// This process's memory: one instance (the default).
+    Memory,
+    /// A Redis shared by every instance.
+    Redis {
+        /// `redis://[user:password@]host:port[/db]`.
+        url: String,
+        /// Deadline of one Redis operation (default 1 s): beyond it the login fails closed.
+        op_timeout: Duration,
+    },
+}
+
+impl std::fmt::Debug for ReplayStoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayStoreConfig::Memory => f.write_str("Memory"),
+            ReplayStoreConfig::Redis { url, op_timeout } => {
+                let shown = match url::Url::parse(url) {
+                    Ok(mut u) if u.password().is_some() => {
+                        let _ = u.set_password(Some("***"));
+                        u.to_string()
+                    }
+                    Ok(u) => u.to_string(),
+                    Err(_) => "(unparsable URL)".into(),
+                };
+                f.debug_struct("Redis")
+                    .field("url", &shown)
+                    .field("op_timeout", op_timeout)
+                    .finish()
+            }
+        }
+    }
+}
+
 /// The backend service. Cheap to clone; clones share the replay store.
 #[derive(Clone)]
 pub struct Backend {
@@ -103,19 +156,42 @@ pub struct Backend {
 struct Inner {
     config: BackendConfig,
     client: OpenApiClient,
-    replay: ReplayStore,
+    replay: Box<dyn ReplayStore>,
+    replay_wait: Duration,
 }
 
 impl Backend {
     /// Builds the backend (and its DingTalk client).
     pub fn new(config: BackendConfig) -> Result<Self, OpenApiError> {
         let client = OpenApiClient::new(config.openapi.clone())?;
-        let replay = ReplayStore::new(config.replay_ttl, config.replay_capacity);
+        // The longest one exchange can take: two DingTalk calls, each with its timeouts.
+        let exchange_bound = 2 * (config.openapi.request_timeout + config.openapi.connect_timeout);
+        let replay_wait = config
+            .replay_wait
+            .unwrap_or(exchange_bound + Duration::from_secs(5));
+        let replay: Box<dyn ReplayStore> = match &config.replay_store {
+            ReplayStoreConfig::Memory => {
+                Box::new(MemoryStore::new(config.replay_ttl, config.replay_capacity))
+            }
+            ReplayStoreConfig::Redis { url, op_timeout } => Box::new(
+                RedisStore::new(
+                    url,
+                    RedisTimings {
+                        ttl: config.replay_ttl,
+                        // A claim outlives any exchange and any wait for it.
+                        lease: replay_wait.max(exchange_bound) + Duration::from_secs(5),
+                        op_timeout: *op_timeout,
+                    },
+                )
+                .map_err(OpenApiError::Config)?,
+            ),
+        };
         Ok(Backend {
             inner: Arc::new(Inner {
                 config,
                 client,
                 replay,
+                replay_wait,
             }),
         })
     }
@@ -135,17 +211,38 @@ impl Backend {
 
     /// Serves on `listener` until [`RunningServer::shutdown`].
     pub async fn serve(self, listener: TcpListener) -> std::io::Result<RunningServer> {
-        RunningServer::start(self.router(), listener).await
+        self.serve_with_signal(listener, std::future::pending())
+            .await
     }
 
-    /// How many codes the replay store remembers right now (bounded by `replay_capacity`).
+    /// As [`Backend::serve`], also stopping gracefully when `signal` completes; connections are
+    /// handled as [`BackendConfig::serve`] says.
+    pub async fn serve_with_signal(
+        self,
+        listener: TcpListener,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<RunningServer> {
+        let options = self.inner.config.serve;
+        RunningServer::start_with(self.router(), listener, signal, options).await
+    }
+
+    /// How many codes the memory replay store remembers right now (bounded by `replay_capacity`);
+    /// 0 with the Redis store (whose keys expire by themselves).
     pub fn replay_entries(&self) -> usize {
-        self.inner.replay.len()
+        self.inner.replay.entries().unwrap_or(0)
+    }
+
+    /// `memory` or `redis`.
+    pub fn replay_store_kind(&self) -> &'static str {
+        self.inner.replay.kind()
     }
 }
 
 async fn healthz(State(backend): State<Backend>) -> impl IntoResponse {
-    Json(serde_json::json!({"status": "ok", "replayEntries": backend.replay_entries()}))
+    Json(
+        serde_json::json!({"status": "ok", "replayStore": backend.replay_store_kind(),
+        "replayEntries": backend.inner.replay.entries()}),
+    )
 }
 
 async fn not_found() -> Response {
@@ -273,11 +370,7 @@ fn short(d: &Digest) -> String {
     d[..4].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn login(
-    State(backend): State<Backend>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn login(State(backend): State<Backend>, headers: HeaderMap, body: Body) -> Response {
     match login_inner(&backend, &headers, body).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
@@ -287,23 +380,14 @@ async fn login(
 async fn login_inner(
     backend: &Backend,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let cfg = &backend.inner.config;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let body = body.map_err(|rej| {
-        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorCode::BodyTooLarge,
-                format!("the grant must be at most {} bytes", cfg.max_body_bytes),
-            )
-        } else {
-            bad("could not read the body")
-        }
-    })?;
+    let body = read_body(cfg, headers, body).await?;
     let mime = ct.split(';').next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("application/json") {
         return Err(ApiError::new(
@@ -386,37 +470,41 @@ async fn login_inner(
         grant.code.as_bytes(),
     ]);
     let key = short(&idem_d);
-    let stored = match backend
-        .inner
-        .replay
-        .begin(code_d, idem_d, grant_d, Instant::now())
-    {
-        Begin::Replayed => {
+    let keys = Keys {
+        code: code_d,
+        idem: idem_d,
+        grant: grant_d,
+    };
+    let store = &backend.inner.replay;
+    let claim = store.claim(keys).await.map_err(|e| store_unavailable(&e))?;
+    let stored = match claim {
+        Claim::Replayed => {
             tracing::warn!(flow = grant.flow.as_str(), key, "replayed code refused");
             return Err(ApiError::new(
                 ErrorCode::CodeReplayed,
                 "this code was already submitted; start a new login",
             ));
         }
-        Begin::KeyReused => {
+        Claim::KeyReused => {
             return Err(ApiError::new(
                 ErrorCode::IdempotencyKeyReused,
                 "this idempotency key was already used for a different grant",
             ))
         }
-        Begin::Done(s) => return Ok(replayed(&s)),
-        Begin::Wait(mut rx) => {
-            let s = rx
-                .wait_for(|v| v.is_some())
-                .await
-                .map_err(|_| ApiError::new(ErrorCode::Internal, "the first attempt failed"))?
-                .clone()
-                .expect("waited for Some");
-            return Ok(replayed(&s));
+        Claim::Done(s) => return Ok(replayed(&s)),
+        Claim::Wait(w) => {
+            return match store.wait(w, backend.inner.replay_wait).await {
+                Ok(Some(s)) => Ok(replayed(&s)),
+                Ok(None) => Err(ApiError::new(
+                    ErrorCode::ReplayPending,
+                    "this grant is being exchanged by an earlier request that has not answered yet; submit it again",
+                )),
+                Err(e) => Err(store_unavailable(&e)),
+            };
         }
-        Begin::Fresh(tx) => {
-            // The exchange runs on its own task so a client that hangs up cannot leave the entry
-            // pending forever or abort a half-done exchange.
+        Claim::Fresh(ticket) => {
+            // The exchange runs on its own task so a client that hangs up cannot leave the claim
+            // pending or abort a half-done exchange.
             let b = backend.clone();
             let flow = grant.flow;
             let platform = grant.platform;
@@ -433,9 +521,11 @@ async fn login_inner(
                     "login"
                 );
                 let stored = Arc::new(stored);
-                b.inner
-                    .replay
-                    .finish(code_d, idem_d, tx, stored.clone(), keep);
+                if let Err(e) = b.inner.replay.finish(ticket, stored.clone(), keep).await {
+                    // The answer still goes to the client; a retry after the claim's lease lapses
+                    // reaches DingTalk, which refuses a spent code.
+                    tracing::error!(key, error = %e, "could not record the answer in the replay store");
+                }
                 stored
             });
             task.await
@@ -447,6 +537,47 @@ async fn login_inner(
         stored.body.clone(),
         stored.error,
     ))
+}
+
+/// The whole body within `max_body_bytes` and `body_read_timeout` (a client that announces a body
+/// and stalls is answered 408 instead of holding the connection).
+async fn read_body(
+    cfg: &BackendConfig,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::BodyTooLarge,
+            format!("the grant must be at most {} bytes", cfg.max_body_bytes),
+        )
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > cfg.max_body_bytes as u64) {
+        return Err(too_large());
+    }
+    let limited = http_body_util::Limited::new(body, cfg.max_body_bytes);
+    match tokio::time::timeout(cfg.body_read_timeout, limited.collect()).await {
+        Err(_) => Err(ApiError::new(
+            ErrorCode::RequestTimeout,
+            "the request body did not arrive in time",
+        )),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(_)) => Err(bad("could not read the body")),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// Fail closed: without the store, no code is sent to DingTalk.
+fn store_unavailable(e: &replay::StoreError) -> ApiError {
+    tracing::error!(error = %e, "replay store unavailable: refusing logins");
+    ApiError::new(
+        ErrorCode::ReplayStoreUnavailable,
+        "the backend cannot reach its replay store; no code was exchanged, retry later",
+    )
 }
 
 fn replayed(s: &Stored) -> Response {
@@ -536,16 +667,15 @@ async fn exchange(backend: &Backend, grant: &Grant) -> (Stored, bool) {
     )
 }
 
-/// True when DingTalk's answer says the code is spent (or never was valid): keep that answer for
-/// retries. Everything else (clock skew, credentials, rate limits, ban page, timeouts, 5xx, garbage)
-/// is forgotten so the same grant can be retried; if an ambiguous failure did consume the code,
-/// DingTalk refuses the retry and the app gets `invalid_code`.
+/// The retry rule: only DingTalk's explicit verdict on the code itself burns it (40078, a 4xx on the
+/// token endpoint that is not about credentials or limits). Everything else (clock skew, credentials,
+/// rate limits, ban page, timeouts, 5xx, garbage, unknown errcodes) is forgotten so the same grant
+/// can be retried; if an ambiguous failure did consume the code, DingTalk refuses the retry and the
+/// app gets `invalid_code`.
 fn definitely_consumed(e: &OpenApiError) -> bool {
     matches!(
         e,
-        OpenApiError::CodeInvalid { .. }
-            | OpenApiError::InvalidGrant(_)
-            | OpenApiError::Legacy { .. }
+        OpenApiError::CodeInvalid { .. } | OpenApiError::InvalidGrant(_)
     )
 }
 

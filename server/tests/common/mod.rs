@@ -1,12 +1,22 @@
 #![allow(dead_code)]
 //! Shared harness: a fake DingTalk and a backend wired to it, both on loopback ports from 0.
 
+pub mod process;
+
 use std::time::Duration;
 
 use dingtalk_auth_server::backend::{Backend, BackendConfig};
 use dingtalk_auth_server::fake::{FakeConfig, FakeDingTalk, MintFlow, MintRequest, UserPatch};
 use dingtalk_auth_server::RunningServer;
 use tokio::net::TcpListener;
+
+/// The backend's upstream timeout in tests that expect DingTalk to answer.
+pub const NORMAL_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
+/// The backend's upstream timeout in tests that expect it to fire (against `Fault::Stall` of
+/// [`STALL_MS`]): short to keep the suite quick, still seconds above a loaded loopback answer.
+pub const SHORT_UPSTREAM_TIMEOUT: Duration = Duration::from_millis(2_000);
+/// A stall far beyond [`SHORT_UPSTREAM_TIMEOUT`]: the timeout fires whatever the machine's load.
+pub const STALL_MS: u64 = 60_000;
 
 pub struct Harness {
     pub fake: FakeDingTalk,
@@ -28,7 +38,9 @@ pub async fn start_with(tweak: impl FnOnce(&mut BackendConfig)) -> Harness {
     let fake = FakeDingTalk::new(FakeConfig::demo());
     let fake_srv = fake.clone().serve(listener().await).await.unwrap();
     let mut cfg = BackendConfig::demo(&fake_srv.url());
-    cfg.openapi.request_timeout = Duration::from_millis(500);
+    // Far above any loopback answer even on a loaded 2-core machine; tests of timeouts lower it and
+    // use a fault that never answers in time (`Fault::Stall`), so neither side has a thin margin.
+    cfg.openapi.request_timeout = NORMAL_UPSTREAM_TIMEOUT;
     tweak(&mut cfg);
     let backend = Backend::new(cfg).unwrap();
     let backend_srv = backend.clone().serve(listener().await).await.unwrap();

@@ -5,16 +5,6 @@ import Foundation
 import XCTest
 
 final class OutcomeE2ETests: E2ETestCase {
-    private func sdkAnswer(_ flow: LoginFlow, errCode: String) throws -> (DingTalkAuth, LoginOutcome) {
-        let auth = try makeAuth(env, flow: flow)
-        let request = try auth.begin(flow: flow)
-        XCTAssertEqual(try auth.pendingCount(), 1)
-        let outcome = try auth.completeSdk(
-            response: SdkResponse(flow: flow, errCode: errCode, message: nil, code: nil, state: request.state))
-        XCTAssertEqual(try auth.pendingCount(), 0)
-        return (auth, outcome)
-    }
-
     private func assertNoExchange(since before: [String: Int], file: StaticString = #filePath, line: UInt = #line) throws {
         let after = try fake.stats()
         for key in ["legacy", "token", "me"] {
@@ -22,33 +12,36 @@ final class OutcomeE2ETests: E2ETestCase {
         }
     }
 
-    func testLegacySdkCancel() throws {
+    /// The user cancels or refuses: that outcome, and the login is over. A success reply arriving later
+    /// for the same state, carrying a real code (a duplicate delivery, or another app replaying the
+    /// reply), must not yield a grant. If it does, the grant is submitted, reaches DingTalk, and the
+    /// stats check fails: "nothing reaches DingTalk" is observed, not assumed.
+    private func checkSdk(_ flow: LoginFlow, errCode: String, expected: String) async throws {
         let before = try fake.stats()
-        let (_, outcome) = try sdkAnswer(.legacySdk, errCode: "-2")
-        guard case .cancelled = outcome else { return XCTFail("expected Cancelled, got \(outcome.name)") }
+        let auth = try makeAuth(env, flow: flow)
+        let request = try auth.begin(flow: flow)
+        XCTAssertEqual(try auth.pendingCount(), 1)
+        let outcome = try auth.completeSdk(
+            response: SdkResponse(flow: flow, errCode: errCode, message: nil, code: nil, state: request.state))
+        XCTAssertEqual(outcome.name, expected)
+        XCTAssertEqual(try auth.pendingCount(), 0)
+        let code = try fake.mint(
+            flow: wireName(flow), clientId: request.clientId,
+            scope: flow == .newSdk ? request.scope : nil, user: FakeDingTalk.user())
+        let late = try? auth.completeSdk(
+            response: SdkResponse(flow: flow, errCode: "0", message: nil, code: code, state: request.state))
+        if let grant = late?.grant { _ = try? await auth.submit(grant: grant) }
         try assertNoExchange(since: before)
+        XCTAssertNil(late?.grant, "a late success reply completed an ended login")
     }
 
-    func testNewSdkCancel() throws {
-        let before = try fake.stats()
-        let (_, outcome) = try sdkAnswer(.newSdk, errCode: "-2")
-        guard case .cancelled = outcome else { return XCTFail("expected Cancelled, got \(outcome.name)") }
-        try assertNoExchange(since: before)
-    }
+    func testLegacySdkCancel() async throws { try await checkSdk(.legacySdk, errCode: "-2", expected: "Cancelled") }
 
-    func testLegacySdkDeny() throws {
-        let before = try fake.stats()
-        let (_, outcome) = try sdkAnswer(.legacySdk, errCode: "-4")
-        guard case .denied = outcome else { return XCTFail("expected Denied, got \(outcome.name)") }
-        try assertNoExchange(since: before)
-    }
+    func testNewSdkCancel() async throws { try await checkSdk(.newSdk, errCode: "-2", expected: "Cancelled") }
 
-    func testNewSdkDeny() throws {
-        let before = try fake.stats()
-        let (_, outcome) = try sdkAnswer(.newSdk, errCode: "-4")
-        guard case .denied = outcome else { return XCTFail("expected Denied, got \(outcome.name)") }
-        try assertNoExchange(since: before)
-    }
+    func testLegacySdkDeny() async throws { try await checkSdk(.legacySdk, errCode: "-4", expected: "Denied") }
+
+    func testNewSdkDeny() async throws { try await checkSdk(.newSdk, errCode: "-4", expected: "Denied") }
 
     /// login.dingtalk.com in deny mode redirects with error=access_denied and the state.
     func testBrowserDeny() throws {

@@ -50,6 +50,9 @@ final class ReplayE2ETests: E2ETestCase {
         let login = try runLogin(env, .newSdk)
         let grant = try requireGrant(login.outcome)
         let before = try exchangeCount(.newSdk)
+        // DingTalk's token endpoint slowed (well below the backend's upstream timeout) so the second
+        // submit arrives while the first exchange runs and must share it instead of starting another.
+        try fake.setFault(endpoint: "token", fault: ["kind": "delay", "ms": 300], times: 1)
         async let a = login.auth.submit(grant: grant)
         async let b = login.auth.submit(grant: grant)
         let (ra, rb) = try await (a, b)

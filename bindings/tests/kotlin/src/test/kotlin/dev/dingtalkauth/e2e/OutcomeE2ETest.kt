@@ -1,5 +1,6 @@
-// The user backs out or refuses: each ends in its own outcome at the app, and nothing reaches the backend
-// or DingTalk's exchange endpoints (checked with the fake's /_fake/stats).
+// The user backs out or refuses: each ends in its own outcome at the app, the login is over (a late
+// success reply for it yields nothing), and nothing reaches DingTalk's exchange endpoints (checked with
+// the fake's /_fake/stats after trying to submit whatever the late reply gave).
 package dev.dingtalkauth.e2e
 
 import dev.dingtalkauth.*
@@ -8,17 +9,9 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.fail
+import kotlinx.coroutines.runBlocking
 
 class OutcomeE2ETest : E2ETest() {
-    private fun sdkAnswer(flow: LoginFlow, errCode: String): LoginOutcome {
-        val auth = makeAuth(flow)
-        val request = auth.begin(flow)
-        assertEquals(1u, auth.pendingCount())
-        val outcome = auth.completeSdk(SdkResponse(flow, errCode, null, null, request.state))
-        assertEquals(0u, auth.pendingCount())
-        return outcome
-    }
-
     private fun assertNoExchange(before: Map<String, Long>) {
         val after = fake.stats()
         for (key in listOf("legacy", "token", "me")) {
@@ -26,11 +19,34 @@ class OutcomeE2ETest : E2ETest() {
         }
     }
 
+    /**
+     * The user cancels or refuses: that outcome, and the login is over. A success reply arriving later
+     * for the same state, carrying a real code (a duplicate delivery, or another app replaying the
+     * reply), must not yield a grant. If it does, the grant is submitted, reaches DingTalk, and the
+     * stats check fails: "nothing reaches DingTalk" is observed, not assumed.
+     */
     private fun checkSdk(flow: LoginFlow, errCode: String, expected: LoginOutcome) {
         val before = fake.stats()
-        val outcome = sdkAnswer(flow, errCode)
+        val auth = makeAuth(flow)
+        val request = auth.begin(flow)
+        assertEquals(1u, auth.pendingCount())
+        val outcome = auth.completeSdk(SdkResponse(flow, errCode, null, null, request.state))
         assertTrue(outcome === expected, "expected ${describe(expected)}, got ${describe(outcome)}")
+        assertEquals(0u, auth.pendingCount())
+        val code = fake.mint(
+            flow = wireName(flow),
+            clientId = request.clientId,
+            scope = if (flow == LoginFlow.NEW_SDK) request.scope else null,
+            user = FakeDingTalk.user(),
+        )
+        val late = try {
+            auth.completeSdk(SdkResponse(flow, "0", null, code, request.state))
+        } catch (e: AuthException) {
+            null // refused: the login is over
+        }
+        if (late is LoginOutcome.Authorized) runBlocking { auth.submit(late.grant) }
         assertNoExchange(before)
+        assertTrue(late !is LoginOutcome.Authorized, "a late success reply completed an ended login")
     }
 
     @Test

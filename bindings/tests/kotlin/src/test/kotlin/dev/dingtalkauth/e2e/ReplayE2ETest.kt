@@ -60,13 +60,16 @@ class ReplayE2ETest : E2ETest() {
 
     /**
      * Two submits of one grant in flight at once (an app retrying on a flaky network): one exchange, and
-     * both get the same identity.
+     * both get the same identity. DingTalk's token endpoint is slowed (well below the backend's upstream
+     * timeout) so the second submit arrives while the first exchange is still running and must wait for
+     * its answer instead of starting another.
      */
     @Test
     fun `two concurrent submits of one grant exchange the code once`() {
         val login = runLogin(LoginFlow.NEW_SDK)
         val grant = requireGrant(login.outcome)
         val before = exchangeCount(LoginFlow.NEW_SDK)
+        fake.setFault("token", fault("delay", "ms" to 300L), times = 1)
         val (a, b) = runBlocking(Dispatchers.Default) {
             val a = async { login.auth.submit(grant) }
             val b = async { login.auth.submit(grant) }

@@ -1,4 +1,4 @@
-//! At-most-once exchange of each auth code, and idempotent retries, in bounded memory.
+//! The in-memory replay store (the default): one process, bounded memory.
 //!
 //! Entries are keyed by SHA-256 digests (the raw code is never kept). Every entry lives at most `ttl`
 //! and there are at most `capacity` of them: when full, the oldest entry is evicted. An evicted code
@@ -9,19 +9,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::StatusCode;
 use tokio::sync::watch;
 
-pub(crate) type Digest = [u8; 32];
-
-/// An answer kept for retries with the same idempotency key.
-#[derive(Debug)]
-pub(crate) struct Stored {
-    pub status: StatusCode,
-    pub body: Bytes,
-    pub error: Option<&'static str>,
-}
+use super::{BoxFuture, Claim, Digest, Keys, ReplayStore, StoreError, Stored, Ticket, Waiter};
 
 enum Slot {
     Pending(watch::Receiver<Option<Arc<Stored>>>),
@@ -35,9 +25,9 @@ struct Entry {
     slot: Slot,
 }
 
-/// What [`ReplayStore::begin`] decided.
+/// What [`MemoryStore::begin`] decided.
 pub(crate) enum Begin {
-    /// First sight of this code and key: exchange it and call [`ReplayStore::finish`].
+    /// First sight of this code and key: exchange it and call [`MemoryStore::finish`].
     Fresh(watch::Sender<Option<Arc<Stored>>>),
     /// The same request is being exchanged right now: wait for its answer.
     Wait(watch::Receiver<Option<Arc<Stored>>>),
@@ -49,7 +39,8 @@ pub(crate) enum Begin {
     KeyReused,
 }
 
-pub(crate) struct ReplayStore {
+/// Codes and keys in two maps and an insertion queue, under one lock.
+pub(crate) struct MemoryStore {
     inner: Mutex<Inner>,
     ttl: Duration,
     capacity: usize,
@@ -62,10 +53,10 @@ struct Inner {
     order: VecDeque<(Instant, Digest)>,
 }
 
-impl ReplayStore {
+impl MemoryStore {
     pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        ReplayStore {
+        MemoryStore {
             inner: Mutex::new(Inner {
                 by_code: HashMap::with_capacity(capacity.min(1 << 16)),
                 by_idem: HashMap::with_capacity(capacity.min(1 << 16)),
@@ -151,6 +142,67 @@ impl ReplayStore {
     }
 }
 
+impl ReplayStore for MemoryStore {
+    fn claim(&self, keys: Keys) -> BoxFuture<'_, Result<Claim, StoreError>> {
+        let claim = match self.begin(keys.code, keys.idem, keys.grant, Instant::now()) {
+            Begin::Fresh(tx) => Claim::Fresh(Ticket::Memory { keys, tx }),
+            Begin::Wait(rx) => Claim::Wait(Waiter::Memory(rx)),
+            Begin::Done(s) => Claim::Done(s),
+            Begin::Replayed => Claim::Replayed,
+            Begin::KeyReused => Claim::KeyReused,
+        };
+        Box::pin(std::future::ready(Ok(claim)))
+    }
+
+    fn finish(
+        &self,
+        ticket: Ticket,
+        stored: Arc<Stored>,
+        keep: bool,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let result = match ticket {
+            Ticket::Memory { keys, tx } => {
+                MemoryStore::finish(self, keys.code, keys.idem, tx, stored, keep);
+                Ok(())
+            }
+            _ => Err(StoreError("a ticket of another store".into())),
+        };
+        Box::pin(std::future::ready(result))
+    }
+
+    fn wait(
+        &self,
+        waiter: Waiter,
+        bound: Duration,
+    ) -> BoxFuture<'_, Result<Option<Arc<Stored>>, StoreError>> {
+        Box::pin(async move {
+            let Waiter::Memory(mut rx) = waiter else {
+                return Err(StoreError("a waiter of another store".into()));
+            };
+            let answer = tokio::time::timeout(bound, async {
+                rx.wait_for(|v| v.is_some()).await.map(|v| v.clone())
+            })
+            .await;
+            match answer {
+                Ok(Ok(v)) => Ok(v),
+                // The exchange task ended without an answer (it panicked): nothing to wait for.
+                Ok(Err(_)) => Err(StoreError(
+                    "the first attempt ended without an answer".into(),
+                )),
+                Err(_) => Ok(None),
+            }
+        })
+    }
+
+    fn entries(&self) -> Option<usize> {
+        Some(self.len())
+    }
+
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+}
+
 impl Inner {
     fn expire(&mut self, now: Instant, ttl: Duration) {
         while let Some(&(t, _)) = self.order.front() {
@@ -183,6 +235,8 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Bytes;
+    use axum::http::StatusCode;
 
     fn d(n: u32) -> Digest {
         let mut x = [0u8; 32];
@@ -200,7 +254,7 @@ mod tests {
 
     #[test]
     fn replay_retry_and_release() {
-        let s = ReplayStore::new(Duration::from_secs(60), 10);
+        let s = MemoryStore::new(Duration::from_secs(60), 10);
         let now = Instant::now();
         let Begin::Fresh(tx) = s.begin(d(1), d(100), d(1000), now) else {
             panic!()
@@ -235,7 +289,7 @@ mod tests {
 
     #[test]
     fn ttl_and_capacity_bound_memory() {
-        let s = ReplayStore::new(Duration::from_secs(60), 100);
+        let s = MemoryStore::new(Duration::from_secs(60), 100);
         let t0 = Instant::now();
         for i in 0..10_000u32 {
             let Begin::Fresh(tx) = s.begin(d(i), d(i + 1_000_000), d(i), t0) else {
