@@ -98,7 +98,7 @@ impl Authenticator {
                 if !sdk::is_plausible_code(code) {
                     return Err(Error::Response("success without a usable auth code".into()));
                 }
-                Outcome::Authorized(self.grant(flow, code, &redeemed)?)
+                Outcome::Authorized(self.grant(flow, code, &redeemed))
             }
         };
         log::info!(
@@ -119,7 +119,7 @@ impl Authenticator {
         let outcome = match parse_callback(callback_url, redirect)? {
             Callback::Code { code, state } => {
                 let redeemed = self.redeem(flow, state.as_deref())?;
-                Outcome::Authorized(self.grant(flow, &code, &redeemed)?)
+                Outcome::Authorized(self.grant(flow, &code, &redeemed))
             }
             Callback::Error { error, state } => {
                 self.redeem(flow, state.as_deref())?;
@@ -171,20 +171,20 @@ impl Authenticator {
         }
     }
 
-    fn grant(&self, flow: LoginFlow, code: &str, redeemed: &Redeemed) -> Result<AuthGrant> {
+    fn grant(&self, flow: LoginFlow, code: &str, redeemed: &Redeemed) -> AuthGrant {
         let scope = match flow {
             LoginFlow::LegacySdk => crate::request::LEGACY_SCOPE,
             _ => self.config.scope.as_str(),
         };
-        Ok(AuthGrant::new(
+        AuthGrant::new(
             flow,
             self.config.client_id.clone(),
             self.config.platform,
             code.to_string(),
             scope.to_string(),
-            self.ledger.now_ms()?,
+            redeemed.at_ms,
             &redeemed.state_hash,
-        ))
+        )
     }
 }
 

@@ -193,6 +193,8 @@ pub struct Opened {
 pub struct Redeemed {
     /// SHA-256 of its state: input to the grant's idempotency key.
     pub state_hash: [u8; 32],
+    /// When the answer was accepted (the clock reading the expiry was judged on): the grant's time.
+    pub at_ms: i64,
 }
 
 /// The pending logins of one app, over its store.
@@ -304,7 +306,10 @@ impl Ledger {
             return Err(StateError::Expired.into());
         }
         match record.flow() {
-            Some(expected) if expected == flow => Ok(Redeemed { state_hash: hash }),
+            Some(expected) if expected == flow => Ok(Redeemed {
+                state_hash: hash,
+                at_ms: now,
+            }),
             Some(expected) => Err(StateError::FlowMismatch {
                 expected,
                 found: flow,
@@ -337,6 +342,7 @@ impl Ledger {
         match live.len() {
             1 => Ok(Redeemed {
                 state_hash: record_hash(&live[0].1),
+                at_ms: now,
             }),
             0 if !expired.is_empty() => Err(StateError::Expired.into()),
             0 => Err(StateError::NoPendingLogin.into()),
