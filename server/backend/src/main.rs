@@ -7,10 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use dingtalk_auth_server::serve::{announce, bind, shutdown_signal, ConnArgs};
-use dingtalk_auth_server::{
-    id_with_secret, init_tracing, Backend, BackendConfig, ReplayStoreConfig,
-};
+use dingtalk_auth_server::serve::{announce, bind, main_with, shutdown_signal, ConnArgs, LogArgs};
+use dingtalk_auth_server::{id_with_secret, Backend, BackendConfig, ReplayStoreConfig};
 use dingtalk_openapi::{
     ClientCredentials, LegacyCredentials, OpenApiConfig, DEFAULT_API_BASE, DEFAULT_OAPI_BASE,
 };
@@ -22,9 +20,8 @@ use dingtalk_openapi::{
     about = "DingTalk login backend"
 )]
 struct Cli {
-    /// Log as JSON lines instead of text (filter with RUST_LOG, default info).
-    #[arg(long, global = true, env = "DINGTALK_AUTH_LOG_JSON")]
-    log_json: bool,
+    #[command(flatten)]
+    log: LogArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -139,8 +136,8 @@ impl ServeArgs {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
-    let Command::Serve(args) = cli.command;
+async fn run(command: Command) -> Result<(), String> {
+    let Command::Serve(args) = command;
     let listen = args.listen;
     let cfg = args.config()?;
     tracing::info!(
@@ -164,12 +161,5 @@ async fn run(cli: Cli) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_json);
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("dingtalk-auth-server: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    main_with("dingtalk-auth-server", cli.log, run(cli.command)).await
 }

@@ -317,6 +317,31 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// The logging flag of every server binary.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct LogArgs {
+    /// Log as JSON lines instead of text (filter with RUST_LOG, default info).
+    #[arg(long, global = true, env = "DINGTALK_AUTH_LOG_JSON")]
+    pub log_json: bool,
+}
+
+/// Runs a server binary's `main`: tracing on stderr as `log` says, then `run`; an error is one line
+/// on stderr, `program: reason`, and exit status 1.
+pub async fn main_with(
+    program: &str,
+    log: LogArgs,
+    run: impl std::future::Future<Output = Result<(), String>>,
+) -> std::process::ExitCode {
+    init_tracing(log.log_json);
+    match run.await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Installs a tracing subscriber on stderr. `RUST_LOG` filters (default `info`); `json` switches to
 /// one JSON object per line.
 pub fn init_tracing(json: bool) {

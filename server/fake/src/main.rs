@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use dingtalk_auth_server::serve::{announce, bind, shutdown_signal, ConnArgs};
-use dingtalk_auth_server::{init_tracing, secret_from_env, Backend, RunningServer};
+use dingtalk_auth_server::serve::{announce, bind, main_with, shutdown_signal, ConnArgs, LogArgs};
+use dingtalk_auth_server::{secret_from_env, Backend, RunningServer};
 use dingtalk_fake::{demo, FakeConfig, FakeDingTalk};
 use dingtalk_openapi::Secret;
 
@@ -19,9 +19,8 @@ use dingtalk_openapi::Secret;
     about = "A fake DingTalk for tests and demos, and the loopback demo"
 )]
 struct Cli {
-    /// Log as JSON lines instead of text (filter with RUST_LOG, default info).
-    #[arg(long, global = true, env = "DINGTALK_AUTH_LOG_JSON")]
-    log_json: bool,
+    #[command(flatten)]
+    log: LogArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,8 +87,8 @@ impl ServeArgs {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
-    match cli.command {
+async fn run(command: Command) -> Result<(), String> {
+    match command {
         Command::Serve(a) => {
             let fake = FakeDingTalk::new(a.config()?);
             let srv = RunningServer::start_with(
@@ -138,12 +137,5 @@ async fn run(cli: Cli) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.log_json);
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("dingtalk-fake: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    main_with("dingtalk-fake", cli.log, run(cli.command)).await
 }

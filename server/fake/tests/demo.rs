@@ -39,19 +39,14 @@ async fn demo_announces_serves_and_stops_on_sigterm() {
     }
     // A whole legacy login through the binary: mint at the fake, submit to the backend.
     let http = reqwest::Client::new();
-    let minted: serde_json::Value = serde_json::from_str(
-        &http
-            .post(format!("{}/_fake/mint", urls["fake"]))
-            .header("content-type", "application/json")
-            .body(r#"{"flow":"legacy_sdk"}"#)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let minted = http
+        .post(format!("{}/_fake/mint", urls["fake"]))
+        .header("content-type", "application/json")
+        .body(r#"{"flow":"legacy_sdk"}"#)
+        .send()
+        .await
+        .unwrap();
+    let minted: serde_json::Value = serde_json::from_slice(&minted.bytes().await.unwrap()).unwrap();
     let grant = GrantV1 {
         flow: LoginFlow::LegacySdk,
         client_id: demo::LEGACY_APP_KEY.into(),

@@ -199,8 +199,14 @@ impl RedisStore {
             ))),
         }
     }
+}
 
-    async fn claim_inner(&self, keys: Keys) -> Result<Claim<Ticket, Keys>, StoreError> {
+impl Store for RedisStore {
+    type Ticket = Ticket;
+    /// Waiting polls the idempotency key.
+    type Waiter = Keys;
+
+    async fn claim(&self, keys: Keys) -> Result<Claim<Ticket, Keys>, StoreError> {
         let owner = crate::serve::random_hex(16);
         let pending = format!("P|{}|{}|{owner}", hex(&keys.grant), hex(&keys.code));
         let (ck, ik) = (code_key(&keys), idem_key(&keys));
@@ -234,13 +240,13 @@ impl RedisStore {
         }
     }
 
-    async fn finish_inner(
+    async fn finish(
         &self,
         Ticket { keys, pending }: Ticket,
-        stored: &Stored,
+        stored: Arc<Stored>,
         keep: bool,
     ) -> Result<(), StoreError> {
-        let value = encode(if keep { 'D' } else { 'T' }, &keys, stored);
+        let value = encode(if keep { 'D' } else { 'T' }, &keys, &stored);
         let (ck, ik) = (code_key(&keys), idem_key(&keys));
         let _: i64 = self
             .op("finish", |mut con| async move {
@@ -260,11 +266,7 @@ impl RedisStore {
         Ok(())
     }
 
-    async fn wait_inner(
-        &self,
-        keys: Keys,
-        bound: Duration,
-    ) -> Result<Option<Arc<Stored>>, StoreError> {
+    async fn wait(&self, keys: Keys, bound: Duration) -> Result<Option<Arc<Stored>>, StoreError> {
         let deadline = tokio::time::Instant::now() + bound;
         let ik = idem_key(&keys);
         let mut pause = Duration::from_millis(5);
@@ -289,29 +291,6 @@ impl RedisStore {
             tokio::time::sleep(pause.min(deadline - now)).await;
             pause = (pause * 2).min(Duration::from_millis(50));
         }
-    }
-}
-
-impl Store for RedisStore {
-    type Ticket = Ticket;
-    /// Waiting polls the idempotency key.
-    type Waiter = Keys;
-
-    async fn claim(&self, keys: Keys) -> Result<Claim<Ticket, Keys>, StoreError> {
-        self.claim_inner(keys).await
-    }
-
-    async fn finish(
-        &self,
-        ticket: Ticket,
-        stored: Arc<Stored>,
-        keep: bool,
-    ) -> Result<(), StoreError> {
-        self.finish_inner(ticket, &stored, keep).await
-    }
-
-    async fn wait(&self, keys: Keys, bound: Duration) -> Result<Option<Arc<Stored>>, StoreError> {
-        self.wait_inner(keys, bound).await
     }
 }
 
