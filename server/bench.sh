@@ -85,24 +85,23 @@ echo "machine: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) (ot
 wrk -t2 -c"$CONN" -d"${DUR}s" --latency -H "x-acs-dingtalk-access-token: bench-access" \
   "$FAKE/v1.0/contact/users/me" >"$OUT/raw.txt"
 summary "fake raw GET users/me" "$OUT/raw.txt"
-FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$BACKEND" >"$OUT/legacy.txt" 2>"$OUT/legacy.err"
-summary "backend login legacy_sdk (2 req)" "$OUT/legacy.txt"
-FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$BACKEND" >"$OUT/v1.txt" 2>"$OUT/v1.err"
-summary "backend login new_sdk/v1.0 (3 req)" "$OUT/v1.txt"
-head -3 "$OUT/legacy.err" "$OUT/v1.err" 2>/dev/null | grep non-200 >&2 || true
-FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$REDIS_BACKEND" >"$OUT/r-legacy.txt" 2>"$OUT/r-legacy.err"
-summary "legacy_sdk, Redis store (2 req)" "$OUT/r-legacy.txt"
-FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$REDIS_BACKEND" >"$OUT/r-v1.txt" 2>"$OUT/r-v1.err"
-summary "new_sdk/v1.0, Redis store (3 req)" "$OUT/r-v1.txt"
-head -3 "$OUT/r-legacy.err" "$OUT/r-v1.err" 2>/dev/null | grep non-200 >&2 || true
+# logins BACKEND OUT_PREFIX LABEL: both routes against one backend, a fresh code per request.
+logins() {
+  local backend=$1 out=$2 label=$3
+  FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
+    wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$backend" >"$out-legacy.txt" 2>"$out-legacy.err"
+  summary "login legacy_sdk, $label (2 req)" "$out-legacy.txt"
+  FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
+    wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$backend" >"$out-v1.txt" 2>"$out-v1.err"
+  summary "login new_sdk/v1.0, $label (3 req)" "$out-v1.txt"
+  head -3 "$out-legacy.err" "$out-v1.err" 2>/dev/null | grep non-200 >&2 || true
+}
+logins "$BACKEND" "$OUT/memory" "memory store"
+logins "$REDIS_BACKEND" "$OUT/redis" "Redis store"
 echo "redis-server RSS $(rss_kib "${pids[2]}") KiB after the Redis runs (keys expire with --replay-ttl-secs)"
 [ "${FLOOD:-1}" = 0 ] && { echo "memory flood skipped (FLOOD=0)"; exit 0; }
 
-total=$(( $(awk '/requests in/{print $1}' "$OUT/legacy.txt") + $(awk '/requests in/{print $1}' "$OUT/v1.txt") ))
+total=$(( $(awk '/requests in/{print $1}' "$OUT/memory-legacy.txt") + $(awk '/requests in/{print $1}' "$OUT/memory-v1.txt") ))
 while [ "$total" -lt 100000 ]; do
   FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
     wrk -t2 -c"$CONN" -d5s -s server/bench/login.lua "$BACKEND" >"$OUT/more.txt" 2>/dev/null
