@@ -12,13 +12,11 @@ use axum::{middleware, Json, Router};
 use dingtalk_openapi::{OpenApiClient, OpenApiError};
 use tokio::net::TcpListener;
 
-use crate::config::{BackendConfig, ReplayStoreConfig};
+use crate::config::BackendConfig;
 use crate::error::{stored_response, ApiError, ErrorCode};
 use crate::exchange;
 use crate::intake::Intake;
 use crate::policy;
-use crate::replay::memory::MemoryStore;
-use crate::replay::redis::{RedisStore, RedisTimings};
 use crate::replay::{Keys, OnceError, ReplayStore, Stored, Verdict};
 use crate::serve::{request_log, RunningServer};
 
@@ -40,24 +38,7 @@ impl Backend {
     pub fn new(config: BackendConfig) -> Result<Self, OpenApiError> {
         let client = OpenApiClient::new(config.openapi.clone())?;
         let replay_wait = config.replay_wait();
-        let replay = match &config.replay_store {
-            ReplayStoreConfig::Memory => ReplayStore::Memory(Arc::new(MemoryStore::new(
-                config.replay_ttl,
-                config.replay_capacity,
-            ))),
-            ReplayStoreConfig::Redis { url, op_timeout } => {
-                let timings = RedisTimings {
-                    ttl: config.replay_ttl,
-                    // A claim outlives any exchange and any wait for it.
-                    lease: replay_wait.max(config.exchange_bound())
-                        + std::time::Duration::from_secs(5),
-                    op_timeout: *op_timeout,
-                };
-                ReplayStore::Redis(Arc::new(
-                    RedisStore::new(url, timings).map_err(OpenApiError::Config)?,
-                ))
-            }
-        };
+        let replay = ReplayStore::new(&config).map_err(OpenApiError::Config)?;
         Ok(Backend {
             inner: Arc::new(Inner {
                 config,

@@ -25,8 +25,9 @@ use axum::http::StatusCode;
 use dingtalk_auth::wire::GrantV1;
 use sha2::{Digest as _, Sha256};
 
+use crate::config::{BackendConfig, ReplayStoreConfig};
 use memory::MemoryStore;
-use redis::RedisStore;
+use redis::{RedisStore, RedisTimings};
 
 pub(crate) type Digest = [u8; 32];
 
@@ -177,6 +178,27 @@ impl From<StoreError> for OnceError {
 }
 
 impl ReplayStore {
+    /// The store `config.replay_store` names. A Redis store connects lazily: the backend starts
+    /// while Redis is down and refuses logins until it is up.
+    pub(crate) fn new(config: &BackendConfig) -> Result<Self, String> {
+        Ok(match &config.replay_store {
+            ReplayStoreConfig::Memory => ReplayStore::Memory(Arc::new(MemoryStore::new(
+                config.replay_ttl,
+                config.replay_capacity,
+            ))),
+            ReplayStoreConfig::Redis { url, op_timeout } => {
+                let timings = RedisTimings {
+                    ttl: config.replay_ttl,
+                    // A claim outlives any exchange and any wait for it.
+                    lease: config.replay_wait().max(config.exchange_bound())
+                        + Duration::from_secs(5),
+                    op_timeout: *op_timeout,
+                };
+                ReplayStore::Redis(Arc::new(RedisStore::new(url, timings)?))
+            }
+        })
+    }
+
     /// Runs `exchange` at most once per code across every instance sharing the store: claims the
     /// code, runs the exchange on its own task (a client that hangs up can neither leave the claim
     /// pending nor abort a half-done exchange) and records its answer; or answers what an earlier
