@@ -9,10 +9,10 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::faults::fault_response;
-use dingtalk_auth::wire::scope_fits_flow;
+use dingtalk_auth::wire::{scope_fits_flow, MAX_STATE_LEN};
 use dingtalk_auth::LoginFlow;
 
+use super::faults::fault_response;
 use super::{BrowserMode, FakeDingTalk, FakeUser, FaultEndpoint, MintRequest, UserPatch};
 
 #[derive(Deserialize)]
@@ -152,7 +152,8 @@ pub(super) async fn authorize(
     if !scope_fits_flow(LoginFlow::Browser, &scope) {
         return error_page("scope 必须为 openid 或 openid corpid");
     }
-    if p.state.as_deref().is_some_and(|s| s.len() > 1024) {
+    // DingTalk documents no limit (assumed): the fake refuses what the core could not take back.
+    if p.state.as_deref().is_some_and(|s| s.len() > MAX_STATE_LEN) {
         return error_page("state 过长");
     }
     let (mode, user) = fake.inner.browser.lock().expect("browser lock").clone();
