@@ -14,7 +14,7 @@
 #
 # Other servers: if DINGTALK_DEMO_BACKEND and DINGTALK_DEMO_FAKE are set, no servers are started and the
 # demo runs against those. DINGTALK_DEMO_LEGACY_APP_KEY and DINGTALK_DEMO_CLIENT_ID then default to the demo
-# credentials of `dingtalk-auth-server demo` / `fake`; DINGTALK_DEMO_REDIRECT_URI is optional.
+# credentials of `dingtalk-fake demo` / `serve`; DINGTALK_DEMO_REDIRECT_URI is optional.
 # Build logs: bindings/demo-jvm/target/mvn-demo.log; server logs: target/demo-servers/.
 set -euo pipefail
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The backend as two instances sharing one Redis replay store (issue 9): server/tests/cluster.rs
+# The backend as two instances sharing one Redis replay store: server/backend/tests/cluster.rs
 # starts one redis-server (a plain process on a free loopback port, --save '' --appendonly no), the
-# fake DingTalk and two backend processes per scenario, and kills them when each test ends (also
+# fake DingTalk (in the test process) and two backend processes per scenario, and kills them when each test ends (also
 # when it panics). This script makes sure the five scenarios really ran: it fails when fewer than
 # five printed "CLUSTER SCENARIO PASSED", never skips.
 #

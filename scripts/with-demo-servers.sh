@@ -12,8 +12,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARGS…]" >&2; exit 2; }
-cargo build -q --manifest-path "$ROOT/Cargo.toml" -p dingtalk-auth-server
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/dingtalk-auth-server"
+cargo build -q --manifest-path "$ROOT/Cargo.toml" -p dingtalk-fake
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/dingtalk-fake"
 LOGS="$ROOT/target/demo-servers"
 mkdir -p "$LOGS"
 export DINGTALK_DEMO_ALLOWED_CORP=dingcorp-allowed

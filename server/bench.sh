@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Loopback benchmark of the reference backend and the fake DingTalk (issue 3, measurements).
+# Loopback benchmark of the reference backend and the fake DingTalk.
 #
 #   server/bench.sh [duration_seconds=10] [connections=64]
 #
-# Needs wrk (apt-get install wrk). Builds the release binary, starts the fake DingTalk in bench mode
+# Needs wrk (apt-get install wrk). Builds the release binaries, starts the fake DingTalk in bench mode
 # (codes prefixed "bench-" are accepted unminted, statelessly, so each backend request can carry a
 # fresh code without a mint round trip) and the backend wired to it, then measures in one run:
 #   1. the fake's raw rate on its cheapest DingTalk endpoint (GET /v1.0/contact/users/me, bench token)
 #   2. backend logins/s, p50/p99 for the legacy route (1 request in + 1 out to the fake)
 #   3. the same for the v1.0 route (new_sdk: 1 in + 2 out)
-#   4. steps 2 and 3 again against a second backend whose replay store is Redis (issue 9), same run:
+#   4. steps 2 and 3 again against a second backend whose replay store is Redis, same run:
 #      a redis-server on a free loopback port (--save '' --appendonly no), stopped at exit
 #   5. backend RSS and replay entries after >= 100 000 logins, then after a further flood (FLOOD=0 skips)
 # Logging is at warn (per-request info logs would measure the terminal, not the server).
@@ -22,8 +22,9 @@ CONN=${2:-64}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
 REDIS_BIN=$(command -v redis-server || command -v redis-check-rdb || true)
 [ -n "$REDIS_BIN" ] || { echo "redis-server not found: apt-get install -y redis-tools" >&2; exit 1; }
-cargo build --profile server -p dingtalk-auth-server >&2
+cargo build --profile server -p dingtalk-auth-server -p dingtalk-fake >&2
 BIN=target/server/dingtalk-auth-server
+FAKE_BIN=target/server/dingtalk-fake
 OUT=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$OUT"; }
@@ -38,7 +39,7 @@ url_of() { # wait for the "listening" line of a child's stdout file
   echo "server did not start: $(cat "$1")" >&2; return 1
 }
 
-RUST_LOG=warn "$BIN" fake --listen 127.0.0.1:0 --bench-code-prefix bench- >"$OUT/fake.out" 2>"$OUT/fake.err" &
+RUST_LOG=warn "$FAKE_BIN" serve --listen 127.0.0.1:0 --bench-code-prefix bench- >"$OUT/fake.out" 2>"$OUT/fake.err" &
 pids+=($!)
 FAKE=$(url_of "$OUT/fake.out")
 LEGACY_KEY=dingdemolegacyappkey
@@ -84,24 +85,23 @@ echo "machine: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) (ot
 wrk -t2 -c"$CONN" -d"${DUR}s" --latency -H "x-acs-dingtalk-access-token: bench-access" \
   "$FAKE/v1.0/contact/users/me" >"$OUT/raw.txt"
 summary "fake raw GET users/me" "$OUT/raw.txt"
-FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$BACKEND" >"$OUT/legacy.txt" 2>"$OUT/legacy.err"
-summary "backend login legacy_sdk (2 req)" "$OUT/legacy.txt"
-FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$BACKEND" >"$OUT/v1.txt" 2>"$OUT/v1.err"
-summary "backend login new_sdk/v1.0 (3 req)" "$OUT/v1.txt"
-head -3 "$OUT/legacy.err" "$OUT/v1.err" 2>/dev/null | grep non-200 >&2 || true
-FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$REDIS_BACKEND" >"$OUT/r-legacy.txt" 2>"$OUT/r-legacy.err"
-summary "legacy_sdk, Redis store (2 req)" "$OUT/r-legacy.txt"
-FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
-  wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$REDIS_BACKEND" >"$OUT/r-v1.txt" 2>"$OUT/r-v1.err"
-summary "new_sdk/v1.0, Redis store (3 req)" "$OUT/r-v1.txt"
-head -3 "$OUT/r-legacy.err" "$OUT/r-v1.err" 2>/dev/null | grep non-200 >&2 || true
+# logins BACKEND OUT_PREFIX LABEL: both routes against one backend, a fresh code per request.
+logins() {
+  local backend=$1 out=$2 label=$3
+  FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
+    wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$backend" >"$out-legacy.txt" 2>"$out-legacy.err"
+  summary "login legacy_sdk, $label (2 req)" "$out-legacy.txt"
+  FLOW=new_sdk CLIENT_ID=$CLIENT_ID SCOPE=openid \
+    wrk -t2 -c"$CONN" -d"${DUR}s" --latency -s server/bench/login.lua "$backend" >"$out-v1.txt" 2>"$out-v1.err"
+  summary "login new_sdk/v1.0, $label (3 req)" "$out-v1.txt"
+  head -3 "$out-legacy.err" "$out-v1.err" 2>/dev/null | grep non-200 >&2 || true
+}
+logins "$BACKEND" "$OUT/memory" "memory store"
+logins "$REDIS_BACKEND" "$OUT/redis" "Redis store"
 echo "redis-server RSS $(rss_kib "${pids[2]}") KiB after the Redis runs (keys expire with --replay-ttl-secs)"
 [ "${FLOOD:-1}" = 0 ] && { echo "memory flood skipped (FLOOD=0)"; exit 0; }
 
-total=$(( $(awk '/requests in/{print $1}' "$OUT/legacy.txt") + $(awk '/requests in/{print $1}' "$OUT/v1.txt") ))
+total=$(( $(awk '/requests in/{print $1}' "$OUT/memory-legacy.txt") + $(awk '/requests in/{print $1}' "$OUT/memory-v1.txt") ))
 while [ "$total" -lt 100000 ]; do
   FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
     wrk -t2 -c"$CONN" -d5s -s server/bench/login.lua "$BACKEND" >"$OUT/more.txt" 2>/dev/null

@@ -3,7 +3,7 @@
 //! There is deliberately no field for an AppSecret or ClientSecret: a secret shipped in an app is a
 //! secret published. Codes are exchanged by the app's backend.
 
-use crate::strict_url;
+use crate::{strict_url, wire};
 
 /// A configuration problem, found when the [`crate::Authenticator`] is built (or, for a flow the app
 /// did not enable, when it begins one).
@@ -26,7 +26,8 @@ impl ConfigError {
 }
 
 /// The way a login reaches DingTalk. The flow decides where the backend exchanges the code: a legacy
-/// SDK code at `sns/getuserinfo_bycode`, the others at `/v1.0/oauth2/userAccessToken`.
+/// SDK code at `sns/getuserinfo_bycode`, the others at `/v1.0/oauth2/userAccessToken`. Its wire names
+/// are in [`crate::wire`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LoginFlow {
     /// iOS DTOpenAPI `DTAuthorizeReq` / Android DDShare `SendAuth.Req` (scope `sns_login`).
@@ -37,44 +38,11 @@ pub enum LoginFlow {
     Browser,
 }
 
-impl LoginFlow {
-    /// The name used in the grant's JSON and in the pending-login record.
-    pub fn wire_name(self) -> &'static str {
-        match self {
-            LoginFlow::LegacySdk => "legacy_sdk",
-            LoginFlow::NewSdk => "new_sdk",
-            LoginFlow::Browser => "browser",
-        }
-    }
-
-    pub(crate) fn from_wire_name(s: &str) -> Option<Self> {
-        [LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser]
-            .into_iter()
-            .find(|f| f.wire_name() == s)
-    }
-}
-
 /// The app's platform: it decides whether the legacy SDK carries a `state` (Android) or not (iOS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Platform {
     Android,
     Ios,
-}
-
-impl Platform {
-    /// The name used in the grant's JSON.
-    pub fn wire_name(self) -> &'static str {
-        match self {
-            Platform::Android => "android",
-            Platform::Ios => "ios",
-        }
-    }
-
-    pub(crate) fn from_wire_name(s: &str) -> Option<Self> {
-        [Platform::Android, Platform::Ios]
-            .into_iter()
-            .find(|p| p.wire_name() == s)
-    }
 }
 
 /// The OAuth scope of the new-SDK and browser flows (the legacy SDK's scope is always `sns_login`).
@@ -91,8 +59,8 @@ impl OAuthScope {
     /// Space-separated, as DingTalk expects it (encoded as `%20` in URLs).
     pub fn as_str(self) -> &'static str {
         match self {
-            OAuthScope::Openid => "openid",
-            OAuthScope::OpenidCorpid => "openid corpid",
+            OAuthScope::Openid => wire::SCOPE_OPENID,
+            OAuthScope::OpenidCorpid => wire::SCOPE_OPENID_CORPID,
         }
     }
 }
@@ -161,7 +129,7 @@ impl AuthConfig {
 
     /// Checks every field; the error names the first one at fault.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check_token("client_id", &self.client_id, 128)?;
+        check_token("client_id", &self.client_id, wire::MAX_CLIENT_ID_LEN)?;
         if self.flows.is_empty() {
             return Err(ConfigError::new("flows", "enable at least one flow"));
         }

@@ -1,24 +1,15 @@
-//! The code, packaged for the app's backend.
+//! The code, packaged for the app's backend. Its JSON (grant v1) is defined in [`crate::wire`].
 //!
-//! Wire format, version 1 (a JSON object; the backend must refuse other versions):
-//! ```json
-//! {"version":1,"flow":"legacy_sdk"|"new_sdk"|"browser","client_id":"…","platform":"android"|"ios",
-//!  "code":"…","scope":"sns_login"|"openid"|"openid corpid","issued_at_ms":1700000000000,
-//!  "idempotency_key":"<43 characters base64url>"}
-//! ```
-//! The flow is there because a legacy-SDK code and a v1.0 code are exchanged at different DingTalk
-//! endpoints. The idempotency key is derived from the login and the code, so a retried submit carries
-//! the same key and the backend can answer it without spending the single-use code twice.
+//! The idempotency key is derived from the login and the code, so a retried submit carries the same
+//! key and the backend can answer it without spending the single-use code twice.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::{LoginFlow, Platform};
-
-/// The current wire-format version.
-pub const GRANT_VERSION: u32 = 1;
+use crate::wire::GrantV1;
+pub use crate::wire::GRANT_VERSION;
 
 /// A successful login's code, ready for the backend. `Debug` never shows the code.
 #[derive(Clone, PartialEq, Eq)]
@@ -30,18 +21,6 @@ pub struct AuthGrant {
     pub scope: String,
     pub issued_at_ms: i64,
     pub idempotency_key: String,
-}
-
-#[derive(Serialize)]
-struct Wire<'a> {
-    version: u32,
-    flow: &'static str,
-    client_id: &'a str,
-    platform: &'static str,
-    code: &'a str,
-    scope: &'a str,
-    issued_at_ms: i64,
-    idempotency_key: &'a str,
 }
 
 impl AuthGrant {
@@ -76,20 +55,18 @@ impl AuthGrant {
         &self.code
     }
 
-    /// The documented JSON body (version 1).
+    /// The documented JSON body (grant v1, [`crate::wire::GrantV1`]).
     pub fn to_json(&self) -> String {
-        let wire = Wire {
-            version: GRANT_VERSION,
-            flow: self.flow.wire_name(),
-            client_id: &self.client_id,
-            platform: self.platform.wire_name(),
-            code: &self.code,
-            scope: &self.scope,
+        GrantV1 {
+            flow: self.flow,
+            client_id: self.client_id.clone(),
+            platform: self.platform,
+            code: self.code.clone(),
+            scope: self.scope.clone(),
             issued_at_ms: self.issued_at_ms,
-            idempotency_key: &self.idempotency_key,
-        };
-        // Serialising plain strings and integers cannot fail.
-        serde_json::to_string(&wire).unwrap_or_default()
+            idempotency_key: self.idempotency_key.clone(),
+        }
+        .to_json()
     }
 
     /// A one-line description for logs and debugging, with the code redacted.

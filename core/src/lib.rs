@@ -13,6 +13,9 @@
 //! 6. [`grant`] — a success carries an [`AuthGrant`]: the code packaged for the app's backend.
 //! 7. [`submit`] — optionally, the core posts the grant to the backend itself (feature `http`).
 //!
+//! [`wire`] holds the protocol the app's backend speaks (flow names, scopes, limits, ErrCodes, the
+//! grant JSON in both directions), so a backend written in Rust reads grants with the same code.
+//!
 //! [`Authenticator`] ties these together; [`Error`] is the rich internal error the façade maps to its
 //! small public enum.
 
@@ -28,6 +31,7 @@ mod strict_url;
 pub mod submit;
 #[cfg(feature = "http")]
 mod tls;
+pub mod wire;
 
 mod authenticator;
 
@@ -40,5 +44,3 @@ pub use sdk::{FailureReason, Outcome, SdkResponse};
 pub use state::{Clock, ClockFailure, MemoryStore, PendingStore, StoreFailure, SystemClock};
 #[cfg(feature = "http")]
 pub use submit::BackendResponse;
-#[cfg(feature = "server")]
-pub mod openapi;

@@ -6,7 +6,7 @@ use crate::config::{AuthConfig, ConfigError, LoginFlow, Platform};
 use crate::strict_url;
 
 /// Scope of the legacy SDK (`SendAuth.Req.SNS_LOGIN`).
-pub const LEGACY_SCOPE: &str = "sns_login";
+pub const LEGACY_SCOPE: &str = crate::wire::SCOPE_SNS_LOGIN;
 
 /// Everything except RFC 3986 unreserved characters is encoded, so a space becomes `%20` (never `+`),
 /// as DingTalk documents for `scope`, and `redirect_uri` is encoded in full.

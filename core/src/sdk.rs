@@ -1,11 +1,11 @@
 //! DingTalk's SDK answers, turned into a typed [`Outcome`].
 //!
-//! ErrCodes (iOS `DTOpenAPIObject.h`, Android `BaseResp.ErrCode`): 0 success, -1 common failure,
-//! -2 user cancelled, -3 send failed, -4 auth denied, -5 unsupported. The new Android SDK reports the
-//! same numbers as strings, so the answer's code is taken as a string, exactly as received.
+//! The ErrCodes are named in [`crate::wire::err_code`]. The new Android SDK reports them as strings,
+//! so the answer's code is taken as a string, exactly as received.
 
 use crate::config::LoginFlow;
 use crate::grant::AuthGrant;
+use crate::wire::err_code;
 
 /// An SDK answer exactly as DingTalk's SDK delivered it.
 #[derive(Clone, PartialEq, Eq)]
@@ -67,8 +67,7 @@ pub enum Outcome {
     },
 }
 
-/// Longest auth code accepted; DingTalk's are 32 hex characters.
-pub const MAX_CODE_LEN: usize = 512;
+pub use crate::wire::MAX_CODE_LEN;
 /// DingTalk's message is kept, cut to this many characters.
 pub const MAX_MESSAGE_CHARS: usize = 512;
 
@@ -101,12 +100,12 @@ pub(crate) fn verdict(err_code: i32, message: Option<&str>) -> Verdict {
         message: message.map(clip_message),
     };
     Verdict::Other(match err_code {
-        0 => return Verdict::Success,
-        -2 => Outcome::Cancelled,
-        -4 => Outcome::Denied,
-        -1 => failed(FailureReason::CommonFailure),
-        -3 => failed(FailureReason::SendFailed),
-        -5 => failed(FailureReason::Unsupported),
+        err_code::SUCCESS => return Verdict::Success,
+        err_code::USER_CANCELLED => Outcome::Cancelled,
+        err_code::AUTH_DENIED => Outcome::Denied,
+        err_code::COMMON_FAILURE => failed(FailureReason::CommonFailure),
+        err_code::SEND_FAILED => failed(FailureReason::SendFailed),
+        err_code::UNSUPPORTED => failed(FailureReason::Unsupported),
         _ => failed(FailureReason::Unknown),
     })
 }
@@ -118,10 +117,7 @@ pub(crate) fn clip_message(m: &str) -> String {
         .collect()
 }
 
-/// An auth code must look like one: 1 to 512 visible ASCII characters.
-pub(crate) fn is_plausible_code(code: &str) -> bool {
-    !code.is_empty() && code.len() <= MAX_CODE_LEN && code.bytes().all(|b| b.is_ascii_graphic())
-}
+pub(crate) use crate::wire::is_plausible_code;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,139 @@
+//! Exchange: the code goes to DingTalk (legacy SDK → `getuserinfo_bycode`; new SDK and browser →
+//! v1.0 `userAccessToken` + `users/me`), and DingTalk's answer becomes the backend's answer, with
+//! the decision whether to keep it for retries. It runs on its own task (see
+//! [`crate::replay::ReplayStore::exchange_once`]).
+
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use dingtalk_auth::wire::GrantV1;
+use dingtalk_openapi::{OpenApiClient, OpenApiError};
+
+use crate::config::BackendConfig;
+use crate::error::ApiError;
+use crate::policy::{self, Route};
+use crate::replay::Stored;
+use crate::serve::random_token;
+
+struct Identity {
+    union_id: String,
+    open_id: String,
+    nick: String,
+    avatar_url: Option<String>,
+    corp_id: Option<String>,
+}
+
+/// Exchanges the code and logs the login (never the code). Returns the answer and whether to keep it
+/// for retries (false when the code was certainly or possibly not consumed, so a retry may succeed).
+pub(crate) async fn exchange(
+    client: &OpenApiClient,
+    cfg: &BackendConfig,
+    route: Route,
+    grant: &GrantV1,
+    log_id: &str,
+) -> (Stored, bool) {
+    let started = Instant::now();
+    let (stored, keep) = match identify(client, route, &grant.code).await {
+        Err((e, keep)) => (error_stored(&e, keep), keep),
+        Ok(identity) => match policy::corp_allowed(cfg, identity.corp_id.as_deref()) {
+            // The code is spent: keep the refusal.
+            Err(e) => (error_stored(&e, true), true),
+            Ok(()) => (success(cfg, grant, identity), true),
+        },
+    };
+    tracing::info!(
+        flow = grant.flow.wire_name(),
+        platform = grant.platform.wire_name(),
+        key = log_id,
+        status = stored.status.as_u16(),
+        error = stored.error,
+        exchange_us = started.elapsed().as_micros() as u64,
+        "login"
+    );
+    (stored, keep)
+}
+
+/// DingTalk's calls; a failure carries whether the code is spent.
+async fn identify(
+    client: &OpenApiClient,
+    route: Route,
+    code: &str,
+) -> Result<Identity, (ApiError, bool)> {
+    let failed = |e: OpenApiError| {
+        let spent = definitely_consumed(&e);
+        (ApiError::from_openapi(&e), spent)
+    };
+    match route {
+        Route::Legacy(creds) => {
+            let info = client
+                .legacy_user_info_by_code(&creds, code)
+                .await
+                .map_err(failed)?;
+            Ok(Identity {
+                union_id: info.union_id,
+                open_id: info.open_id,
+                nick: info.nick,
+                avatar_url: None,
+                corp_id: None,
+            })
+        }
+        Route::V1(creds) => {
+            let token = client
+                .user_access_token(&creds, code)
+                .await
+                .map_err(failed)?;
+            // The code is consumed from here on: keep whatever answer follows.
+            let me = client
+                .contact_users_me(&token.access_token)
+                .await
+                .map_err(|e| (ApiError::from_openapi(&e), true))?;
+            Ok(Identity {
+                union_id: me.union_id,
+                open_id: me.open_id,
+                nick: me.nick,
+                avatar_url: me.avatar_url,
+                corp_id: token.corp_id,
+            })
+        }
+    }
+}
+
+/// The retry rule: only DingTalk's explicit verdict on the code itself burns it (40078, a 4xx on the
+/// token endpoint that is not about credentials or limits). Everything else (clock skew, credentials,
+/// rate limits, ban page, timeouts, 5xx, garbage, unknown errcodes) is forgotten so the same grant
+/// can be retried; if an ambiguous failure did consume the code, DingTalk refuses the retry and the
+/// app gets `invalid_code`.
+fn definitely_consumed(e: &OpenApiError) -> bool {
+    matches!(
+        e,
+        OpenApiError::CodeInvalid { .. } | OpenApiError::InvalidGrant(_)
+    )
+}
+
+fn success(cfg: &BackendConfig, grant: &GrantV1, identity: Identity) -> Stored {
+    let body = serde_json::json!({
+        "flow": grant.flow.wire_name(),
+        "unionId": identity.union_id,
+        "openId": identity.open_id,
+        "nick": identity.nick,
+        "avatarUrl": identity.avatar_url,
+        "corpId": identity.corp_id,
+        "sessionToken": random_token(32),
+        "expiresIn": cfg.session_ttl_secs,
+    });
+    Stored {
+        status: StatusCode::OK,
+        body: Bytes::from(serde_json::to_vec(&body).expect("JSON serialises")),
+        error: None,
+    }
+}
+
+/// A failure answer; `kept` answers (the code is spent) tell the app not to retry the same grant.
+fn error_stored(e: &ApiError, kept: bool) -> Stored {
+    Stored {
+        status: e.code.status(),
+        body: e.body_with(e.code.retryable() && !kept),
+        error: Some(e.code.as_str()),
+    }
+}

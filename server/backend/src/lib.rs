@@ -1,0 +1,44 @@
+//! # dingtalk-auth-server
+//!
+//! The reference backend. It receives the grant JSON v1 that the mobile core posts
+//! ([`dingtalk_auth::wire`]), exchanges the code with DingTalk exactly once (legacy SDK →
+//! `getuserinfo_bycode`; new SDK and browser → v1.0 `userAccessToken` + `users/me`, through the
+//! `dingtalk-openapi` crate) and answers the identity and an opaque session token.
+//!
+//! One login, read in file order:
+//! 1. `config.rs` — what the operator configures ([`BackendConfig`]).
+//! 2. `service.rs` — the routes; the login handler is the sequence below.
+//! 3. `intake.rs` — body, Content-Type, grant JSON v1, `Idempotency-Key`: a checked grant or the API
+//!    error.
+//! 4. `policy.rs` — flow enabled, `client_id`, scope, corpId allow-list.
+//! 5. `replay/` — the code is exchanged at most once, by any instance; retries get the same answer.
+//! 6. `exchange.rs` — DingTalk's calls, on their own task, and what to keep.
+//! 7. `error.rs` — the one table of error codes, statuses and `retryable`.
+//!
+//! `serve.rs` runs a router on a listener (connection bounds, graceful shutdown, request logs); the
+//! fake DingTalk (crate `dingtalk-fake`, never linked here) serves through it too.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use dingtalk_auth_server::{Backend, BackendConfig};
+//! let backend = Backend::new(BackendConfig::default()).expect("valid config");
+//! let srv = backend.serve(tokio::net::TcpListener::bind("127.0.0.1:0").await?).await?;
+//! // POST grant JSON to {srv.url()}/v1/login ...
+//! srv.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod error;
+mod exchange;
+mod intake;
+mod policy;
+mod replay;
+pub mod serve;
+mod service;
+
+pub use config::{id_with_secret, secret_from_env, BackendConfig, ReplayStoreConfig};
+pub use error::{ApiError, ErrorCode};
+pub use replay::redis::RedisTimings;
+pub use serve::{init_tracing, random_token, RunningServer, ServeOptions};
+pub use service::Backend;

@@ -1,0 +1,273 @@
+//! At-most-once exchange of each auth code, and idempotent retries.
+//!
+//! [`ReplayStore`] is a closed set: [`memory::MemoryStore`] for one instance (the default) or
+//! [`redis::RedisStore`] shared by several. Each implements [`Store`] with its own ticket and waiter
+//! types, so a ticket of one store can never reach the other.
+//!
+//! The same semantics in both: a code is claimed atomically before it is sent to DingTalk; the
+//! answer is stored under the idempotency key; a second request with the same key waits for the
+//! first one's answer (bounded); a code claimed under another key is refused without reaching
+//! DingTalk. Entries are keyed by SHA-256 digests (the raw code is never kept).
+//!
+//! [`ReplayStore::exchange_once`] is the whole protocol — claim, run the exchange on its own task,
+//! record the answer, or wait for another request's answer — so a change to how a claim and its
+//! exchange are tied together happens here and nowhere else.
+
+pub(crate) mod memory;
+pub(crate) mod redis;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use dingtalk_auth::wire::GrantV1;
+use sha2::{Digest as _, Sha256};
+
+use crate::config::{BackendConfig, ReplayStoreConfig};
+use memory::MemoryStore;
+use redis::{RedisStore, RedisTimings};
+
+pub(crate) type Digest = [u8; 32];
+
+/// An answer kept for retries with the same idempotency key.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Stored {
+    pub status: StatusCode,
+    pub body: Bytes,
+    pub error: Option<&'static str>,
+}
+
+/// The digests that identify a login: the code (per DingTalk API family), the idempotency key and
+/// the whole grant (a key reused for another grant is refused).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Keys {
+    pub code: Digest,
+    pub idem: Digest,
+    pub grant: Digest,
+}
+
+fn sha256(parts: &[&[u8]]) -> Digest {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+impl Keys {
+    /// The digests of a grant. A code is only unique within its API family (legacy or v1.0).
+    pub(crate) fn of(grant: &GrantV1) -> Keys {
+        let family: &[u8] = if grant.flow.uses_v1_api() {
+            b"v1"
+        } else {
+            b"legacy"
+        };
+        Keys {
+            code: sha256(&[b"code", family, grant.code.as_bytes()]),
+            idem: sha256(&[b"idem", grant.idempotency_key.as_bytes()]),
+            grant: sha256(&[
+                b"grant",
+                grant.flow.wire_name().as_bytes(),
+                grant.client_id.as_bytes(),
+                grant.platform.wire_name().as_bytes(),
+                grant.scope.as_bytes(),
+                grant.code.as_bytes(),
+            ]),
+        }
+    }
+
+    /// The first 8 hex digits of the idempotency key's digest: enough to follow a login in the logs,
+    /// useless to replay it.
+    pub(crate) fn log_id(&self) -> String {
+        self.idem[..4].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// What a store's claim decided.
+pub(crate) enum Claim<Ticket, Waiter> {
+    /// First sight of this code and key, now claimed: exchange it, then [`Store::finish`].
+    Fresh(Ticket),
+    /// The same request is being exchanged right now (here or on another instance).
+    Wait(Waiter),
+    /// The same request already has an answer.
+    Done(Arc<Stored>),
+    /// The code was already claimed under another idempotency key.
+    Replayed,
+    /// The idempotency key was already used for a different grant.
+    KeyReused,
+}
+
+/// The store could not be reached or answered something unreadable. Logins fail closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One replay store. `Ticket` is the right (and duty) to record the answer of a fresh claim;
+/// `Waiter` is how to wait for another request's answer.
+pub(crate) trait Store: Send + Sync + 'static {
+    type Ticket: Send + 'static;
+    type Waiter: Send;
+
+    /// Claims the code for this key, or says why not. Atomic across every instance that shares the
+    /// store.
+    fn claim(
+        &self,
+        keys: Keys,
+    ) -> impl Future<Output = Result<Claim<Self::Ticket, Self::Waiter>, StoreError>> + Send;
+
+    /// Records the answer of a fresh claim. `keep = false` (the code was not consumed at DingTalk)
+    /// releases the code and key so the same grant can be retried; requests already waiting still
+    /// get this answer.
+    fn finish(
+        &self,
+        ticket: Self::Ticket,
+        stored: Arc<Stored>,
+        keep: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Waits at most `bound` for the answer of the request being exchanged; `None` when it has not
+    /// answered by then (or its claim lapsed).
+    fn wait(
+        &self,
+        waiter: Self::Waiter,
+        bound: Duration,
+    ) -> impl Future<Output = Result<Option<Arc<Stored>>, StoreError>> + Send;
+}
+
+/// Where codes and idempotency keys are remembered.
+#[derive(Clone)]
+pub(crate) enum ReplayStore {
+    Memory(Arc<MemoryStore>),
+    Redis(Arc<RedisStore>),
+}
+
+/// What [`ReplayStore::exchange_once`] answers for a login.
+pub(crate) enum Verdict {
+    /// This request ran the exchange; here is its answer.
+    Exchanged(Arc<Stored>),
+    /// An earlier request with the same key ran it; here is its answer again.
+    Replay(Arc<Stored>),
+    /// The earlier request with the same key has not answered within the wait bound.
+    Pending,
+    /// The code was already submitted under another idempotency key.
+    CodeReplayed,
+    /// The idempotency key was already used for a different grant.
+    KeyReused,
+}
+
+/// Why [`ReplayStore::exchange_once`] has no verdict.
+pub(crate) enum OnceError {
+    /// The store is unreachable or unreadable: nothing was sent to DingTalk.
+    Store(StoreError),
+    /// The exchange task ended without an answer (it panicked).
+    ExchangeTaskFailed,
+}
+
+impl From<StoreError> for OnceError {
+    fn from(e: StoreError) -> Self {
+        OnceError::Store(e)
+    }
+}
+
+impl ReplayStore {
+    /// The store `config.replay_store` names. A Redis store connects lazily: the backend starts
+    /// while Redis is down and refuses logins until it is up.
+    pub(crate) fn new(config: &BackendConfig) -> Result<Self, String> {
+        Ok(match &config.replay_store {
+            ReplayStoreConfig::Memory => ReplayStore::Memory(Arc::new(MemoryStore::new(
+                config.replay_ttl,
+                config.replay_capacity,
+            ))),
+            ReplayStoreConfig::Redis { url, op_timeout } => {
+                let timings = RedisTimings {
+                    ttl: config.replay_ttl,
+                    // A claim outlives any exchange and any wait for it.
+                    lease: config.replay_wait().max(config.exchange_bound())
+                        + Duration::from_secs(5),
+                    op_timeout: *op_timeout,
+                };
+                ReplayStore::Redis(Arc::new(RedisStore::new(url, timings)?))
+            }
+        })
+    }
+
+    /// Runs `exchange` at most once per code across every instance sharing the store: claims the
+    /// code, runs the exchange on its own task (a client that hangs up can neither leave the claim
+    /// pending nor abort a half-done exchange) and records its answer; or answers what an earlier
+    /// request with the same key got, waiting at most `wait` for it. `exchange` yields the answer
+    /// and whether to keep it (false when the code was not consumed, so a retry may succeed).
+    pub(crate) async fn exchange_once<F>(
+        &self,
+        keys: Keys,
+        wait: Duration,
+        exchange: F,
+    ) -> Result<Verdict, OnceError>
+    where
+        F: Future<Output = (Stored, bool)> + Send + 'static,
+    {
+        match self {
+            ReplayStore::Memory(s) => once(s.clone(), keys, wait, exchange).await,
+            ReplayStore::Redis(s) => once(s.clone(), keys, wait, exchange).await,
+        }
+    }
+
+    /// Codes remembered right now, when the store can count them cheaply (memory only).
+    pub(crate) fn entries(&self) -> Option<usize> {
+        match self {
+            ReplayStore::Memory(s) => Some(s.len()),
+            ReplayStore::Redis(_) => None,
+        }
+    }
+
+    /// `memory` or `redis`.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            ReplayStore::Memory(_) => "memory",
+            ReplayStore::Redis(_) => "redis",
+        }
+    }
+}
+
+async fn once<S: Store, F>(
+    store: Arc<S>,
+    keys: Keys,
+    wait: Duration,
+    exchange: F,
+) -> Result<Verdict, OnceError>
+where
+    F: Future<Output = (Stored, bool)> + Send + 'static,
+{
+    let ticket = match store.claim(keys).await? {
+        Claim::Fresh(ticket) => ticket,
+        Claim::Wait(w) => {
+            return Ok(match store.wait(w, wait).await? {
+                Some(s) => Verdict::Replay(s),
+                None => Verdict::Pending,
+            })
+        }
+        Claim::Done(s) => return Ok(Verdict::Replay(s)),
+        Claim::Replayed => return Ok(Verdict::CodeReplayed),
+        Claim::KeyReused => return Ok(Verdict::KeyReused),
+    };
+    let task = tokio::spawn(async move {
+        let (stored, keep) = exchange.await;
+        let stored = Arc::new(stored);
+        if let Err(e) = store.finish(ticket, stored.clone(), keep).await {
+            // The answer still goes to the client; a retry after the claim's lease lapses reaches
+            // DingTalk, which refuses a spent code.
+            tracing::error!(key = keys.log_id(), error = %e, "could not record the answer in the replay store");
+        }
+        stored
+    });
+    task.await
+        .map(Verdict::Exchanged)
+        .map_err(|_| OnceError::ExchangeTaskFailed)
+}

@@ -1,0 +1,175 @@
+//! The service: `POST /v1/login` and `GET /healthz`, with JSON 404/405 and request logs. A login
+//! reads top to bottom: [`Intake`] → [`policy::admit`] → [`ReplayStore::exchange_once`] running
+//! [`exchange::exchange`] → the answer.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{middleware, Json, Router};
+use dingtalk_openapi::{OpenApiClient, OpenApiError};
+use tokio::net::TcpListener;
+
+use crate::config::BackendConfig;
+use crate::error::{stored_response, ApiError, ErrorCode};
+use crate::exchange;
+use crate::intake::Intake;
+use crate::policy;
+use crate::replay::{Keys, OnceError, ReplayStore, Stored, Verdict};
+use crate::serve::{request_log, RunningServer};
+
+/// The backend service. Cheap to clone; clones share the replay store.
+#[derive(Clone)]
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: BackendConfig,
+    client: OpenApiClient,
+    replay: ReplayStore,
+    replay_wait: std::time::Duration,
+}
+
+impl Backend {
+    /// Builds the backend (and its DingTalk client).
+    pub fn new(config: BackendConfig) -> Result<Self, OpenApiError> {
+        let client = OpenApiClient::new(config.openapi.clone())?;
+        let replay_wait = config.replay_wait();
+        let replay = ReplayStore::new(&config).map_err(OpenApiError::Config)?;
+        Ok(Backend {
+            inner: Arc::new(Inner {
+                config,
+                client,
+                replay,
+                replay_wait,
+            }),
+        })
+    }
+
+    pub(crate) fn config(&self) -> &BackendConfig {
+        &self.inner.config
+    }
+
+    /// The axum router: `POST /v1/login`, `GET /healthz`, JSON 404/405, request logs.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/v1/login", post(login).fallback(method_not_allowed))
+            .route("/healthz", get(healthz).fallback(method_not_allowed))
+            .fallback(not_found)
+            .layer(DefaultBodyLimit::max(self.inner.config.max_body_bytes))
+            .layer(middleware::from_fn(|req, next| {
+                request_log("backend", req, next)
+            }))
+            .with_state(self.clone())
+    }
+
+    /// Serves on `listener` until [`RunningServer::shutdown`].
+    pub async fn serve(self, listener: TcpListener) -> std::io::Result<RunningServer> {
+        self.serve_with_signal(listener, std::future::pending())
+            .await
+    }
+
+    /// As [`Backend::serve`], also stopping gracefully when `signal` completes; connections are
+    /// handled as [`BackendConfig::serve`] says.
+    pub async fn serve_with_signal(
+        self,
+        listener: TcpListener,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<RunningServer> {
+        let options = self.inner.config.serve;
+        RunningServer::start_with(self.router(), listener, signal, options).await
+    }
+
+    /// How many codes the memory replay store remembers right now (bounded by `replay_capacity`);
+    /// 0 with the Redis store (whose keys expire by themselves).
+    pub fn replay_entries(&self) -> usize {
+        self.inner.replay.entries().unwrap_or(0)
+    }
+
+    /// `memory` or `redis`.
+    pub fn replay_store_kind(&self) -> &'static str {
+        self.inner.replay.kind()
+    }
+}
+
+async fn login(
+    State(backend): State<Backend>,
+    Intake(grant): Intake,
+) -> Result<Response, ApiError> {
+    let route = policy::admit(&backend.inner.config, &grant)?;
+    let keys = Keys::of(&grant);
+    let log_id = keys.log_id();
+    let flow = grant.flow.wire_name();
+    let b = backend.clone();
+    let exchange = async move {
+        let inner = &b.inner;
+        exchange::exchange(&inner.client, &inner.config, route, &grant, &log_id).await
+    };
+    let verdict = backend
+        .inner
+        .replay
+        .exchange_once(keys, backend.inner.replay_wait, exchange)
+        .await;
+    match verdict {
+        Ok(Verdict::Exchanged(s)) => Ok(answer(&s)),
+        Ok(Verdict::Replay(s)) => {
+            let mut r = answer(&s);
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            Ok(r)
+        }
+        Ok(Verdict::CodeReplayed) => {
+            tracing::warn!(flow, key = keys.log_id(), "replayed code refused");
+            Err(ApiError::new(
+                ErrorCode::CodeReplayed,
+                "this code was already submitted; start a new login",
+            ))
+        }
+        Ok(Verdict::KeyReused) => Err(ApiError::new(
+            ErrorCode::IdempotencyKeyReused,
+            "this idempotency key was already used for a different grant",
+        )),
+        Ok(Verdict::Pending) => Err(ApiError::new(
+            ErrorCode::ReplayPending,
+            "this grant is being exchanged by an earlier request that has not answered yet; submit it again",
+        )),
+        Err(OnceError::Store(e)) => {
+            // Fail closed: without the store, no code is sent to DingTalk.
+            tracing::error!(error = %e, "replay store unavailable: refusing logins");
+            Err(ApiError::new(
+                ErrorCode::ReplayStoreUnavailable,
+                "the backend cannot reach its replay store; no code was exchanged, retry later",
+            ))
+        }
+        Err(OnceError::ExchangeTaskFailed) => Err(ApiError::new(
+            ErrorCode::Internal,
+            "the exchange task failed",
+        )),
+    }
+}
+
+fn answer(s: &Stored) -> Response {
+    stored_response(s.status, s.body.clone(), s.error)
+}
+
+async fn healthz(State(backend): State<Backend>) -> impl IntoResponse {
+    Json(
+        serde_json::json!({"status": "ok", "replayStore": backend.replay_store_kind(),
+        "replayEntries": backend.inner.replay.entries()}),
+    )
+}
+
+async fn not_found() -> Response {
+    ApiError::new(
+        ErrorCode::NotFound,
+        "no such endpoint; logins go to POST /v1/login",
+    )
+    .into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed").into_response()
+}
