@@ -8,7 +8,9 @@
 # What it does:
 #   0. unless DINGTALK_DEMO_BACKEND is set, re-executes itself under scripts/with-demo-servers.sh
 #      (backend + fake DingTalk on OS-chosen loopback ports, always stopped afterwards);
-#   1. installs Maven + JDK 17 (scripts/ensure-jdk-maven.sh) and Debian's aapt2 (package `aapt`) if missing;
+#   1. installs Maven + JDK 17 (scripts/ensure-jdk-maven.sh) and Debian's aapt2 (package `aapt`) if missing,
+#      and checks that the Maven builds' versions are those of android-demo/gradle/libs.versions.toml
+#      (scripts/jvm-versions.py);
 #   2. builds the debug library and Kotlin bindings if stale (scripts/bindgen.sh debug), and compiles the
 #      bindings into their own jar only when the generated file changed (android-demo/maven/bindings.pom.xml);
 #   3. fetches, once, the androidx AARs (and unzips each classes.jar), android-all(-instrumented) for
@@ -32,9 +34,7 @@ DEMO="$ROOT/android-demo"
 OUT="$ROOT/target/android"
 BINDINGS="$ROOT/build/bindings/kotlin/dev/dingtalkauth/dingtalk_auth_ffi.kt"
 LIB="${CARGO_TARGET_DIR:-$ROOT/target}/debug/libdingtalk_auth_ffi.so"
-ANDROID_ALL=14-robolectric-10818077
-MIN_SDK=24
-TARGET_SDK=34   # what Robolectric runs; the Gradle build targets 36
+PARENT_POM="$DEMO/gradle/versions.pom.xml"
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { echo "test-android.sh: $*" >&2; exit 1; }
@@ -56,6 +56,14 @@ if ! command -v aapt2 >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends aapt >/dev/null
 fi
 mvn_q() { mvn -B -ntp -q "$@"; }
+# Every version comes from android-demo/gradle/libs.versions.toml (through the Maven builds' parent POM).
+"$ROOT/scripts/jvm-versions.py" || die "the Maven builds' versions differ from android-demo/gradle/libs.versions.toml"
+version() { "$ROOT/scripts/jvm-versions.py" --get "$1"; }
+ANDROID_ALL=$(version android.all.version)
+MIN_SDK=$(version minSdk.version)
+# What Robolectric runs (the Gradle build targets a newer API): its own configuration file says.
+TARGET_SDK=$(sed -n 's/^sdk=//p' "$DEMO/app/src/test/resources/robolectric.properties")
+[[ -n "$TARGET_SDK" ]] || die "no sdk= in app/src/test/resources/robolectric.properties"
 
 # --- 2. library, bindings, bindings jar -------------------------------------------------------------
 stale() {
@@ -71,7 +79,7 @@ if stale; then
 fi
 [[ -f "$BINDINGS" && -f "$LIB" ]] || die "no bindings at $BINDINGS or no library at $LIB"
 mkdir -p "$OUT"
-bindings_sum=$(sha256sum "$BINDINGS" "$DEMO/maven/bindings.pom.xml" | sha256sum | cut -c1-64)
+bindings_sum=$(sha256sum "$BINDINGS" "$DEMO/maven/bindings.pom.xml" "$PARENT_POM" | sha256sum | cut -c1-64)
 if [[ ! -f "$OUT/bindings/dingtalk-auth-bindings.jar" || "$(cat "$OUT/bindings/.sum" 2>/dev/null)" != "$bindings_sum" ]]; then
     log "compiling the generated bindings into their own jar"
     rm -rf "$OUT/bindings"
@@ -83,7 +91,7 @@ fi
 fetch() { # fetch PROFILE DIR [extra args]: dependency:copy-dependencies of deps.pom.xml's profile, once
     local profile=$1 dir=$2; shift 2
     local sum
-    sum=$(sha256sum "$DEMO/maven/deps.pom.xml" | cut -c1-64)
+    sum=$(sha256sum "$DEMO/maven/deps.pom.xml" "$PARENT_POM" | sha256sum | cut -c1-64)
     [[ -f "$dir/.sum" && "$(cat "$dir/.sum")" == "$sum" ]] && return 0
     log "fetching $profile (Maven Central)"
     rm -rf "$dir"

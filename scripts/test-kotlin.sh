@@ -7,7 +7,8 @@
 #   0. unless DINGTALK_DEMO_BACKEND is set, re-executes itself under scripts/with-demo-servers.sh, which
 #      starts a reference backend + fake DingTalk pair (and one with a corpId allow-list) on loopback for
 #      the end-to-end tests (src/test/kotlin/dev/dingtalkauth/e2e) and always stops them afterwards;
-#   1. installs Maven and a JDK 17 with apt-get if they are missing (root only; otherwise it says what to install);
+#   1. installs Maven and a JDK 17 with apt-get if they are missing (root only; otherwise it says what to install),
+#      and checks that the POMs' versions are those of android-demo/gradle/libs.versions.toml;
 #   2. makes sure the debug library and the Kotlin bindings exist and are newer than the Rust sources
 #      (runs scripts/bindgen.sh debug otherwise);
 #   3. extracts every ```kotlin block of README.md into target/readme-samples so the samples are compiled
@@ -48,7 +49,10 @@ else
 fi
 
 # --- 1. tools -------------------------------------------------------------------------------------
+# shellcheck source=scripts/ensure-jdk-maven.sh
 source "$ROOT/scripts/ensure-jdk-maven.sh"
+# Every version comes from android-demo/gradle/libs.versions.toml (through the parent POM).
+"$ROOT/scripts/jvm-versions.py" || { echo "the Maven builds' versions differ from android-demo/gradle/libs.versions.toml" >&2; exit 1; }
 
 # --- 2. library + bindings ------------------------------------------------------------------------
 stale() {
