@@ -20,10 +20,11 @@ class OutcomesTest : DemoTest() {
         return deliverOne(simulator.reply(app, request, answer))
     }
 
-    private fun cancelled(flow: LoginFlow) {
+    /** The user backed out or refused: that result, the login is over, and the screen says so. */
+    private fun endedByUser(flow: LoginFlow, answer: SimulatedAnswer, expected: LoginResult) {
         ActivityScenario.launch(MainActivity::class.java).use {
-            val result = answer(flow, SimulatedAnswer.CANCEL)
-            assertEquals(LoginResult.Cancelled(flow), result)
+            val result = answer(flow, answer)
+            assertEquals(expected, result)
             assertEquals(0, pending(flow))
             val screen = onMain { app.controller.screen }
             assertEquals(Messages.describe(result), screen.status)
@@ -31,14 +32,8 @@ class OutcomesTest : DemoTest() {
         }
     }
 
-    private fun denied(flow: LoginFlow) {
-        ActivityScenario.launch(MainActivity::class.java).use {
-            val result = answer(flow, SimulatedAnswer.DENY)
-            assertEquals(LoginResult.Denied(flow), result)
-            assertEquals(0, pending(flow))
-            assertEquals("You declined to share your DingTalk identity with this app.", onMain { app.controller.screen.status })
-        }
-    }
+    private fun cancelled(flow: LoginFlow) = endedByUser(flow, SimulatedAnswer.CANCEL, LoginResult.Cancelled(flow))
+    private fun denied(flow: LoginFlow) = endedByUser(flow, SimulatedAnswer.DENY, LoginResult.Denied(flow))
 
     @Test fun legacySdkCancel() = cancelled(LoginFlow.LEGACY_SDK)
     @Test fun newSdkCancel() = cancelled(LoginFlow.NEW_SDK)
