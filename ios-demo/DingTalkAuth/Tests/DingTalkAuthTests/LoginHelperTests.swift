@@ -65,7 +65,7 @@ final class LoginHelperTests: XCTestCase {
         XCTAssertTrue(outcome.isCancelled)
         XCTAssertEqual(try auth.pendingCount(), 0, "the abandoned login must not stay completable")
         // Its state can no longer be completed.
-        let e = expectAuthError { try auth.complete(callbackURL: callbackURL(presenter.presented[0])) }
+        let e = expectAuthError(try auth.complete(callbackURL: callbackURL(presenter.presented[0])))
         XCTAssertEqual(e?.isForeignReply, true)
     }
 

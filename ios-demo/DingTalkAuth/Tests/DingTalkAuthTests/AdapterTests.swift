@@ -45,7 +45,7 @@ final class AdapterTests: XCTestCase {
 
     func testLegacyReplyWithoutPendingLoginIsRefused() throws {
         let auth = try makeAuth(.legacySdk)
-        let e = expectAuthError { try auth.complete(legacy: LegacyAuthorizeReply(errorCode: 0, accessCode: "c")) }
+        let e = expectAuthError(try auth.complete(legacy: LegacyAuthorizeReply(errorCode: 0, accessCode: "c")))
         guard case .NoPendingLogin = e else { return XCTFail("got \(String(describing: e))") }
     }
 
@@ -62,9 +62,9 @@ final class AdapterTests: XCTestCase {
         let auth = try makeAuth(.newSdk)
         let request = try auth.begin(flow: .newSdk)
         let state = try XCTUnwrap(request.state)
-        let forged = expectAuthError {
+        let forged = expectAuthError(
             try auth.complete(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: String(state.reversed())))
-        }
+        )
         XCTAssertEqual(forged?.isForeignReply, true, "a tampered state is not for this login: \(String(describing: forged))")
         let grant = try XCTUnwrap(try auth.complete(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: state)).grant)
         XCTAssertEqual(grant.flow(), .newSdk)
