@@ -152,17 +152,7 @@ func expectAuthError<T>(
     file: StaticString = #filePath,
     line: UInt = #line
 ) -> AuthError? {
-    do {
-        let value = try body()
-        XCTFail("expected an AuthError, got \(value)", file: file, line: line)
-        return nil
-    } catch let error as AuthError {
-        assertNoSecrets(error, secrets, file: file, line: line)
-        return error
-    } catch {
-        XCTFail("expected an AuthError, got \(type(of: error)): \(error)", file: file, line: line)
-        return nil
-    }
+    authError(in: Result { try body() }, secrets: secrets, file: file, line: line)
 }
 
 func expectAuthError<T>(
@@ -171,17 +161,22 @@ func expectAuthError<T>(
     line: UInt = #line,
     _ body: () async throws -> T
 ) async -> AuthError? {
-    do {
-        let value = try await body()
+    let result: Result<T, Error>
+    do { result = .success(try await body()) } catch { result = .failure(error) }
+    return authError(in: result, secrets: secrets, file: file, line: line)
+}
+
+private func authError<T>(in result: Result<T, Error>, secrets: [String?], file: StaticString, line: UInt) -> AuthError? {
+    switch result {
+    case let .success(value):
         XCTFail("expected an AuthError, got \(value)", file: file, line: line)
-        return nil
-    } catch let error as AuthError {
+    case let .failure(error as AuthError):
         assertNoSecrets(error, secrets, file: file, line: line)
         return error
-    } catch {
+    case let .failure(error):
         XCTFail("expected an AuthError, got \(type(of: error)): \(error)", file: file, line: line)
-        return nil
     }
+    return nil
 }
 
 func assertNoSecrets(_ error: Error, _ secrets: [String?], file: StaticString = #filePath, line: UInt = #line) {
