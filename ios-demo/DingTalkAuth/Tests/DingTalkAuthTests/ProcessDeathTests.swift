@@ -25,24 +25,6 @@ final class ProcessDeathTests: XCTestCase {
         XCTAssertEqual(expectAuthError(try third.completeSdk(response: SdkResponse(flow: .newSdk, errCode: "0", message: nil, code: "x", state: sdk.state))), .StateReused)
     }
 
-    func testTwoLiveInstancesOverOneStore() throws {
-        let store = SwiftStore()
-        let a = try DingTalkAuth(config: makeConfig(), store: store)
-        let b = try DingTalkAuth(config: makeConfig(), store: store)
-        let state = try XCTUnwrap(try a.begin(flow: .legacySdk).state)
-        XCTAssertNotNil(try b.completeSdk(response: SdkResponse(flow: .legacySdk, errCode: "0", message: nil, code: "cd", state: state)).grant)
-        XCTAssertEqual(expectAuthError(try a.completeSdk(response: SdkResponse(flow: .legacySdk, errCode: "0", message: nil, code: "cd", state: state))), .StateReused)
-    }
-
-    func testLegacyIosStatelessReplyAfterRestart() throws {
-        let store = SwiftStore()
-        let config = makeConfig(platform: .ios)
-        _ = try DingTalkAuth(config: config, store: store).begin(flow: .legacySdk)
-        let restarted = try DingTalkAuth(config: config, store: store)
-        let grant = try XCTUnwrap(try restarted.completeSdk(response: SdkResponse(flow: .legacySdk, errCode: "0", message: nil, code: "ios-legacy", state: nil)).grant)
-        XCTAssertEqual(grant.platform(), .ios)
-    }
-
     func testExpiryIsJudgedByTheNewInstanceClock() throws {
         let store = SwiftStore()
         let clock = ManualClock()

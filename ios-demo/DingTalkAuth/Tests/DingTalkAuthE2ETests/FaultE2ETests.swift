@@ -1,6 +1,6 @@
-// DingTalk misbehaving, injected at the fake (POST /_fake/faults, cleared in tearDown): each fault mode
-// reaches the app as its own typed BackendRejected(status, error code), on the legacy route
-// (getuserinfo_bycode) and the v1.0 route (userAccessToken). Failures that leave the code unused are
+// DingTalk misbehaving, injected at the fake (POST /_fake/faults, cleared in tearDown): a fault reaches the
+// app as a typed BackendRejected(status, error code), on the legacy route (getuserinfo_bycode) and the
+// v1.0 route (userAccessToken). Failures that leave the code unused are
 // forgotten by the backend, so the app's retry of the same grant succeeds once DingTalk is back.
 import DingTalkAuth
 import Foundation
@@ -15,7 +15,6 @@ final class FaultE2ETests: E2ETestCase {
         _ fault: [String: Any],
         status: UInt16,
         error code: String,
-        retrySameGrant: Bool = true,
         file: StaticString = #filePath,
         line: UInt = #line
     ) async throws {
@@ -27,55 +26,21 @@ final class FaultE2ETests: E2ETestCase {
             XCTAssertFalse(String(describing: body).contains(login.code), "the error echoes the code", file: file, line: line)
         }
         try fake.clearFaults()
-        if retrySameGrant {
-            let response = try await login.auth.submit(grant: grant)
-            try assertIdentity(response, user: login.user, flow: wireName(flow), file: file, line: line)
-        } else {
-            // DingTalk may have spent the code after the backend gave up; a new login works.
-            let next = try runLogin(env, flow)
-            let response = try await next.auth.submit(grant: try requireGrant(next.outcome))
-            try assertIdentity(response, user: next.user, flow: wireName(flow), file: file, line: line)
-        }
+        let response = try await login.auth.submit(grant: grant)
+        try assertIdentity(response, user: login.user, flow: wireName(flow), file: file, line: line)
     }
 
     /// DingTalk's gateway holds the request far beyond the backend's timeout and never processes it.
     private var stallBeyondTimeout: [String: Any] { ["kind": "stall", "ms": env.upstreamTimeoutMs + 5_000] }
 
-    // Legacy route.
-    func testLegacyStatus503() async throws {
+    // One fault per DingTalk route reaches the app as BackendRejected with the backend's error code, and
+    // the same grant succeeds once DingTalk is back. Which fault earns which answer, on every path, is the
+    // backend's rule: server/tests/retry_rule.rs.
+    func testLegacyRouteStatus503() async throws {
         try await checkFault(.legacySdk, ["kind": "status", "status": 503], status: 502, error: "dingtalk_unavailable")
     }
-    func testLegacyTimeout() async throws {
-        try await checkFault(.legacySdk, stallBeyondTimeout, status: 504, error: "dingtalk_timeout")
-    }
-    func testLegacyHtmlBan() async throws {
-        try await checkFault(.legacySdk, ["kind": "html_ban"], status: 503, error: "dingtalk_blocked")
-    }
-    func testLegacyMalformedJson() async throws {
-        try await checkFault(.legacySdk, ["kind": "malformed_json"], status: 502, error: "dingtalk_bad_response")
-    }
-    func testLegacyRateLimit90019() async throws {
-        try await checkFault(.legacySdk, ["kind": "rate_limit", "errcode": 90019], status: 503, error: "rate_limited")
-    }
-
-    // v1.0 route (new SDK; the browser flow shares it).
-    func testNewSdkStatus503() async throws {
-        try await checkFault(.newSdk, ["kind": "status", "status": 503], status: 502, error: "dingtalk_unavailable")
-    }
-    func testNewSdkTimeout() async throws {
+    func testNewSdkRouteTimeout() async throws {
         try await checkFault(.newSdk, stallBeyondTimeout, status: 504, error: "dingtalk_timeout")
-    }
-    func testNewSdkHtmlBan() async throws {
-        try await checkFault(.newSdk, ["kind": "html_ban"], status: 503, error: "dingtalk_blocked")
-    }
-    func testNewSdkMalformedJson() async throws {
-        try await checkFault(.newSdk, ["kind": "malformed_json"], status: 502, error: "dingtalk_bad_response")
-    }
-    func testNewSdkRateLimit() async throws {
-        try await checkFault(.newSdk, ["kind": "rate_limit", "errcode": 90019], status: 503, error: "rate_limited")
-    }
-    func testBrowserHtmlBan() async throws {
-        try await checkFault(.browser, ["kind": "html_ban"], status: 503, error: "dingtalk_blocked")
     }
 
     /// A fault at users/me, after DingTalk issued the token: the code is spent, so the backend keeps the
@@ -122,5 +87,4 @@ final class ClockSkewE2ETests: E2ETestCase {
     }
 
     func testLegacyClockSkewAhead() async throws { try await checkSkew(120_000) }
-    func testLegacyClockSkewBehind() async throws { try await checkSkew(-120_000) }
 }

@@ -49,7 +49,7 @@ final class StoreTests: XCTestCase {
         let outcome = try after.complete(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: request.state))
         XCTAssertEqual(outcome.grant?.flow(), .newSdk)
         // Used up, also for the instance that began it.
-        let e = expectAuthError { try before.complete(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: request.state)) }
+        let e = expectAuthError(try before.complete(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: request.state)))
         XCTAssertEqual(e?.isForeignReply, true)
     }
 
@@ -63,7 +63,7 @@ final class StoreTests: XCTestCase {
             XCTAssertFalse(reason.contains("secret-value"), reason)
         }
         let auth = try makeAuth(.browser, store: store)
-        let e = expectAuthError { try auth.begin(flow: .browser) }
+        let e = expectAuthError(try auth.begin(flow: .browser))
         guard case .Store(let reason) = e else { return XCTFail("got \(String(describing: e))") }
         XCTAssertTrue(reason.contains("-25308"), reason)
     }

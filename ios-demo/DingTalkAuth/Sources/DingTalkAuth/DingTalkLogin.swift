@@ -170,19 +170,18 @@ public final class DingTalkLogin: @unchecked Sendable {
     /// Resumes the waiting login with `result` if it waits for `flow`; returns whether it did.
     @discardableResult
     private func resumeWaiter(flow: LoginFlow, _ result: DingTalkLoginResult) -> Bool {
-        lock.lock()
-        guard let w = waiter, w.flow == flow else { lock.unlock(); return false }
-        waiter = nil
-        lock.unlock()
-        w.continuation.resume(with: result)
-        return true
+        resumeWaiter(if: { $0.flow == flow }, result)
     }
 
     /// Resumes the login `id` if it is still the one waiting (not one that replaced it).
     @discardableResult
     private func resumeWaiter(id: UUID, _ result: DingTalkLoginResult) -> Bool {
+        resumeWaiter(if: { $0.id == id }, result)
+    }
+
+    private func resumeWaiter(if matches: (Waiter) -> Bool, _ result: DingTalkLoginResult) -> Bool {
         lock.lock()
-        guard let w = waiter, w.id == id else { lock.unlock(); return false }
+        guard let w = waiter, matches(w) else { lock.unlock(); return false }
         waiter = nil
         lock.unlock()
         w.continuation.resume(with: result)

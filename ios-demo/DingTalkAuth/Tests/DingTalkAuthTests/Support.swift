@@ -1,5 +1,5 @@
-// Shared fixtures: a PendingLoginStore and a TimeSource written in Swift (as an app would), configs, and
-// assertion helpers for AuthError.
+// Shared fixtures of the package tests: a PendingLoginStore and a TimeSource written in Swift (as an app
+// would), configurations, the plist fixture directory, and assertion helpers for AuthError.
 import DingTalkAuth
 import Foundation
 import XCTest
@@ -152,17 +152,7 @@ func expectAuthError<T>(
     file: StaticString = #filePath,
     line: UInt = #line
 ) -> AuthError? {
-    do {
-        let value = try body()
-        XCTFail("expected an AuthError, got \(value)", file: file, line: line)
-        return nil
-    } catch let error as AuthError {
-        assertNoSecrets(error, secrets, file: file, line: line)
-        return error
-    } catch {
-        XCTFail("expected an AuthError, got \(type(of: error)): \(error)", file: file, line: line)
-        return nil
-    }
+    authError(in: Result { try body() }, secrets: secrets, file: file, line: line)
 }
 
 func expectAuthError<T>(
@@ -171,17 +161,22 @@ func expectAuthError<T>(
     line: UInt = #line,
     _ body: () async throws -> T
 ) async -> AuthError? {
-    do {
-        let value = try await body()
+    let result: Result<T, Error>
+    do { result = .success(try await body()) } catch { result = .failure(error) }
+    return authError(in: result, secrets: secrets, file: file, line: line)
+}
+
+private func authError<T>(in result: Result<T, Error>, secrets: [String?], file: StaticString, line: UInt) -> AuthError? {
+    switch result {
+    case let .success(value):
         XCTFail("expected an AuthError, got \(value)", file: file, line: line)
-        return nil
-    } catch let error as AuthError {
+    case let .failure(error as AuthError):
         assertNoSecrets(error, secrets, file: file, line: line)
         return error
-    } catch {
+    case let .failure(error):
         XCTFail("expected an AuthError, got \(type(of: error)): \(error)", file: file, line: line)
-        return nil
     }
+    return nil
 }
 
 func assertNoSecrets(_ error: Error, _ secrets: [String?], file: StaticString = #filePath, line: UInt = #line) {
@@ -248,4 +243,53 @@ func grantJson(_ grant: AuthGrant, file: StaticString = #filePath, line: UInt = 
 
 func isBase64Url(_ s: String) -> Bool {
     s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+}
+
+/// The app ids and redirect URI the fixture plists are written for.
+enum Fixture {
+    static let legacyAppId = "dingoalegacyapp"
+    static let newSdkClientId = "dingclientnewsdk"
+    static let redirectURI = "com.example.dingtalkdemo://dingtalk/callback"
+
+    static var directory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    }
+
+    static func plist(_ name: String) -> URL { directory.appendingPathComponent(name + ".plist") }
+
+    static var requirements: SetupRequirements {
+        SetupRequirements(flows: [.legacySdk, .newSdk, .browser], sdkAppIds: [legacyAppId, newSdkClientId],
+                          redirectURI: redirectURI, backendURL: "http://127.0.0.1:9/v1/login")
+    }
+}
+
+/// A core instance for one flow, as an iOS app builds it, over `store` (a fresh in-memory one by default).
+func makeAuth(_ flow: LoginFlow, store: PendingLoginStore? = nil) throws -> DingTalkAuth {
+    let clientId = flow == .legacySdk ? Fixture.legacyAppId : Fixture.newSdkClientId
+    var config = AuthConfig(clientId: clientId, platform: .ios, flows: [flow])
+    if flow != .legacySdk { config.redirectUri = Fixture.redirectURI }
+    return try DingTalkAuth(config: config, store: store ?? KeyValuePendingLoginStore(backend: InMemoryKeyValueBackend()))
+}
+
+/// The browser callback DingTalk would redirect to for `request`.
+func callbackURL(_ request: LoginRequest, code: String? = "code-123", error: String? = nil, state: String? = nil) -> URL {
+    var c = URLComponents(string: Fixture.redirectURI)!
+    var items: [URLQueryItem] = []
+    if let code { items.append(URLQueryItem(name: "authCode", value: code)) }
+    if let error { items.append(URLQueryItem(name: "error", value: error)) }
+    items.append(URLQueryItem(name: "state", value: state ?? request.state))
+    c.queryItems = items
+    return c.url!
+}
+
+extension LoginOutcome {
+    var isCancelled: Bool {
+        if case .cancelled = self { return true }
+        return false
+    }
+
+    var isDenied: Bool {
+        if case .denied = self { return true }
+        return false
+    }
 }

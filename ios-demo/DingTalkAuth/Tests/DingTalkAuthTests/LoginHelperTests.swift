@@ -65,7 +65,7 @@ final class LoginHelperTests: XCTestCase {
         XCTAssertTrue(outcome.isCancelled)
         XCTAssertEqual(try auth.pendingCount(), 0, "the abandoned login must not stay completable")
         // Its state can no longer be completed.
-        let e = expectAuthError { try auth.complete(callbackURL: callbackURL(presenter.presented[0])) }
+        let e = expectAuthError(try auth.complete(callbackURL: callbackURL(presenter.presented[0])))
         XCTAssertEqual(e?.isForeignReply, true)
     }
 
@@ -126,14 +126,21 @@ struct SilentPresenter: DingTalkPresenter {
 }
 
 final class LoginCancellationTests: XCTestCase {
+    /// Starts `login(flow)` with a presenter whose DingTalk never answers; returns once DingTalk "opened",
+    /// with the request it was handed.
+    private func startWaitingLogin(_ login: DingTalkLogin, _ flow: LoginFlow) async -> (Task<LoginOutcome, Error>, LoginRequest?) {
+        let opened = expectation(description: "DingTalk opened")
+        var request: LoginRequest?
+        let task = Task { try await login.login(flow, presenter: SilentPresenter { request = $0; opened.fulfill() }) }
+        await fulfillment(of: [opened], timeout: 10)
+        return (task, request)
+    }
+
     /// The user came back from DingTalk without an answer and tapped Cancel.
     func testCancelWaitingLoginReturnsCancelledAndDiscards() async throws {
         let auth = try makeAuth(.newSdk)
         let login = DingTalkLogin(auth: auth, sdkSchemes: [Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
-        let opened = expectation(description: "DingTalk opened")
-        var request: LoginRequest?
-        let task = Task { try await login.login(.newSdk, presenter: SilentPresenter { request = $0; opened.fulfill() }) }
-        await fulfillment(of: [opened], timeout: 10)
+        let (task, request) = await startWaitingLogin(login, .newSdk)
         login.cancelWaitingLogin()
         let outcome = try await task.value
         XCTAssertTrue(outcome.isCancelled)
@@ -149,9 +156,7 @@ final class LoginCancellationTests: XCTestCase {
     func testCancellingTheTaskCancelsTheLogin() async throws {
         let auth = try makeAuth(.browser)
         let login = DingTalkLogin(auth: auth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
-        let opened = expectation(description: "browser opened")
-        let task = Task { try await login.login(.browser, presenter: SilentPresenter { _ in opened.fulfill() }) }
-        await fulfillment(of: [opened], timeout: 10)
+        let (task, _) = await startWaitingLogin(login, .browser)
         task.cancel()
         let outcome = try await task.value
         XCTAssertTrue(outcome.isCancelled)
@@ -162,9 +167,7 @@ final class LoginCancellationTests: XCTestCase {
     func testANewLoginAbandonsThePreviousOne() async throws {
         let auth = try makeAuth(.browser)
         let login = DingTalkLogin(auth: auth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
-        let opened = expectation(description: "first opened")
-        let first = Task { try await login.login(.browser, presenter: SilentPresenter { _ in opened.fulfill() }) }
-        await fulfillment(of: [opened], timeout: 10)
+        let (first, _) = await startWaitingLogin(login, .browser)
         let second = try await login.login(.browser, presenter: ScriptedPresenter(.returnURL { callbackURL($0) }))
         XCTAssertEqual(second.grant?.flow(), .browser)
         let firstOutcome = try await first.value

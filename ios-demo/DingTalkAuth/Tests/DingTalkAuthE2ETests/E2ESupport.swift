@@ -43,8 +43,7 @@ struct DemoEnv {
             guard let v = env[name], !v.isEmpty else {
                 throw E2EError(
                     "\(name) is not set: the end-to-end tests need the demo servers. Run "
-                        + "`scripts/test-swift.sh` (it starts them through scripts/with-demo-servers.sh) or "
-                        + "`scripts/with-demo-servers.sh scripts/test-swift.sh`.")
+                        + "`scripts/test-ios.sh` (it starts them through scripts/with-demo-servers.sh).")
             }
             return v
         }

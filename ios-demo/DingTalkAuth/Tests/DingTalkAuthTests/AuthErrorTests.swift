@@ -9,7 +9,7 @@ final class AuthErrorTests: XCTestCase {
         let auth = try makeAuth(.browser)
         _ = try auth.begin(flow: .browser)
         let url = URL(string: Fixture.redirectURI + "?authCode=a&authCode=b&state=x")!
-        let error: Error = try XCTUnwrap(expectAuthError { try auth.complete(callbackURL: url) })
+        let error: Error = try XCTUnwrap(expectAuthError(try auth.complete(callbackURL: url)))
         let texts = ["\(error)", String(reflecting: error), error.localizedDescription]
         for text in texts {
             XCTAssertFalse(text.isEmpty)

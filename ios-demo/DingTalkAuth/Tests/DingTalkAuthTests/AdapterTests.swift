@@ -43,33 +43,6 @@ final class AdapterTests: XCTestCase {
         XCTAssertEqual(try auth.pendingCount(), 0)
     }
 
-    func testLegacyReplyWithoutPendingLoginIsRefused() throws {
-        let auth = try makeAuth(.legacySdk)
-        let e = expectAuthError { try auth.complete(legacy: LegacyAuthorizeReply(errorCode: 0, accessCode: "c")) }
-        guard case .NoPendingLogin = e else { return XCTFail("got \(String(describing: e))") }
-    }
-
-    func testLegacyCancelAndDeny() throws {
-        let auth = try makeAuth(.legacySdk)
-        _ = try auth.begin(flow: .legacySdk)
-        XCTAssertTrue(try auth.complete(legacy: LegacyAuthorizeReply(errorCode: -2)).isCancelled)
-        _ = try auth.begin(flow: .legacySdk)
-        XCTAssertTrue(try auth.complete(legacy: LegacyAuthorizeReply(errorCode: -4)).isDenied)
-        XCTAssertEqual(try auth.pendingCount(), 0)
-    }
-
-    func testOpenAuthSuccessNeedsTheIssuedState() throws {
-        let auth = try makeAuth(.newSdk)
-        let request = try auth.begin(flow: .newSdk)
-        let state = try XCTUnwrap(request.state)
-        let forged = expectAuthError {
-            try auth.complete(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: String(state.reversed())))
-        }
-        XCTAssertEqual(forged?.isForeignReply, true, "a tampered state is not for this login: \(String(describing: forged))")
-        let grant = try XCTUnwrap(try auth.complete(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: state)).grant)
-        XCTAssertEqual(grant.flow(), .newSdk)
-    }
-
     func testCallbackURLCompletesTheBrowserLogin() throws {
         let auth = try makeAuth(.browser)
         let request = try auth.begin(flow: .browser)
