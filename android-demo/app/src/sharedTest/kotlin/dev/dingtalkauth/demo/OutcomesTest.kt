@@ -52,10 +52,8 @@ class OutcomesTest : DemoTest() {
             assertTrue("got $forged", forged is LoginResult.Refused && forged.error is AuthException.StateUnknown)
             assertEquals(1, pending(flow))
             assertNull(onMain { app.controller.screen.identity })
-            assertEquals(
-                "A login reply that does not belong to a login started on this device was ignored.",
-                onMain { app.controller.screen.status },
-            )
+            // Not for this login: the screen notes it, the login waits on.
+            assertEquals(Messages.describe(forged), onMain { app.controller.screen.status })
             val genuine = deliverOne(simulator.reply(app, request, SimulatedAnswer.APPROVE))
             assertTrue("got $genuine", genuine is LoginResult.Authorized)
             val screen = awaitScreen("the identity") { it.identity != null || !it.busy }
