@@ -19,7 +19,8 @@
 #      resource APK and writes com/android/tools/test_config.properties, so Robolectric reads the real
 #      merged manifest (activity names, exported flags, intent filters);
 #   5. extracts every ```kotlin android block of README.md into target/android/readme-samples;
-#   6. runs `mvn test` (android-demo/maven/pom.xml) and prints the count.
+#   6. runs `mvn test` (android-demo/maven/pom.xml) and reads the count from the Surefire XML reports
+#      (target/android/host/surefire-reports).
 # Then checks what cannot run here: the Rust library type-checks for the four Android targets
 # (scripts/check-android-rust.sh, nightly -Zbuild-std, no NDK) and .github/workflows/android.yml passes
 # actionlint (scripts/lint-android-ci.sh).
@@ -115,8 +116,8 @@ sed -e 's#<manifest xmlns:android="http://schemas.android.com/apk/res/android">#
 grep -q 'package="dev.dingtalkauth.android"' "$M/library.xml" || die "could not prepare the library manifest"
 java -cp "$OUT/merger/*" com.android.manifmerger.Merger \
     --main "$DEMO/app/src/main/AndroidManifest.xml" --libs "$M/library.xml" \
-    --property PACKAGE=dev.dingtalkauth.demo --property MIN_SDK_VERSION=$MIN_SDK \
-    --property TARGET_SDK_VERSION=$TARGET_SDK --out "$M/AndroidManifest.xml" >"$M/merger.log" 2>&1 \
+    --property PACKAGE=dev.dingtalkauth.demo --property MIN_SDK_VERSION="$MIN_SDK" \
+    --property TARGET_SDK_VERSION="$TARGET_SDK" --out "$M/AndroidManifest.xml" >"$M/merger.log" 2>&1 \
     || { cat "$M/merger.log" >&2; die "manifest merge failed"; }
 # Debian's aapt2 (Android 10) predates <queries>: keep it as a warning, the element is linked as is.
 aapt2 link --warn-manifest-validation --manifest "$M/AndroidManifest.xml" \
@@ -172,11 +173,13 @@ else
          /Tests run:|<<< (FAILURE|ERROR)!/ { print; next }
          /^\[ERROR\] (Failures|Errors):|^\[ERROR\]   / { print }' "$MVN_LOG"
 fi
-summary=$(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$MVN_LOG" | tail -1 || true)
 [[ $rc -eq 0 ]] || die "Android tests FAILED (mvn exit $rc); full log: $MVN_LOG"
-[[ -n "$summary" ]] || die "no Surefire summary; full log: $MVN_LOG"
-read -r run failures errors skipped < <(echo "$summary" | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/')
-[[ "$failures" == 0 && "$errors" == 0 && "$skipped" == 0 && "$run" -gt 0 ]] || die "unexpected summary: $summary"
+# The counts come from the Surefire XML reports (scripts/lib/test_reports.py reads them for
+# scripts/test.sh too), not from Maven's log.
+counts=$(python3 "$ROOT/scripts/lib/test_reports.py" junit "$OUT/host/surefire-reports" | head -1) \
+    || die "no Surefire report in $OUT/host/surefire-reports; full log: $MVN_LOG"
+read -r run failures skipped <<<"$counts"
+[[ "$failures" == 0 && "$skipped" == 0 && "$run" -gt 0 ]] || die "unexpected counts (passed failed skipped): $counts"
 
 # --- measurements ----------------------------------------------------------------------------------------------
 # The Kotlin classes the AAR adds (JVM bytecode, as in the AAR's classes.jar, before the app's R8): the
