@@ -1,7 +1,7 @@
 // End-to-end support: the servers scripts/with-demo-servers.sh started (read from DINGTALK_DEMO_*), an
 // HTTP client for the fake DingTalk's admin endpoints and its authorize page, and the DingTalkAuth
 // instances an app would build for each flow. The Kotlin counterpart of
-// bindings/tests/swift/Tests/DingTalkAuthE2ETests/E2ESupport.swift.
+// ios-demo/DingTalkAuth/Tests/DingTalkAuthE2ETests/E2ESupport.swift.
 package dev.dingtalkauth.e2e
 
 import dev.dingtalkauth.*

@@ -34,6 +34,23 @@ class LifetimeAndThreadsTest {
     }
 
     @Test
+    fun `UndeliveredReplies keeps a grant alive after its Kotlin handle is closed`() {
+        UndeliveredReplies().use { replies ->
+            auth(clock, RecordingStore()).use { a ->
+                val grant = grantOf(a.completeSdk(ok(LoginFlow.NEW_SDK, a.begin(LoginFlow.NEW_SDK).state)))
+                assertTrue(replies.offer(LoginReply.Outcome(LoginFlow.NEW_SDK, LoginOutcome.Authorized(grant))))
+                assertFalse(replies.offer(LoginReply.Refused(LoginFlow.NEW_SDK, AuthException.StateUnknown())))
+                grant.close()
+            }
+            assertFalse(replies.isEmpty())
+            val kept = replies.takeAll().single() as LoginReply.Outcome
+            assertEquals(LoginFlow.NEW_SDK, kept.flow)
+            (kept.outcome as LoginOutcome.Authorized).grant.use { assertTrue(it.toJson().contains(CODE)) }
+            assertTrue(replies.isEmpty())
+        }
+    }
+
+    @Test
     fun `without a store the pending logins live and die with the instance`() {
         val state = auth(clock, null).use { it.begin(LoginFlow.NEW_SDK).state!! }
         auth(clock, null).use { b ->

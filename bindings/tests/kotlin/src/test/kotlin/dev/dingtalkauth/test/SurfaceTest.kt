@@ -132,6 +132,24 @@ class SurfaceTest {
     }
 
     @Test
+    fun `the decisions exported for the platform layers are reachable and typed`() {
+        val handling: ErrorHandling = errorHandling(AuthException.StateUnknown())
+        assertEquals(ErrorHandling.IGNORE_REPLY, handling)
+        val refused: UserMessage = errorMessage(AuthException.BackendRejected(409.toUShort(), "{}"))
+        assertEquals(MessageKey.SERVER_REFUSED, refused.key)
+        assertTrue(refused.text.contains("409"), refused.text)
+        assertEquals(MessageKey.CANCELLED, outcomeMessage(LoginOutcome.Cancelled).key)
+        assertEquals(MessageKey.NO_BROWSER, startProblemMessage(StartProblem.NO_BROWSER).key)
+        val limits: ReplyLimits = replyLimits()
+        assertTrue(listOf(limits.maxStateLen, limits.maxCodeLen, limits.maxErrCodeLen, limits.maxMessageChars,
+            limits.maxCallbackUrlLen).all { it > 0u }, "$limits")
+        // The default argument (no redirect URI) is generated too.
+        assertEquals(CallbackKind.SDK_REPLY, classifyCallbackUrl("$CLIENT_ID://reply?x=1", listOf(CLIENT_ID)))
+        assertEquals(CallbackKind.BROWSER_REDIRECT, classifyCallbackUrl("$REDIRECT_URI?authCode=x", emptyList(), REDIRECT_URI))
+        assertEquals(CallbackKind.OTHER, classifyCallbackUrl("https://other.example.com/", listOf(CLIENT_ID), REDIRECT_URI))
+    }
+
+    @Test
     fun `discard and pendingCount`() {
         val keep = auth.begin(LoginFlow.BROWSER).state!!
         val drop = auth.begin(LoginFlow.BROWSER).state!!
