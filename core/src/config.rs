@@ -388,12 +388,49 @@ mod tests {
             ),
             ("corp_id", Box::new(|c| c.corp_id = Some(String::new()))),
             ("org_type", Box::new(|c| c.org_type = Some("a\tb".into()))),
+            (
+                "exclusive_corp_id",
+                Box::new(|c| c.exclusive_corp_id = Some("ding 1".into())),
+            ),
+            (
+                "redirect_uri",
+                Box::new(|c| {
+                    c.flows = vec![LoginFlow::NewSdk];
+                    c.redirect_uri = None;
+                }),
+            ),
+            (
+                "redirect_uri",
+                Box::new(|c| {
+                    c.flows = vec![LoginFlow::Browser];
+                    c.redirect_uri = None;
+                }),
+            ),
         ];
         for (field, mutate) in cases {
             let mut c = all_flows();
             mutate(&mut c);
             assert_eq!(field_of(&c), field);
         }
+    }
+
+    #[test]
+    fn the_defaults_are_the_documented_ones() {
+        let c = AuthConfig::new("dingabc", Platform::Ios, vec![LoginFlow::LegacySdk]);
+        assert_eq!(
+            (
+                c.pending_ttl_seconds,
+                c.connect_timeout_ms,
+                c.request_timeout_ms
+            ),
+            (600, 10_000, 30_000)
+        );
+        assert_eq!(c.scope, OAuthScope::Openid);
+        assert_eq!(
+            c.authorize_endpoint,
+            "https://login.dingtalk.com/oauth2/auth"
+        );
+        assert!(!c.exclusive_login);
     }
 
     #[test]
