@@ -972,3 +972,36 @@ fn refused_replies_are_classified_for_the_app() {
         ErrorHandling::StartAgain
     );
 }
+
+/// A URL the app routes as DingTalk's browser redirect is compared exactly as `complete_browser`
+/// compares it: what is classified a redirect is never refused later for being another endpoint, and
+/// what is refused as another endpoint is never classified a redirect.
+#[test]
+fn callback_classification_agrees_with_the_parser() {
+    let (auth, _, _) = setup(Platform::Android);
+    let schemes = ["dingclient".to_string()];
+    let s = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
+    let spelled = format!("HTTPS://APP.example:443/dingtalk/cb?authCode=c&state={s}");
+    assert_eq!(
+        classify_callback_url(&spelled, &schemes, Some(REDIRECT)),
+        CallbackKind::BrowserRedirect
+    );
+    assert!(matches!(
+        auth.complete_browser(&spelled),
+        Ok(Outcome::Authorized(_))
+    ));
+    for other in [
+        "https://app.example/dingtalk/cb/?authCode=c&state=s",
+        "https://app.example:8443/dingtalk/cb?authCode=c&state=s",
+        "http://app.example/dingtalk/cb?authCode=c&state=s",
+    ] {
+        assert_eq!(
+            classify_callback_url(other, &schemes, Some(REDIRECT)),
+            CallbackKind::Other
+        );
+        assert!(matches!(
+            auth.complete_browser(other),
+            Err(Error::Callback(CallbackError::NotRedirectUri(_)))
+        ));
+    }
+}
