@@ -1005,3 +1005,33 @@ fn callback_classification_agrees_with_the_parser() {
         ));
     }
 }
+
+/// Several threads completing the same login at once: exactly one gets the grant, the others a
+/// replay; and keys the app keeps in the same store are never touched.
+#[test]
+fn a_login_completed_concurrently_succeeds_once_and_other_keys_stay() {
+    let (auth, _, store) = setup(Platform::Android);
+    store.put("app.setting", "kept").unwrap();
+    let auth = Arc::new(auth);
+    for _ in 0..4 {
+        let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let (auth, s) = (auth.clone(), s.clone());
+                    scope.spawn(move || {
+                        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s)))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let granted = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(granted, 1, "{results:?}");
+        assert!(results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| *e == Error::State(StateError::Reused)));
+    }
+    assert_eq!(store.get("app.setting").unwrap().as_deref(), Some("kept"));
+}
