@@ -69,50 +69,56 @@ pub enum OAuthScope {
     OpenidCorpid,
 }
 
-/// Everything the library needs to know about the app. There is no field for an AppSecret: it
-/// belongs on your server only.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuthConfig {
-    /// The DingTalk application's id: AppId for the legacy SDK, ClientId (AppKey) otherwise.
-    pub client_id: String,
-    /// The platform the app runs on.
-    pub platform: Platform,
-    /// The flows the app uses; beginning any other is an `InvalidConfig` error.
-    pub flows: Vec<LoginFlow>,
-    /// The redirect URI registered with DingTalk; required for the new-SDK and browser flows.
-    #[uniffi(default = None)]
-    pub redirect_uri: Option<String>,
-    /// Where `submit` posts the grant: HTTPS, or plain HTTP only on loopback and the emulator's 10.0.2.2.
-    #[uniffi(default = None)]
-    pub backend_url: Option<String>,
-    /// Scope of the new-SDK and browser flows; `None` means `Openid`.
-    #[uniffi(default = None)]
-    pub scope: Option<OAuthScope>,
-    /// How long a pending login waits for DingTalk, seconds (1 to 3600; default 600).
-    #[uniffi(default = 600)]
-    pub pending_ttl_seconds: u32,
-    /// Connect timeout of `submit`, milliseconds.
-    #[uniffi(default = 10000)]
-    pub connect_timeout_ms: u32,
-    /// Total timeout of `submit`, milliseconds.
-    #[uniffi(default = 30000)]
-    pub request_timeout_ms: u32,
-    /// Browser flow: optional `org_type` parameter.
-    #[uniffi(default = None)]
-    pub org_type: Option<String>,
-    /// Browser flow: optional `corpId` parameter.
-    #[uniffi(default = None)]
-    pub corp_id: Option<String>,
-    /// Browser flow: adds `exclusiveLogin=true`.
-    #[uniffi(default = false)]
-    pub exclusive_login: bool,
-    /// Browser flow: optional `exclusiveCorpId` parameter.
-    #[uniffi(default = None)]
-    pub exclusive_corp_id: Option<String>,
-    /// The browser flow's authorize endpoint; `None` means DingTalk's (`https://login.dingtalk.com/oauth2/auth`).
-    #[uniffi(default = None)]
-    pub authorize_endpoint: Option<String>,
+// The numeric defaults come from the core (`dingtalk_auth::with_config_defaults!`), written once there.
+macro_rules! auth_config_record {
+    ($pending_ttl_seconds:tt, $connect_timeout_ms:tt, $request_timeout_ms:tt) => {
+        /// Everything the library needs to know about the app. There is no field for an AppSecret: it
+        /// belongs on your server only.
+        #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+        pub struct AuthConfig {
+            /// The DingTalk application's id: AppId for the legacy SDK, ClientId (AppKey) otherwise.
+            pub client_id: String,
+            /// The platform the app runs on.
+            pub platform: Platform,
+            /// The flows the app uses; beginning any other is an `InvalidConfig` error.
+            pub flows: Vec<LoginFlow>,
+            /// The redirect URI registered with DingTalk; required for the new-SDK and browser flows.
+            #[uniffi(default = None)]
+            pub redirect_uri: Option<String>,
+            /// Where `submit` posts the grant: HTTPS, or plain HTTP only on loopback and the emulator's 10.0.2.2.
+            #[uniffi(default = None)]
+            pub backend_url: Option<String>,
+            /// Scope of the new-SDK and browser flows; `None` means `Openid`.
+            #[uniffi(default = None)]
+            pub scope: Option<OAuthScope>,
+            /// How long a pending login waits for DingTalk, seconds (1 to 3600).
+            #[uniffi(default = $pending_ttl_seconds)]
+            pub pending_ttl_seconds: u32,
+            /// Connect timeout of `submit`, milliseconds.
+            #[uniffi(default = $connect_timeout_ms)]
+            pub connect_timeout_ms: u32,
+            /// Total timeout of `submit`, milliseconds.
+            #[uniffi(default = $request_timeout_ms)]
+            pub request_timeout_ms: u32,
+            /// Browser flow: optional `org_type` parameter.
+            #[uniffi(default = None)]
+            pub org_type: Option<String>,
+            /// Browser flow: optional `corpId` parameter.
+            #[uniffi(default = None)]
+            pub corp_id: Option<String>,
+            /// Browser flow: adds `exclusiveLogin=true`.
+            #[uniffi(default = false)]
+            pub exclusive_login: bool,
+            /// Browser flow: optional `exclusiveCorpId` parameter.
+            #[uniffi(default = None)]
+            pub exclusive_corp_id: Option<String>,
+            /// The browser flow's authorize endpoint; `None` means DingTalk's (`https://login.dingtalk.com/oauth2/auth`).
+            #[uniffi(default = None)]
+            pub authorize_endpoint: Option<String>,
+        }
+    };
 }
+dingtalk_auth::with_config_defaults!(auth_config_record);
 
 /// A login that has begun: what to hand to DingTalk. Printing it (`toString`, `description`) redacts
 /// the state and nonce.

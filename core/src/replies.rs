@@ -184,7 +184,23 @@ mod tests {
             kinds("myapp://dingtalk/cb?authCode=x"),
             CallbackKind::BrowserRedirect
         );
-        assert_eq!(kinds("myapp://other/cb"), CallbackKind::Other);
+        // Scheme and host compare case-insensitively (iOS and Android do for schemes, and the core
+        // lower-cases the host), the path exactly.
+        assert_eq!(
+            kinds("MYAPP://DingTalk/cb?x=1"),
+            CallbackKind::BrowserRedirect
+        );
+        for other in [
+            "myapp://other/cb",
+            "myapp://dingtalk/cb/extra?authCode=a",
+            "myapp://dingtalk/Cb?authCode=a",
+            "weixin://oauth?code=1",
+            "dingtalk://dingtalkclient/page",
+            "myapp://dingoa123",
+            "file:///tmp/x",
+        ] {
+            assert_eq!(kinds(other), CallbackKind::Other, "{other}");
+        }
     }
 
     #[test]
