@@ -174,9 +174,9 @@ class DingTalkLogin(
             onResult(result)
         }
 
-    /** Releases the core. */
-    override fun close() {
-        undelivered.close()
-        auth.close()
-    }
+    /**
+     * Releases the core. The kept results stay readable (a result posted to the main thread before
+     * this call may still arrive); they are freed with this object.
+     */
+    override fun close() = auth.close()
 }
