@@ -1,6 +1,7 @@
 // swift-tools-version:5.9
 // The Swift package `DingTalkAuth`, added to an app by this repository's git URL. It is small on purpose:
-// the sources live under swift/ (see swift/README.md), the demo app under ios-demo/.
+// the sources live under ios-demo/DingTalkAuth/ (see its README.md), beside the demo app that uses them
+// (ios-demo/), as the Android library sits beside its demo in android-demo/.
 //
 // The Rust core comes in as the target `DingTalkAuthFFI`:
 // - Apple platforms: an XCFramework `binaryTarget` (static library + C header + module map), built by
@@ -9,12 +10,13 @@
 //     * `scripts/build-xcframework.sh --release-url URL` rewrites the marked block with that URL and the
 //       zip's checksum (a release commit); apps adding the package at that tag download it;
 //     * DINGTALK_AUTH_LOCAL_XCFRAMEWORK=1 in the environment forces the local path even on a release commit.
-// - Linux (how this package is tested here, scripts/test-ios.sh): a `systemLibrary` over the generated C
+// - Linux (how every Swift test here runs, scripts/test-ios.sh): a `systemLibrary` over the generated C
 //   header, linked against the host-built libdingtalk_auth_ffi.so (-L/rpath given on the command line, so
 //   the manifest needs no unsafeFlags, which SwiftPM refuses in a package added as a dependency).
 //
-// The generated Swift (swift/Sources/DingTalkAuth/Generated/DingTalkAuth.swift) is produced from the built
-// library by scripts/bindgen.sh / build-xcframework.sh and is not committed on development branches.
+// The generated Swift (ios-demo/DingTalkAuth/Sources/DingTalkAuth/Generated/DingTalkAuth.swift) is produced
+// from the built library by scripts/bindgen.sh / build-xcframework.sh and is not committed on development
+// branches.
 import Foundation
 import PackageDescription
 
@@ -26,8 +28,17 @@ let releaseXCFramework: (url: String, checksum: String)? = nil
 let localXCFrameworkPath = "build/ios/DingTalkAuthFFI.xcframework"
 
 #if os(Linux)
-let ffiTarget: Target = .systemLibrary(name: "DingTalkAuthFFI", path: "swift/Sources/DingTalkAuthFFI")
+let ffiTarget: Target = .systemLibrary(name: "DingTalkAuthFFI", path: "ios-demo/DingTalkAuth/Sources/DingTalkAuthFFI")
 let rustLinkerSettings: [LinkerSetting] = [.linkedLibrary("dingtalk_auth_ffi")]
+// The Swift side of the bindings benchmark (scripts/bench-swift.sh): a release-built executable against the
+// host library. Linux only: on Apple platforms the package ships a library for iOS and nothing else.
+let linuxOnlyTargets: [Target] = [
+    .executableTarget(
+        name: "DingTalkAuthBench",
+        dependencies: ["DingTalkAuth"],
+        path: "ios-demo/DingTalkAuth/Benchmarks/DingTalkAuthBench"
+    ),
+]
 #else
 let forceLocal = ProcessInfo.processInfo.environment["DINGTALK_AUTH_LOCAL_XCFRAMEWORK"] == "1"
 let ffiTarget: Target = {
@@ -37,6 +48,7 @@ let ffiTarget: Target = {
     return .binaryTarget(name: "DingTalkAuthFFI", path: localXCFrameworkPath)
 }()
 let rustLinkerSettings: [LinkerSetting] = []
+let linuxOnlyTargets: [Target] = []
 #endif
 
 let package = Package(
@@ -54,7 +66,7 @@ let package = Package(
         .target(
             name: "DingTalkAuth",
             dependencies: ["DingTalkAuthFFI"],
-            path: "swift/Sources/DingTalkAuth",
+            path: "ios-demo/DingTalkAuth/Sources/DingTalkAuth",
             exclude: ["Generated/README.md"],
             linkerSettings: rustLinkerSettings
         ),
@@ -65,11 +77,23 @@ let package = Package(
             dependencies: ["DingTalkAuth"],
             path: "ios-demo/DemoKit"
         ),
+        // The generated code and the layer over it: every exported item reachable, errors and Swift
+        // callbacks (store, clock) crossing the boundary, threads, lifetimes, and the layer's own glue
+        // (URL routing, SDK adapters, continuations, stores, the setup check). The rules themselves are
+        // tested once, in Rust (core/tests).
         .testTarget(
             name: "DingTalkAuthTests",
             dependencies: ["DingTalkAuth"],
-            path: "swift/Tests/DingTalkAuthTests",
+            path: "ios-demo/DingTalkAuth/Tests/DingTalkAuthTests",
             exclude: ["Fixtures"]
+        ),
+        // Whole logins through the bindings against the reference backend and the fake DingTalk that
+        // scripts/with-demo-servers.sh starts (DINGTALK_DEMO_*; scripts/test-ios.sh starts them itself).
+        // Without those servers every test here fails.
+        .testTarget(
+            name: "DingTalkAuthE2ETests",
+            dependencies: ["DingTalkAuth"],
+            path: "ios-demo/DingTalkAuth/Tests/DingTalkAuthE2ETests"
         ),
         // Whole logins through the demo's view models against the reference backend + fake DingTalk
         // (DINGTALK_DEMO_* from scripts/with-demo-servers.sh; without them these tests fail).
@@ -78,5 +102,5 @@ let package = Package(
             dependencies: ["DingTalkAuthDemoKit", "DingTalkAuth"],
             path: "ios-demo/DemoKitTests"
         ),
-    ]
+    ] + linuxOnlyTargets
 )

@@ -1,3 +1,13 @@
+// Versions: gradle/libs.versions.toml, shared with the Maven builds (see its header).
+buildscript {
+    dependencies {
+        // AGP 9 compiles Kotlin itself with the Kotlin Gradle plugin it depends on; this puts the
+        // catalog's Kotlin on the build classpath instead, so Gradle and the Maven builds compile with
+        // the same Kotlin (AGP 9.0 release notes, "built-in Kotlin": a higher KGP on the classpath wins).
+        classpath(libs.kotlin.gradle.plugin)
+    }
+}
+
 // Plugins are declared here once (not applied) so every module uses the same versions.
 plugins {
     alias(libs.plugins.android.application) apply false

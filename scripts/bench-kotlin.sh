@@ -14,13 +14,13 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROJECT="$ROOT/bindings/tests/kotlin"
-BINDINGS="$ROOT/build/bindings/kotlin/dev/dingtalkauth/dingtalk_auth_ffi.kt"
 LIBDIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 COLD_RUNS="${1:-9}"
 
 log() { printf '==> %s\n' "$*" >&2; }
-command -v mvn >/dev/null && command -v java >/dev/null || {
-    echo "needs Maven and a JDK 17 (scripts/test-kotlin.sh installs them)" >&2; exit 1; }
+if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
+    echo "needs Maven and a JDK 17 (scripts/test-kotlin.sh installs them)" >&2; exit 1
+fi
 
 log "scripts/bindgen.sh release (release library + bindings generated from that exact binary)"
 "$ROOT/scripts/bindgen.sh" release >&2

@@ -11,7 +11,7 @@
 # Output:
 #   build/ios/DingTalkAuthFFI.xcframework          ios-arm64 (devices) + ios-arm64_x86_64-simulator (lipo'd)
 #   build/ios/DingTalkAuthFFI.xcframework.zip      + its SwiftPM checksum, printed
-#   swift/Sources/DingTalkAuth/Generated/DingTalkAuth.swift   the Swift generated from the same library
+#   ios-demo/DingTalkAuth/Sources/DingTalkAuth/Generated/DingTalkAuth.swift   the Swift generated from the same library
 #
 # Deployment target: iOS 15.0, the package's floor (Package.swift `.iOS(.v15)`): Swift concurrency runs on
 # the OS's own runtime from iOS 15 (no back-deployed runtime for `async` logins), and every API the package
@@ -28,7 +28,7 @@ cd "$ROOT"
 FRAMEWORK_NAME=DingTalkAuthFFI
 OUT_DIR=build/ios
 XCFRAMEWORK="$OUT_DIR/$FRAMEWORK_NAME.xcframework"
-GENERATED_SWIFT=swift/Sources/DingTalkAuth/Generated/DingTalkAuth.swift
+GENERATED_SWIFT=ios-demo/DingTalkAuth/Sources/DingTalkAuth/Generated/DingTalkAuth.swift
 LIB=libdingtalk_auth_ffi.a
 DEVICE_TARGET=aarch64-apple-ios
 SIM_TARGETS=(aarch64-apple-ios-sim x86_64-apple-ios)
@@ -72,8 +72,10 @@ size() { wc -c <"$1" | tr -d ' '; }
 log "rustup targets"
 rustup target add "$DEVICE_TARGET" "${SIM_TARGETS[@]}" >&2
 
-# One static library per target. `cargo rustc --crate-type staticlib`, not `cargo build`: with the rlib
-# crate type beside it in Cargo.toml, cargo silently skips LTO (COORDINATION, issue 6).
+# One static library per target. `cargo rustc --crate-type staticlib`, not `cargo build`: the façade's
+# Cargo.toml also lists the rlib crate type (the Rust tests link it), and when an rlib is among the crate
+# types of one build, cargo does not run link-time optimisation, so the static library would ship without
+# it (larger). Asking for the staticlib alone lets the release profile's `lto = true` apply.
 for target in "$DEVICE_TARGET" "${SIM_TARGETS[@]}"; do
   log "cargo rustc --release --target $target --crate-type staticlib"
   RUSTFLAGS="${RUSTFLAGS:-} $(ship_remap_flags)" \

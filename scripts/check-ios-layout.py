@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Structural checks of the iOS parts that only run on macOS (called by scripts/test-ios.sh).
 
-- every plist under ios-demo/ and swift/Tests/ parses (plistlib), and the demo's Info.plist has the
+- every plist under ios-demo/ (the demo app and the package's test fixtures) parses (plistlib), and the demo's Info.plist has the
   entries the package's self-check requires;
 - scripts/build-xcframework.sh, Package.swift and ios-demo/project.yml agree on the XCFramework's path
   and name, the generated Swift's path, the release block markers, the Rust targets and the iOS floor;
@@ -36,7 +36,7 @@ def shell_var(script, name):
 
 
 # --- plists -------------------------------------------------------------------------------------------
-plists = sorted(list((ROOT / "ios-demo").rglob("*.plist")) + list((ROOT / "swift/Tests").rglob("*.plist")))
+plists = sorted((ROOT / "ios-demo").rglob("*.plist"))
 if not plists:
     fail("no plist found")
 for p in plists:

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that run Kotlin on the JVM: installs a JDK 17 and Maven with apt-get when
 # missing (as root on Debian), and refuses an older JDK. Expects `set -e`.
 need_apt=()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # macOS with Xcode only (.github/workflows/ios.yml); never run on Linux. Two phases on an iOS simulator,
 # against the demo servers' addresses from scripts/with-demo-servers.sh:
-#   1. the Swift package's own XCTests (swift/Tests, ios-demo/DemoKitTests) built for the simulator
-#      against the XCFramework's simulator slice: the tests scripts/test-ios.sh runs on Linux;
+#   1. the Swift package's own XCTests (ios-demo/DingTalkAuth/Tests, ios-demo/DemoKitTests) built for the
+#      simulator against the XCFramework's simulator slice: the tests scripts/test-ios.sh runs on Linux;
 #   2. the demo project's tests (from `xcodegen generate --spec ios-demo/project.yml`): the Keychain
 #      backend's unit tests hosted by the app (a hostless SwiftPM bundle has no keychain access), and the
 #      XCUITests.

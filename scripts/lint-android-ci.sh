@@ -27,5 +27,6 @@ fi
 # actionlint runs shellcheck on every run: block when it finds shellcheck on PATH.
 "$actionlint" "$ROOT/.github/workflows/android.yml"
 shellcheck -x "$ROOT/scripts/build-android.sh" "$ROOT/scripts/ci-android-emulator-tests.sh" \
-    "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh" "$ROOT/scripts/check-android-rust.sh"
-echo "actionlint: .github/workflows/android.yml clean; shellcheck: Android scripts clean"
+    "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh" "$ROOT/scripts/check-android-rust.sh" \
+    "$ROOT/scripts/test-kotlin.sh" "$ROOT/scripts/bench-kotlin.sh" "$ROOT/scripts/ensure-jdk-maven.sh"
+echo "actionlint: .github/workflows/android.yml clean; shellcheck: Android and Kotlin scripts clean"

@@ -8,7 +8,9 @@
 # What it does:
 #   0. unless DINGTALK_DEMO_BACKEND is set, re-executes itself under scripts/with-demo-servers.sh
 #      (backend + fake DingTalk on OS-chosen loopback ports, always stopped afterwards);
-#   1. installs Maven + JDK 17 (scripts/ensure-jdk-maven.sh) and Debian's aapt2 (package `aapt`) if missing;
+#   1. installs Maven + JDK 17 (scripts/ensure-jdk-maven.sh) and Debian's aapt2 (package `aapt`) if missing,
+#      and checks that the Maven builds' versions are those of android-demo/gradle/libs.versions.toml
+#      (scripts/jvm-versions.py);
 #   2. builds the debug library and Kotlin bindings if stale (scripts/bindgen.sh debug), and compiles the
 #      bindings into their own jar only when the generated file changed (android-demo/maven/bindings.pom.xml);
 #   3. fetches, once, the androidx AARs (and unzips each classes.jar), android-all(-instrumented) for
@@ -17,7 +19,8 @@
 #      resource APK and writes com/android/tools/test_config.properties, so Robolectric reads the real
 #      merged manifest (activity names, exported flags, intent filters);
 #   5. extracts every ```kotlin android block of README.md into target/android/readme-samples;
-#   6. runs `mvn test` (android-demo/maven/pom.xml) and prints the count.
+#   6. runs `mvn test` (android-demo/maven/pom.xml) and reads the count from the Surefire XML reports
+#      (target/android/host/surefire-reports).
 # Then checks what cannot run here: the Rust library type-checks for the four Android targets
 # (scripts/check-android-rust.sh, nightly -Zbuild-std, no NDK) and .github/workflows/android.yml passes
 # actionlint (scripts/lint-android-ci.sh).
@@ -32,9 +35,7 @@ DEMO="$ROOT/android-demo"
 OUT="$ROOT/target/android"
 BINDINGS="$ROOT/build/bindings/kotlin/dev/dingtalkauth/dingtalk_auth_ffi.kt"
 LIB="${CARGO_TARGET_DIR:-$ROOT/target}/debug/libdingtalk_auth_ffi.so"
-ANDROID_ALL=14-robolectric-10818077
-MIN_SDK=24
-TARGET_SDK=34   # what Robolectric runs; the Gradle build targets 36
+PARENT_POM="$DEMO/gradle/versions.pom.xml"
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { echo "test-android.sh: $*" >&2; exit 1; }
@@ -56,6 +57,14 @@ if ! command -v aapt2 >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends aapt >/dev/null
 fi
 mvn_q() { mvn -B -ntp -q "$@"; }
+# Every version comes from android-demo/gradle/libs.versions.toml (through the Maven builds' parent POM).
+"$ROOT/scripts/jvm-versions.py" || die "the Maven builds' versions differ from android-demo/gradle/libs.versions.toml"
+version() { "$ROOT/scripts/jvm-versions.py" --get "$1"; }
+ANDROID_ALL=$(version android.all.version)
+MIN_SDK=$(version minSdk.version)
+# What Robolectric runs (the Gradle build targets a newer API): its own configuration file says.
+TARGET_SDK=$(sed -n 's/^sdk=//p' "$DEMO/app/src/test/resources/robolectric.properties")
+[[ -n "$TARGET_SDK" ]] || die "no sdk= in app/src/test/resources/robolectric.properties"
 
 # --- 2. library, bindings, bindings jar -------------------------------------------------------------
 stale() {
@@ -71,7 +80,7 @@ if stale; then
 fi
 [[ -f "$BINDINGS" && -f "$LIB" ]] || die "no bindings at $BINDINGS or no library at $LIB"
 mkdir -p "$OUT"
-bindings_sum=$(sha256sum "$BINDINGS" "$DEMO/maven/bindings.pom.xml" | sha256sum | cut -c1-64)
+bindings_sum=$(sha256sum "$BINDINGS" "$DEMO/maven/bindings.pom.xml" "$PARENT_POM" | sha256sum | cut -c1-64)
 if [[ ! -f "$OUT/bindings/dingtalk-auth-bindings.jar" || "$(cat "$OUT/bindings/.sum" 2>/dev/null)" != "$bindings_sum" ]]; then
     log "compiling the generated bindings into their own jar"
     rm -rf "$OUT/bindings"
@@ -83,7 +92,7 @@ fi
 fetch() { # fetch PROFILE DIR [extra args]: dependency:copy-dependencies of deps.pom.xml's profile, once
     local profile=$1 dir=$2; shift 2
     local sum
-    sum=$(sha256sum "$DEMO/maven/deps.pom.xml" | cut -c1-64)
+    sum=$(sha256sum "$DEMO/maven/deps.pom.xml" "$PARENT_POM" | sha256sum | cut -c1-64)
     [[ -f "$dir/.sum" && "$(cat "$dir/.sum")" == "$sum" ]] && return 0
     log "fetching $profile (Maven Central)"
     rm -rf "$dir"
@@ -107,8 +116,8 @@ sed -e 's#<manifest xmlns:android="http://schemas.android.com/apk/res/android">#
 grep -q 'package="dev.dingtalkauth.android"' "$M/library.xml" || die "could not prepare the library manifest"
 java -cp "$OUT/merger/*" com.android.manifmerger.Merger \
     --main "$DEMO/app/src/main/AndroidManifest.xml" --libs "$M/library.xml" \
-    --property PACKAGE=dev.dingtalkauth.demo --property MIN_SDK_VERSION=$MIN_SDK \
-    --property TARGET_SDK_VERSION=$TARGET_SDK --out "$M/AndroidManifest.xml" >"$M/merger.log" 2>&1 \
+    --property PACKAGE=dev.dingtalkauth.demo --property MIN_SDK_VERSION="$MIN_SDK" \
+    --property TARGET_SDK_VERSION="$TARGET_SDK" --out "$M/AndroidManifest.xml" >"$M/merger.log" 2>&1 \
     || { cat "$M/merger.log" >&2; die "manifest merge failed"; }
 # Debian's aapt2 (Android 10) predates <queries>: keep it as a warning, the element is linked as is.
 aapt2 link --warn-manifest-validation --manifest "$M/AndroidManifest.xml" \
@@ -164,11 +173,13 @@ else
          /Tests run:|<<< (FAILURE|ERROR)!/ { print; next }
          /^\[ERROR\] (Failures|Errors):|^\[ERROR\]   / { print }' "$MVN_LOG"
 fi
-summary=$(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$MVN_LOG" | tail -1 || true)
 [[ $rc -eq 0 ]] || die "Android tests FAILED (mvn exit $rc); full log: $MVN_LOG"
-[[ -n "$summary" ]] || die "no Surefire summary; full log: $MVN_LOG"
-read -r run failures errors skipped < <(echo "$summary" | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)/\1 \2 \3 \4/')
-[[ "$failures" == 0 && "$errors" == 0 && "$skipped" == 0 && "$run" -gt 0 ]] || die "unexpected summary: $summary"
+# The counts come from the Surefire XML reports (scripts/lib/test_reports.py reads them for
+# scripts/test.sh too), not from Maven's log.
+counts=$(python3 "$ROOT/scripts/lib/test_reports.py" junit "$OUT/host/surefire-reports" | head -1) \
+    || die "no Surefire report in $OUT/host/surefire-reports; full log: $MVN_LOG"
+read -r run failures skipped <<<"$counts"
+[[ "$failures" == 0 && "$skipped" == 0 && "$run" -gt 0 ]] || die "unexpected counts (passed failed skipped): $counts"
 
 # --- measurements ----------------------------------------------------------------------------------------------
 # The Kotlin classes the AAR adds (JVM bytecode, as in the AAR's classes.jar, before the app's R8): the

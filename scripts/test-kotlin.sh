@@ -7,12 +7,14 @@
 #   0. unless DINGTALK_DEMO_BACKEND is set, re-executes itself under scripts/with-demo-servers.sh, which
 #      starts a reference backend + fake DingTalk pair (and one with a corpId allow-list) on loopback for
 #      the end-to-end tests (src/test/kotlin/dev/dingtalkauth/e2e) and always stops them afterwards;
-#   1. installs Maven and a JDK 17 with apt-get if they are missing (root only; otherwise it says what to install);
+#   1. installs Maven and a JDK 17 with apt-get if they are missing (root only; otherwise it says what to install),
+#      and checks that the POMs' versions are those of android-demo/gradle/libs.versions.toml;
 #   2. makes sure the debug library and the Kotlin bindings exist and are newer than the Rust sources
 #      (runs scripts/bindgen.sh debug otherwise);
 #   3. extracts every ```kotlin block of README.md into target/readme-samples so the samples are compiled
 #      with the tests (see "README samples" below);
-#   4. runs `mvn -B test` against target/debug/libdingtalk_auth_ffi.so and prints the Surefire summary.
+#   4. runs `mvn -B test` against target/debug/libdingtalk_auth_ffi.so and prints the counts of the
+#      Surefire XML reports (bindings/tests/kotlin/target/surefire-reports).
 # Exits non-zero on any failure (compile error, failed test, missing tool).
 #
 # README samples: each block fenced exactly ```kotlin becomes its own file
@@ -48,7 +50,10 @@ else
 fi
 
 # --- 1. tools -------------------------------------------------------------------------------------
+# shellcheck source=scripts/ensure-jdk-maven.sh
 source "$ROOT/scripts/ensure-jdk-maven.sh"
+# Every version comes from android-demo/gradle/libs.versions.toml (through the parent POM).
+"$ROOT/scripts/jvm-versions.py" || { echo "the Maven builds' versions differ from android-demo/gradle/libs.versions.toml" >&2; exit 1; }
 
 # --- 2. library + bindings ------------------------------------------------------------------------
 stale() {
@@ -109,6 +114,7 @@ rm -rf "$PROJECT/target/classes" "$PROJECT/target/test-classes" "$PROJECT/target
 MVN_LOG="$PROJECT/target/mvn-test.log"
 log "mvn test (library: $LIB)"
 set +e
+# shellcheck disable=SC2086 # MVN_ARGS holds several arguments on purpose
 mvn -B -ntp -f "$PROJECT/pom.xml" \
     -Ddingtalk.libdir="$LIBDIR" \
     -Dreadme.samples.dir="$SAMPLES" \
@@ -127,16 +133,17 @@ else
          /^\[ERROR\] (Failures|Errors):|^\[ERROR\]   / { print }' "$MVN_LOG"
 fi
 
-summary=$(grep -E '^\[(INFO|ERROR|WARNING)\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$MVN_LOG" | tail -1 || true)
-if [[ -n "$summary" ]]; then
-    echo "Kotlin/JVM summary: ${summary#*] }"
-fi
+# The counts come from the Surefire XML reports (scripts/lib/test_reports.py reads them for
+# scripts/test.sh too), not from Maven's log.
+counts=$(python3 "$ROOT/scripts/lib/test_reports.py" junit "$PROJECT/target/surefire-reports" | head -1) || counts=""
+[[ -n "$counts" ]] && read -r passed failed skipped <<<"$counts" \
+    && echo "Kotlin/JVM: $passed passed, $failed failed, $skipped skipped (bindings/tests/kotlin/target/surefire-reports)"
 if [[ $rc -ne 0 ]]; then
     echo "Kotlin tests FAILED (mvn exit $rc); full log: $MVN_LOG" >&2
     exit "$rc"
 fi
-if [[ -z "$summary" ]]; then
-    echo "no Surefire summary found; full log: $MVN_LOG" >&2
+if [[ -z "$counts" ]]; then
+    echo "no Surefire report; full log: $MVN_LOG" >&2
     exit 1
 fi
 echo "Kotlin tests passed ($n_samples README sample block(s) compiled)."

@@ -56,10 +56,7 @@ dependencies {
     implementation(libs.dingtalk.ddsharesdk)
     implementation(project(":ddopenauth-standin"))
 
-    testImplementation(libs.junit4)
-    testImplementation(libs.robolectric)
-    testImplementation(libs.androidx.test.core)
-    testImplementation(libs.androidx.test.ext.junit)
+    testImplementation(libs.bundles.robolectric.tests)
 
     androidTestImplementation(libs.androidx.test.core)
     androidTestImplementation(libs.androidx.test.ext.junit)

@@ -50,7 +50,7 @@ android {
 }
 
 dependencies {
-    // JNA as an AAR: it carries libjnidispatch.so for every ABI (16 KB-aligned in 5.18.1).
+    // JNA as an AAR: it carries libjnidispatch.so for every ABI (16 KB-aligned: see the catalog).
     implementation(libs.jna) { artifact { type = "aar" } }
     implementation(libs.kotlinx.coroutines.android)
     implementation(libs.androidx.browser)
@@ -59,8 +59,5 @@ dependencies {
     compileOnly(libs.dingtalk.ddsharesdk)
     compileOnly(project(":ddopenauth-standin"))
 
-    testImplementation(libs.junit4)
-    testImplementation(libs.robolectric)
-    testImplementation(libs.androidx.test.core)
-    testImplementation(libs.androidx.test.ext.junit)
+    testImplementation(libs.bundles.robolectric.tests)
 }

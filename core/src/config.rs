@@ -67,8 +67,29 @@ impl OAuthScope {
 
 /// DingTalk's authorize endpoint for the browser flow.
 pub const DEFAULT_AUTHORIZE_ENDPOINT: &str = "https://login.dingtalk.com/oauth2/auth";
-/// How long a pending login waits for DingTalk's answer by default (10 minutes; a code itself lives 5).
-pub const DEFAULT_PENDING_TTL_SECONDS: u32 = 600;
+/// Hands the configuration's numeric defaults, as literal tokens, to the macro `m`:
+/// `m!(pending_ttl_seconds, connect_timeout_ms, request_timeout_ms)`. The one place they are written:
+/// the constants below come from it, and so do the UniFFI façade's `#[uniffi(default = …)]`, which
+/// takes literals only.
+#[macro_export]
+macro_rules! with_config_defaults {
+    ($m:ident) => {
+        $m! { 600, 10000, 30000 }
+    };
+}
+
+macro_rules! default_consts {
+    ($pending_ttl_seconds:tt, $connect_timeout_ms:tt, $request_timeout_ms:tt) => {
+        /// How long a pending login waits for DingTalk's answer by default (10 minutes; a code itself
+        /// lives 5).
+        pub const DEFAULT_PENDING_TTL_SECONDS: u32 = $pending_ttl_seconds;
+        /// Connect timeout of a submit by default, milliseconds.
+        pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = $connect_timeout_ms;
+        /// Total timeout of a submit by default, milliseconds.
+        pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = $request_timeout_ms;
+    };
+}
+with_config_defaults!(default_consts);
 /// Upper bound of the pending-login lifetime: an hour is already far beyond any real login.
 pub const MAX_PENDING_TTL_SECONDS: u32 = 3600;
 
@@ -117,8 +138,8 @@ impl AuthConfig {
             backend_url: None,
             scope: OAuthScope::Openid,
             pending_ttl_seconds: DEFAULT_PENDING_TTL_SECONDS,
-            connect_timeout_ms: 10_000,
-            request_timeout_ms: 30_000,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             org_type: None,
             corp_id: None,
             exclusive_login: false,
@@ -335,12 +356,49 @@ mod tests {
             ),
             ("corp_id", Box::new(|c| c.corp_id = Some(String::new()))),
             ("org_type", Box::new(|c| c.org_type = Some("a\tb".into()))),
+            (
+                "exclusive_corp_id",
+                Box::new(|c| c.exclusive_corp_id = Some("ding 1".into())),
+            ),
+            (
+                "redirect_uri",
+                Box::new(|c| {
+                    c.flows = vec![LoginFlow::NewSdk];
+                    c.redirect_uri = None;
+                }),
+            ),
+            (
+                "redirect_uri",
+                Box::new(|c| {
+                    c.flows = vec![LoginFlow::Browser];
+                    c.redirect_uri = None;
+                }),
+            ),
         ];
         for (field, mutate) in cases {
             let mut c = all_flows();
             mutate(&mut c);
             assert_eq!(field_of(&c), field);
         }
+    }
+
+    #[test]
+    fn the_defaults_are_the_documented_ones() {
+        let c = AuthConfig::new("dingabc", Platform::Ios, vec![LoginFlow::LegacySdk]);
+        assert_eq!(
+            (
+                c.pending_ttl_seconds,
+                c.connect_timeout_ms,
+                c.request_timeout_ms
+            ),
+            (600, 10_000, 30_000)
+        );
+        assert_eq!(c.scope, OAuthScope::Openid);
+        assert_eq!(
+            c.authorize_endpoint,
+            "https://login.dingtalk.com/oauth2/auth"
+        );
+        assert!(!c.exclusive_login);
     }
 
     #[test]

@@ -32,26 +32,19 @@ final class LoginUITests: XCTestCase {
         return status.label
     }
 
-    func testLegacySdkSuccess() {
+    /// Approves a login started with `button` and expects the identity of `flow` on screen.
+    private func checkSuccess(_ button: String, flow: String, file: StaticString = #filePath, line: UInt = #line) {
         let app = launch(answer: "approve")
-        app.buttons["login.legacy"].tap()
-        XCTAssertTrue(finalStatus(app).hasPrefix("Logged in as"))
-        XCTAssertEqual(app.staticTexts["identity.flow"].label, "flow legacy_sdk")
+        app.buttons[button].tap()
+        XCTAssertTrue(finalStatus(app).hasPrefix("Logged in as"), file: file, line: line)
+        XCTAssertEqual(app.staticTexts["identity.flow"].label, "flow \(flow)", file: file, line: line)
     }
 
-    func testNewSdkSuccess() {
-        let app = launch(answer: "approve")
-        app.buttons["login.newsdk"].tap()
-        XCTAssertTrue(finalStatus(app).hasPrefix("Logged in as"))
-        XCTAssertEqual(app.staticTexts["identity.flow"].label, "flow new_sdk")
-    }
+    func testLegacySdkSuccess() { checkSuccess("login.legacy", flow: "legacy_sdk") }
 
-    func testBrowserSuccess() {
-        let app = launch(answer: "approve")
-        app.buttons["login.browser"].tap()
-        XCTAssertTrue(finalStatus(app).hasPrefix("Logged in as"))
-        XCTAssertEqual(app.staticTexts["identity.flow"].label, "flow browser")
-    }
+    func testNewSdkSuccess() { checkSuccess("login.newsdk", flow: "new_sdk") }
+
+    func testBrowserSuccess() { checkSuccess("login.browser", flow: "browser") }
 
     func testCancel() {
         let app = launch(answer: "cancel")

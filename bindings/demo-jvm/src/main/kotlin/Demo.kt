@@ -26,6 +26,7 @@ import dev.dingtalkauth.DingTalkAuth
 import dev.dingtalkauth.LogLevel
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginOutcome
+import dev.dingtalkauth.LoginRequest
 import dev.dingtalkauth.Platform
 import dev.dingtalkauth.SdkResponse
 import dev.dingtalkauth.initLogging
@@ -103,19 +104,11 @@ suspend fun legacySdkLogin(auth: DingTalkAuth, fake: FakeDingTalk) {
     step("app → DingTalk", "SendAuth.Req scope=${request.scope} state=${redact(request.state)}")
 
     // The DingTalk app asks the user and answers DDShareActivity.onResp with ErrCode 0, a temporary auth
-    // code and the state. (Here the fake DingTalk mints the code the DingTalk app would hand back.)
-    val user = demoUser("legacy")
-    val code = fake.mintCode(flow = "legacy_sdk", clientId = request.clientId, user = user)
-    step("DingTalk → app", "onResp ErrCode 0, code=${redact(code)}, state=${redact(request.state)}")
-
-    // The app passes the answer on exactly as received; the library checks the state and packages the code.
-    val outcome = auth.completeSdk(
-        SdkResponse(flow = LoginFlow.LEGACY_SDK, errCode = "0", message = null, code = code, state = request.state),
-    )
-    val grant = expectAuthorized(outcome)
-
-    // The backend exchanges the code at DingTalk (sns/getuserinfo_bycode, signed with the AppSecret).
-    submitAndShowIdentity(auth, grant, expectedFlow = "legacy_sdk", user = user)
+    // code and the state. The backend exchanges the code at DingTalk (sns/getuserinfo_bycode, signed with
+    // the AppSecret).
+    answerSdkLogin(auth, fake, request, demoUser("legacy"), "legacy_sdk") { code ->
+        "onResp ErrCode 0, code=${redact(code)}, state=${redact(request.state)}"
+    }
 }
 
 // --- 2. New SDK ------------------------------------------------------------------------------------
@@ -129,18 +122,28 @@ suspend fun newSdkLogin(auth: DingTalkAuth, fake: FakeDingTalk) {
             "state=${redact(request.state)} nonce=${redact(request.nonce)}",
     )
 
-    // The DingTalk app answers DDAuthActivity with an authCode and the state.
-    val user = demoUser("new-sdk")
-    val code = fake.mintCode(flow = "new_sdk", clientId = request.clientId, user = user)
-    step("DingTalk → app", "DDAuthActivity error=0, authCode=${redact(code)}, state=${redact(request.state)}")
+    // The DingTalk app answers DDAuthActivity with an authCode and the state. The backend exchanges the
+    // code at DingTalk's v1.0 API (oauth2/userAccessToken, then contact/users/me).
+    answerSdkLogin(auth, fake, request, demoUser("new-sdk"), "new_sdk") { code ->
+        "DDAuthActivity error=0, authCode=${redact(code)}, state=${redact(request.state)}"
+    }
+}
 
+/**
+ * DingTalk's app approves an SDK login for [user] (here the fake DingTalk mints the code the DingTalk app
+ * would hand back, [wire] being the flow's name in its API); the app passes the answer on exactly as
+ * received, the library checks the state and packages the code, and the grant goes to the backend.
+ */
+suspend fun answerSdkLogin(
+    auth: DingTalkAuth, fake: FakeDingTalk, request: LoginRequest, user: JsonObject, wire: String,
+    reply: (code: String) -> String,
+) {
+    val code = fake.mintCode(flow = wire, clientId = request.clientId, user = user)
+    step("DingTalk → app", reply(code))
     val outcome = auth.completeSdk(
-        SdkResponse(flow = LoginFlow.NEW_SDK, errCode = "0", message = null, code = code, state = request.state),
+        SdkResponse(flow = request.flow, errCode = "0", message = null, code = code, state = request.state),
     )
-    val grant = expectAuthorized(outcome)
-
-    // The backend exchanges the code at DingTalk's v1.0 API (oauth2/userAccessToken, then contact/users/me).
-    submitAndShowIdentity(auth, grant, expectedFlow = "new_sdk", user = user)
+    submitAndShowIdentity(auth, expectAuthorized(outcome), expectedFlow = wire, user = user)
 }
 
 // --- 3. Browser ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.dingtalkauth.demo
 
 import android.app.Activity
 import dev.dingtalkauth.AuthException
+import dev.dingtalkauth.ErrorHandling
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.Messages
@@ -104,6 +105,11 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
             screen = screen.copy(lastResult = result)
             return
         }
+        if (result is LoginResult.Refused && result.handling == ErrorHandling.IGNORE_REPLY) {
+            // Not for this login (forged, replayed, another flow's): a passing note, the login waits on.
+            screen = screen.copy(status = Messages.describe(result), lastResult = result)
+            return
+        }
         if (result !is LoginResult.Authorized) {
             screen = Screen(status = Messages.describe(result), lastResult = result)
             return
@@ -115,14 +121,15 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
                 onSuccess = { response ->
                     val identity = parseIdentity(response.body)
                     if (identity == null) {
-                        Screen(status = "The server's answer could not be read.", lastResult = result)
+                        val unreadable = AuthException.UnreadableBody("not the reference backend's identity answer")
+                        Screen(status = Messages.describe(unreadable), lastResult = result)
                     } else {
                         Screen(status = "Logged in as ${identity.nick}.", identity = identity, lastResult = result)
                     }
                 },
                 onFailure = { e ->
                     Screen(
-                        status = if (e is AuthException) Messages.describe(e) else "The login failed unexpectedly.",
+                        status = Messages.describe(e as? AuthException ?: AuthException.Internal(e.toString())),
                         lastResult = result,
                     )
                 },

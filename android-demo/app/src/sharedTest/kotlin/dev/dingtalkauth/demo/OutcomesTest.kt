@@ -4,6 +4,7 @@ package dev.dingtalkauth.demo
 import androidx.test.core.app.ActivityScenario
 import androidx.test.ext.junit.runners.AndroidJUnit4
 import dev.dingtalkauth.AuthException
+import dev.dingtalkauth.ErrorHandling
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.Messages
@@ -20,10 +21,11 @@ class OutcomesTest : DemoTest() {
         return deliverOne(simulator.reply(app, request, answer))
     }
 
-    private fun cancelled(flow: LoginFlow) {
+    /** The user backed out or refused: that result, the login is over, and the screen says so. */
+    private fun endedByUser(flow: LoginFlow, answer: SimulatedAnswer, expected: LoginResult) {
         ActivityScenario.launch(MainActivity::class.java).use {
-            val result = answer(flow, SimulatedAnswer.CANCEL)
-            assertEquals(LoginResult.Cancelled(flow), result)
+            val result = answer(flow, answer)
+            assertEquals(expected, result)
             assertEquals(0, pending(flow))
             val screen = onMain { app.controller.screen }
             assertEquals(Messages.describe(result), screen.status)
@@ -31,20 +33,18 @@ class OutcomesTest : DemoTest() {
         }
     }
 
-    private fun denied(flow: LoginFlow) {
-        ActivityScenario.launch(MainActivity::class.java).use {
-            val result = answer(flow, SimulatedAnswer.DENY)
-            assertEquals(LoginResult.Denied(flow), result)
-            assertEquals(0, pending(flow))
-            assertEquals("You declined to share your DingTalk identity with this app.", onMain { app.controller.screen.status })
-        }
-    }
+    private fun cancelled(flow: LoginFlow) = endedByUser(flow, SimulatedAnswer.CANCEL, LoginResult.Cancelled(flow))
+    private fun denied(flow: LoginFlow) = endedByUser(flow, SimulatedAnswer.DENY, LoginResult.Denied(flow))
 
     @Test fun legacySdkCancel() = cancelled(LoginFlow.LEGACY_SDK)
     @Test fun newSdkCancel() = cancelled(LoginFlow.NEW_SDK)
     @Test fun legacySdkDeny() = denied(LoginFlow.LEGACY_SDK)
     @Test fun newSdkDeny() = denied(LoginFlow.NEW_SDK)
     @Test fun browserDeny() = denied(LoginFlow.BROWSER)
+
+    /** [result] is the core's refusal with an [E], a reply the app ignores (the login it waits for waits on). */
+    private inline fun <reified E : AuthException> assertIgnorableRefusal(result: LoginResult) =
+        assertTrue("got $result", result is LoginResult.Refused && result.error is E && result.handling == ErrorHandling.IGNORE_REPLY)
 
     /**
      * A reply whose state was changed (a forged reply carrying a real code) is refused; the real
@@ -54,13 +54,11 @@ class OutcomesTest : DemoTest() {
         ActivityScenario.launch(MainActivity::class.java).use {
             val request = begin(flow)
             val forged = deliverOne(simulator.reply(app, request, SimulatedAnswer.TAMPERED_STATE))
-            assertTrue("got $forged", forged is LoginResult.Refused && forged.error is AuthException.StateUnknown)
+            assertIgnorableRefusal<AuthException.StateUnknown>(forged)
             assertEquals(1, pending(flow))
             assertNull(onMain { app.controller.screen.identity })
-            assertEquals(
-                "A login reply that does not belong to a login started on this device was ignored.",
-                onMain { app.controller.screen.status },
-            )
+            // Not for this login: the screen notes it, the login waits on.
+            assertEquals(Messages.describe(forged), onMain { app.controller.screen.status })
             val genuine = deliverOne(simulator.reply(app, request, SimulatedAnswer.APPROVE))
             assertTrue("got $genuine", genuine is LoginResult.Authorized)
             val screen = awaitScreen("the identity") { it.identity != null || !it.busy }
@@ -80,7 +78,7 @@ class OutcomesTest : DemoTest() {
             assertTrue(deliverOne(reply) is LoginResult.Authorized)
             awaitScreen("the first login") { it.identity != null || !it.busy }
             val again = deliverOne(reply)
-            assertTrue("got $again", again is LoginResult.Refused && again.error is AuthException.StateReused)
+            assertIgnorableRefusal<AuthException.StateReused>(again)
             assertEquals(0, pending(flow))
         }
     }

@@ -63,7 +63,7 @@ class RobolectricOnlyTest : DemoTest() {
         ActivityScenario.launch(MainActivity::class.java).use { main ->
             var started: StartResult? = null
             main.onActivity { started = login(LoginFlow.LEGACY_SDK).startLegacySdk(it) }
-            assertEquals(StartResult.NotStarted(StartProblem.DINGTALK_NOT_INSTALLED), started)
+            assertEquals(StartResult.NotStarted(StartProblem.DING_TALK_NOT_INSTALLED), started)
             assertEquals(0, pending(LoginFlow.LEGACY_SDK))
         }
     }

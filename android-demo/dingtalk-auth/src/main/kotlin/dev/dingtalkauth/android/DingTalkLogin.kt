@@ -14,6 +14,7 @@ import dev.dingtalkauth.LoginOutcome
 import dev.dingtalkauth.LoginRequest
 import dev.dingtalkauth.PendingLoginStore
 import dev.dingtalkauth.SdkResponse
+import dev.dingtalkauth.UndeliveredReplies
 import java.util.concurrent.CopyOnWriteArrayList
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -37,8 +38,10 @@ interface DingTalkLoginOwner {
  *
  * Starts each flow from an Activity ([startLegacySdk], [startNewSdk], [startBrowser]), turns what
  * arrives at the callback activities into a [LoginResult] ([handleLegacyIntent], [handleNewSdkIntent],
- * [handleRedirect]) and hands it to [observe]rs on the main thread, keeping the last one until an
- * observer is there (after process death the observer comes back later than the reply).
+ * [handleRedirect]) and hands it to [observe]rs on the main thread. Results that arrive while nobody
+ * observes (after process death the observer comes back later than the reply) are kept by the core's
+ * [UndeliveredReplies], in order, and handed to the next observer: every result that concerns this
+ * device's login is kept, one to ignore (a forged or replayed reply, an intent that was no reply) never.
  *
  * @param store where pending logins live; [KeystorePendingLoginStore.create] survives process death.
  * @throws AuthException.InvalidConfig if [config] is unusable.
@@ -52,7 +55,7 @@ class DingTalkLogin(
     private val appContext: Context = context.applicationContext ?: context
     private val main = Handler(Looper.getMainLooper())
     private val observers = CopyOnWriteArrayList<(LoginResult) -> Unit>()
-    private var undelivered: LoginResult? = null // main thread only
+    private val undelivered = UndeliveredReplies()
 
     /** The core. Use it directly for anything this class does not wrap. */
     val auth: DingTalkAuth = DingTalkAuth(config, store)
@@ -113,12 +116,7 @@ class DingTalkLogin(
 
     private inline fun guardCore(flow: LoginFlow, call: () -> LoginOutcome): LoginResult =
         try {
-            when (val outcome = call()) {
-                is LoginOutcome.Authorized -> LoginResult.Authorized(flow, outcome.grant)
-                is LoginOutcome.Cancelled -> LoginResult.Cancelled(flow)
-                is LoginOutcome.Denied -> LoginResult.Denied(flow)
-                is LoginOutcome.Failed -> LoginResult.Failed(flow, outcome.reason, outcome.errCode, outcome.message)
-            }
+            LoginResult.of(flow, call())
         } catch (e: AuthException) {
             LoginResult.Refused(flow, e)
         } catch (e: RuntimeException) {
@@ -130,19 +128,20 @@ class DingTalkLogin(
     // --- delivery -------------------------------------------------------------------------------------
 
     /**
-     * Calls [observer] on the main thread with every result from now on, and at once with the last
-     * result no observer has seen. Returns a handle that stops the calls (call it in `onDestroy`).
+     * Calls [observer] on the main thread with every result from now on, and at once, oldest first, with
+     * the results no observer has seen that the core kept. Returns a handle that stops the calls (call
+     * it in `onDestroy`).
      */
     fun observe(observer: (LoginResult) -> Unit): AutoCloseable {
         checkMain()
         observers += observer
-        undelivered?.let { undelivered = null; observer(it) }
+        undelivered.takeAll().forEach { observer(LoginResult.of(it)) }
         return AutoCloseable { observers -= observer }
     }
 
     private fun publish(result: LoginResult): LoginResult {
         onMain {
-            if (observers.isEmpty()) undelivered = result else observers.forEach { it(result) }
+            if (observers.isEmpty()) result.toReply()?.let(undelivered::offer) else observers.forEach { it(result) }
         }
         return result
     }
@@ -175,6 +174,9 @@ class DingTalkLogin(
             onResult(result)
         }
 
-    /** Releases the core. */
+    /**
+     * Releases the core. The kept results stay readable (a result posted to the main thread before
+     * this call may still arrive); they are freed with this object.
+     */
     override fun close() = auth.close()
 }

@@ -28,21 +28,13 @@ sealed class StartResult {
     data class NotStarted(val problem: StartProblem, val error: AuthException? = null) : StartResult()
 }
 
-/** Why a flow could not start. */
-enum class StartProblem {
-    /** The configuration does not allow this flow (see [StartResult.NotStarted.error]). */
-    CONFIG,
-    /** DingTalk (com.alibaba.android.rimet) is not installed, or not visible (`<queries>`). */
-    DINGTALK_NOT_INSTALLED,
-    /** The installed DingTalk is too old for this API. */
-    DINGTALK_TOO_OLD,
-    /** The SDK for this flow (ddsharesdk or ddopenauth) is not in the app. */
-    SDK_MISSING,
-    /** The SDK refused to send the request. */
-    SEND_FAILED,
-    /** No app can open a web page. */
-    NO_BROWSER,
-}
+/**
+ * Why a flow could not start: the core's enum (its sentences are `startProblemMessage`, the same on
+ * iOS). This layer reports [StartProblem.FLOW_NOT_ENABLED], [StartProblem.DING_TALK_NOT_INSTALLED],
+ * [StartProblem.DING_TALK_TOO_OLD], [StartProblem.SDK_MISSING], [StartProblem.SEND_FAILED] and
+ * [StartProblem.NO_BROWSER]; Android can always tell them apart, so never `DING_TALK_DID_NOT_OPEN`.
+ */
+typealias StartProblem = dev.dingtalkauth.StartProblem
 
 /** Which optional SDKs the app ships (they are compileOnly in the AAR). */
 object DingTalkSdks {
@@ -71,7 +63,7 @@ internal object FlowLaunchers {
         val request = try {
             auth.begin(flow)
         } catch (e: AuthException) {
-            return StartResult.NotStarted(StartProblem.CONFIG, e)
+            return StartResult.NotStarted(StartProblem.FLOW_NOT_ENABLED, e)
         }
         val problem = try {
             start(request)
@@ -96,7 +88,7 @@ internal object FlowLaunchers {
 
     fun browser(activity: Activity, auth: DingTalkAuth): StartResult =
         begun(auth, LoginFlow.BROWSER) { request ->
-            val uri = Uri.parse(request.authorizeUrl ?: return@begun StartProblem.CONFIG)
+            val uri = Uri.parse(request.authorizeUrl ?: return@begun StartProblem.FLOW_NOT_ENABLED)
             if (openInBrowser(activity, uri)) null else StartProblem.NO_BROWSER
         }
 
@@ -130,11 +122,11 @@ internal object FlowLaunchers {
 internal object LegacySdkCalls {
     fun send(activity: Activity, appId: String, request: LoginRequest): StartProblem? {
         val api = DDShareApiFactory.createDDShareApi(activity, appId, true)
-        if (!api.isDDAppInstalled()) return StartProblem.DINGTALK_NOT_INSTALLED
+        if (!api.isDDAppInstalled()) return StartProblem.DING_TALK_NOT_INSTALLED
         val req = SendAuth.Req()
         req.scope = request.scope // "sns_login"
         req.state = request.state
-        if (api.getDDSupportAPI() < req.getSupportVersion()) return StartProblem.DINGTALK_TOO_OLD
+        if (api.getDDSupportAPI() < req.getSupportVersion()) return StartProblem.DING_TALK_TOO_OLD
         return if (api.sendReq(req)) null else StartProblem.SEND_FAILED
     }
 }
@@ -181,11 +173,11 @@ internal object NewSdkCalls {
     fun send(activity: Activity, request: LoginRequest): StartProblem? {
         val param = AuthLoginParam.AuthLoginParamBuilder.newBuilder()
             .appId(request.clientId)
-            .redirectUri(request.redirectUri ?: return StartProblem.CONFIG)
+            .redirectUri(request.redirectUri ?: return StartProblem.FLOW_NOT_ENABLED)
             .responseType("code")
             .scope(request.scope)
             .prompt("consent")
-            .state(request.state ?: return StartProblem.CONFIG)
+            .state(request.state ?: return StartProblem.FLOW_NOT_ENABLED)
             .nonce(request.nonce ?: "")
             .build()
         DDAuthApiFactory.createDDAuthApi(activity, param).authLogin()

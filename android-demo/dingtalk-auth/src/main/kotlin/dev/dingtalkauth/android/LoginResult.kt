@@ -2,8 +2,12 @@ package dev.dingtalkauth.android
 
 import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.AuthGrant
+import dev.dingtalkauth.ErrorHandling
 import dev.dingtalkauth.FailureReason
 import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.LoginOutcome
+import dev.dingtalkauth.LoginReply
+import dev.dingtalkauth.errorHandling
 
 /**
  * What became of one intent that reached a callback activity. Every intent ends as exactly one of these:
@@ -33,16 +37,55 @@ sealed class LoginResult {
     ) : LoginResult()
 
     /**
-     * The core refused the reply: its state names no login of this device (forged, tampered, replayed,
-     * from another app), the login expired, or the reply is malformed. The real pending login, if any,
-     * is untouched; the app should not treat this as the end of the user's login.
+     * The core refused the reply. [handling] says what to do: usually [ErrorHandling.IGNORE_REPLY] (its
+     * state names no login of this device: forged, tampered, replayed, from another app, or malformed;
+     * the real pending login, if any, is untouched and keeps waiting), [ErrorHandling.START_AGAIN] when
+     * this login can no longer finish (it expired).
      */
     class Refused(override val flow: LoginFlow?, val error: AuthException) : LoginResult() {
+        /** What the app should do about [error] (the core's classification, the same on iOS). */
+        val handling: ErrorHandling get() = errorHandling(error)
+
         override fun toString() = "Refused($flow, ${error::class.simpleName})"
     }
 
     /** The intent is not a reply at all (no or unreadable extras, not valid text, too large). */
     data class Ignored(override val flow: LoginFlow?, val reason: IgnoredReason) : LoginResult()
+
+    /** DingTalk's verdict, for the four results that carry one. */
+    internal fun outcome(): LoginOutcome? = when (this) {
+        is Authorized -> LoginOutcome.Authorized(grant)
+        is Cancelled -> LoginOutcome.Cancelled
+        is Denied -> LoginOutcome.Denied
+        is Failed -> LoginOutcome.Failed(reason, errCode, message)
+        is Refused, is Ignored -> null
+    }
+
+    /** This result as the core's [LoginReply] (what [dev.dingtalkauth.UndeliveredReplies] keeps); null if it never reached the core. */
+    internal fun toReply(): LoginReply? {
+        val flow = flow ?: return null
+        return when (this) {
+            is Refused -> LoginReply.Refused(flow, error)
+            is Ignored -> null
+            else -> LoginReply.Outcome(flow, outcome()!!)
+        }
+    }
+
+    internal companion object {
+        /** What [outcome] of a [flow] reply is. */
+        fun of(flow: LoginFlow, outcome: LoginOutcome): LoginResult = when (outcome) {
+            is LoginOutcome.Authorized -> Authorized(flow, outcome.grant)
+            is LoginOutcome.Cancelled -> Cancelled(flow)
+            is LoginOutcome.Denied -> Denied(flow)
+            is LoginOutcome.Failed -> Failed(flow, outcome.reason, outcome.errCode, outcome.message)
+        }
+
+        /** A reply the core kept while nobody observed. */
+        fun of(reply: LoginReply): LoginResult = when (reply) {
+            is LoginReply.Outcome -> of(reply.flow, reply.outcome)
+            is LoginReply.Refused -> Refused(reply.flow, reply.error)
+        }
+    }
 }
 
 /** Why an intent was [LoginResult.Ignored]. */

@@ -4,24 +4,27 @@ import android.content.Intent
 import android.os.Bundle
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.SdkResponse
+import dev.dingtalkauth.replyLimits
 
 /**
  * Turns what arrives at the exported callback activities into the core's inputs, or says why not.
  * Any app on the device can send these activities anything, so every value is checked before the core
  * sees it: the generated Kotlin throws a non-[dev.dingtalkauth.AuthException] on text that is not valid
- * UTF-16, and nothing DingTalk sends is longer than the limits below.
+ * UTF-16, and a value longer than the core's own limit ([replyLimits]) is not worth copying out of
+ * the intent: the core would refuse it anyway. (The limits count UTF-8 bytes, these checks UTF-16
+ * units, never more than the bytes: nothing the core would take is dropped.)
  */
 object ReplyReader {
-    /** DingTalk's limit on `state` (the SDKs enforce it on requests). */
-    const val MAX_STATE = 1024
-    /** Auth codes are 32 hex characters today; allow generous room, not megabytes. */
-    const val MAX_CODE = 512
-    /** A new-SDK error code ("0", "-2", …). */
-    const val MAX_ERROR_CODE = 16
-    /** DingTalk's message is shown to nobody but kept in [LoginResult.Failed]; longer ones are cut. */
-    const val MAX_MESSAGE = 512
-    /** The core refuses callbacks over 8 KiB itself; anything far beyond is not worth copying. */
-    const val MAX_CALLBACK_URL = 16 * 1024
+    private val limits = replyLimits()
+
+    /** The longest `state` the core accepts. */
+    val MAX_STATE: Int get() = limits.maxStateLen.toInt()
+    /** The longest auth code the core accepts. */
+    val MAX_CODE: Int get() = limits.maxCodeLen.toInt()
+    /** The longest new-SDK error code ("0", "-2", …) the core reads. */
+    val MAX_ERROR_CODE: Int get() = limits.maxErrCodeLen.toInt()
+    /** The longest callback URL the core accepts. */
+    val MAX_CALLBACK_URL: Int get() = limits.maxCallbackUrlLen.toInt()
 
     /** The extras DingTalk's new SDK puts on the intent to `<applicationId>.ddauth.DDAuthActivity`. */
     const val EXTRA_NEW_SDK_CODE = "authCode"
@@ -64,18 +67,19 @@ object ReplyReader {
         return value
     }
 
-    /** DingTalk's free-text message: informational only, so it is cleaned instead of dropping the reply. */
+    /**
+     * DingTalk's free-text message: informational only, so it is cleaned instead of dropping the reply
+     * (the core cuts it to its own length).
+     */
     private fun message(value: String?): String? {
-        if (value == null) return null
-        val cut = if (value.length > MAX_MESSAGE) value.substring(0, MAX_MESSAGE) else value
-        if (isWellFormedUtf16(cut)) return cut
-        val b = StringBuilder(cut.length)
+        if (value == null || isWellFormedUtf16(value)) return value
+        val b = StringBuilder(value.length)
         var i = 0
-        while (i < cut.length) {
-            val c = cut[i]
+        while (i < value.length) {
+            val c = value[i]
             when {
-                Character.isHighSurrogate(c) && i + 1 < cut.length && Character.isLowSurrogate(cut[i + 1]) -> {
-                    b.append(c).append(cut[i + 1]); i += 2; continue
+                Character.isHighSurrogate(c) && i + 1 < value.length && Character.isLowSurrogate(value[i + 1]) -> {
+                    b.append(c).append(value[i + 1]); i += 2; continue
                 }
                 Character.isSurrogate(c) -> b.append('\uFFFD')
                 else -> b.append(c)

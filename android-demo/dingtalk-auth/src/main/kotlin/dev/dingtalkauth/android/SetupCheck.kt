@@ -95,24 +95,17 @@ object SetupCheck {
             }
         }
         if (LoginFlow.LEGACY_SDK in flows) {
-            if (!DingTalkSdks.legacyPresent) {
-                out += SetupFinding(
-                    SetupProblem.LEGACY_SDK_MISSING, SetupFinding.Severity.ERROR,
-                    "DingTalk's legacy SDK (ddsharesdk) is not in the app.",
-                    "Add implementation(\"com.alibaba.android:ddsharesdk:1.2.0\").",
-                )
-            }
-            out += callbackFindings(pm, pkg, legacyCallbackName(pkg), "DDShareActivity", "legacy SDK")
+            out += sdkFindings(
+                pm, pkg, DingTalkSdks.legacyPresent, SetupProblem.LEGACY_SDK_MISSING, "legacy SDK (ddsharesdk)",
+                "DingTalk's com.alibaba.android:ddsharesdk (Maven Central)", legacyCallbackName(pkg), "DDShareActivity",
+                "legacy SDK",
+            )
         }
         if (LoginFlow.NEW_SDK in flows) {
-            if (!DingTalkSdks.newSdkPresent) {
-                out += SetupFinding(
-                    SetupProblem.NEW_SDK_MISSING, SetupFinding.Severity.ERROR,
-                    "DingTalk's new SDK (ddopenauth) is not in the app.",
-                    "Add DingTalk's ddopenauth AAR to the app's dependencies.",
-                )
-            }
-            out += callbackFindings(pm, pkg, newSdkCallbackName(pkg), "DDAuthActivity", "new SDK")
+            out += sdkFindings(
+                pm, pkg, DingTalkSdks.newSdkPresent, SetupProblem.NEW_SDK_MISSING, "new SDK (ddopenauth)",
+                "DingTalk's ddopenauth AAR", newSdkCallbackName(pkg), "DDAuthActivity", "new SDK",
+            )
         }
         val redirect = config.redirectUri
         if (LoginFlow.BROWSER in flows && redirect != null) out += redirectFindings(context, pm, pkg, redirect)
@@ -162,6 +155,25 @@ object SetupCheck {
         } catch (e: PackageManager.NameNotFoundException) {
             false
         }
+
+    /** An SDK flow needs its SDK in the app and its callback activity where DingTalk calls it. */
+    private fun sdkFindings(
+        pm: PackageManager, pkg: String, sdkPresent: Boolean, missing: SetupProblem, sdkName: String,
+        dependency: String, callback: String, simpleName: String, what: String,
+    ): List<SetupFinding> {
+        val sdk = if (sdkPresent) {
+            emptyList()
+        } else {
+            listOf(
+                SetupFinding(
+                    missing, SetupFinding.Severity.ERROR,
+                    "DingTalk's $sdkName is not in the app.",
+                    "Add $dependency to the app's dependencies.",
+                ),
+            )
+        }
+        return sdk + callbackFindings(pm, pkg, callback, simpleName, what)
+    }
 
     private fun callbackFindings(pm: PackageManager, pkg: String, expected: String, simpleName: String, what: String): List<SetupFinding> {
         val info = try {

@@ -42,9 +42,19 @@ class ReplyReaderTest {
 
     @Test
     fun messagesAreCleanedNotDropped() {
-        val read = ReplyReader.legacy(-1, "bad\uD800" + "m".repeat(2000), null, "s") as ReplyReader.Read.Ok
-        assertEquals(ReplyReader.MAX_MESSAGE, read.value.message!!.length)
-        assertTrue(read.value.message!!.startsWith("bad\uFFFD"))
+        val read = ReplyReader.legacy(-1, "bad\uD800" + "m".repeat(2000) + "\uDE00", null, "s") as ReplyReader.Read.Ok
+        assertEquals("bad\uFFFD" + "m".repeat(2000) + "\uFFFD", read.value.message)
         assertEquals("-1", read.value.errCode)
+    }
+
+    /** The limits are the core's: one character more than it accepts is dropped here, not copied. */
+    @Test
+    fun valuesOverTheCoresLimitsAreDropped() {
+        val limits = dev.dingtalkauth.replyLimits()
+        val state = "s".repeat(limits.maxStateLen.toInt())
+        assertTrue(ReplyReader.legacy(0, null, "c", state) is ReplyReader.Read.Ok)
+        assertEquals(ReplyReader.Read.Dropped(IgnoredReason.TOO_LONG), ReplyReader.legacy(0, null, "c", state + "s"))
+        val code = "c".repeat(limits.maxCodeLen.toInt() + 1)
+        assertEquals(ReplyReader.Read.Dropped(IgnoredReason.TOO_LONG), ReplyReader.legacy(0, null, code, "s"))
     }
 }

@@ -1,10 +1,11 @@
 // End-to-end support: the servers scripts/with-demo-servers.sh started (read from DINGTALK_DEMO_*), an
 // HTTP client for the fake DingTalk's admin endpoints and its authorize page, and the DingTalkAuth
 // instances an app would build for each flow. The Kotlin counterpart of
-// bindings/tests/swift/Tests/DingTalkAuthE2ETests/E2ESupport.swift.
+// ios-demo/DingTalkAuth/Tests/DingTalkAuthE2ETests/E2ESupport.swift.
 package dev.dingtalkauth.e2e
 
 import dev.dingtalkauth.*
+import dev.dingtalkauth.test.grantOf
 import java.net.URI
 import java.net.URLDecoder
 import java.net.URLEncoder
@@ -216,18 +217,6 @@ fun wireName(flow: LoginFlow): String = when (flow) {
     LoginFlow.BROWSER -> "browser"
 }
 
-fun describe(outcome: LoginOutcome): String = when (outcome) {
-    is LoginOutcome.Authorized -> "Authorized"
-    is LoginOutcome.Cancelled -> "Cancelled"
-    is LoginOutcome.Denied -> "Denied"
-    is LoginOutcome.Failed -> "Failed(${outcome.reason}, ${outcome.errCode}, ${outcome.message})"
-}
-
-fun requireGrant(outcome: LoginOutcome): AuthGrant = when (outcome) {
-    is LoginOutcome.Authorized -> outcome.grant
-    else -> fail("expected Authorized, got ${describe(outcome)}")
-}
-
 /** The value of [name] in a URL's query, decoded. */
 fun queryValue(url: String, name: String): String? {
     val q = URI.create(url).rawQuery ?: return null
@@ -429,7 +418,7 @@ abstract class E2ETest {
             LoginFlow.BROWSER ->
                 first.auth.completeBrowser("$E2E_REDIRECT_URI?authCode=${enc(code)}&state=${enc(request.state!!)}")
         }
-        return requireGrant(outcome)
+        return grantOf(outcome)
     }
 
     /** JSON null check for fields the backend sends as null. */

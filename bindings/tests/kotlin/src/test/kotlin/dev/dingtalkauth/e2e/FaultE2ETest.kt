@@ -6,6 +6,7 @@
 package dev.dingtalkauth.e2e
 
 import dev.dingtalkauth.*
+import dev.dingtalkauth.test.grantOf
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.JsonObject
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -17,7 +18,7 @@ class FaultE2ETest : E2ETest() {
 
     private fun checkFault(flow: LoginFlow, fault: JsonObject, status: Int, error: String, retrySameGrant: Boolean = true) {
         val login = runLogin(flow)
-        val grant = requireGrant(login.outcome)
+        val grant = grantOf(login.outcome)
         fake.setFault(endpoint(flow), fault)
         expectRejected(login.auth, grant, status, error, retryable = true, secret = login.code)
         fake.clearFaults()
@@ -26,7 +27,7 @@ class FaultE2ETest : E2ETest() {
         } else {
             // DingTalk may have spent the code after the backend gave up; a new login works.
             val next = runLogin(flow)
-            assertIdentity(runBlocking { next.auth.submit(requireGrant(next.outcome)) }, next.user, wireName(flow))
+            assertIdentity(runBlocking { next.auth.submit(grantOf(next.outcome)) }, next.user, wireName(flow))
         }
     }
 
@@ -91,7 +92,7 @@ class FaultE2ETest : E2ETest() {
     @Test
     fun `a users-me fault after the token is a kept answer with retryable false`() {
         val login = runLogin(LoginFlow.NEW_SDK)
-        val grant = requireGrant(login.outcome)
+        val grant = grantOf(login.outcome)
         fake.setFault("me", status503)
         val first = expectRejected(login.auth, grant, 502, "dingtalk_unavailable", retryable = false, secret = login.code)
         fake.clearFaults()
@@ -101,14 +102,14 @@ class FaultE2ETest : E2ETest() {
         assertEquals(before, fake.stats(), "the retry reached DingTalk")
         // Only a new login can succeed.
         val next = runLogin(LoginFlow.NEW_SDK)
-        assertIdentity(runBlocking { next.auth.submit(requireGrant(next.outcome)) }, next.user, "new_sdk")
+        assertIdentity(runBlocking { next.auth.submit(grantOf(next.outcome)) }, next.user, "new_sdk")
     }
 
     /** A fault that lasts for `times` requests only: the retry after it succeeds without clearing. */
     @Test
     fun `a fault for one request only, then the retry of the same grant succeeds`() {
         val login = runLogin(LoginFlow.LEGACY_SDK)
-        val grant = requireGrant(login.outcome)
+        val grant = grantOf(login.outcome)
         fake.setFault("legacy", rateLimit90019, times = 1)
         expectRejected(login.auth, grant, 503, "rate_limited", retryable = true)
         assertIdentity(runBlocking { login.auth.submit(grant) }, login.user, "legacy_sdk")
@@ -123,7 +124,7 @@ class FaultE2ETest : E2ETest() {
 class ClockSkewE2ETest : E2ETest() {
     private fun checkSkew(ms: Long) {
         val login = runLogin(LoginFlow.LEGACY_SDK)
-        val grant = requireGrant(login.outcome)
+        val grant = grantOf(login.outcome)
         advanceClock(fake, ms)
         expectRejected(login.auth, grant, 502, "clock_skew", secret = login.code)
         advanceClock(fake, -ms)

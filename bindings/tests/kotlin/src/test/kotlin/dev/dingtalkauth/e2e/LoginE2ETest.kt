@@ -4,6 +4,7 @@
 package dev.dingtalkauth.e2e
 
 import dev.dingtalkauth.*
+import dev.dingtalkauth.test.grantOf
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -16,7 +17,7 @@ class LoginE2ETest : E2ETest() {
     private fun check(flow: LoginFlow, platform: Platform = Platform.ANDROID, expected: Map<String, Long>) {
         val before = fake.stats()
         val login = runLogin(flow, platform)
-        val grant = requireGrant(login.outcome)
+        val grant = grantOf(login.outcome)
         assertEquals(flow, grant.flow())
         assertEquals(platform, grant.platform())
         assertEquals(0u, login.auth.pendingCount())
@@ -49,7 +50,7 @@ class LoginE2ETest : E2ETest() {
         val user = FakeDingTalk.user()
         val code = fake.mint("legacy_sdk", request.clientId, user = user)
         val outcome = auth.completeSdk(SdkResponse(LoginFlow.LEGACY_SDK, "0", null, code, null))
-        val response = runBlocking { auth.submit(requireGrant(outcome)) }
+        val response = runBlocking { auth.submit(grantOf(outcome)) }
         assertIdentity(response, user, "legacy_sdk")
         assertTrue(isJsonNull(identity(response), "avatarUrl"), "the legacy flow has no avatar: ${response.body}")
     }
@@ -96,7 +97,7 @@ class LoginE2ETest : E2ETest() {
         }
         for (flow in listOf(LoginFlow.LEGACY_SDK, LoginFlow.NEW_SDK)) {
             val login = runLogin(flow, time = deviceClock)
-            val grant = requireGrant(login.outcome)
+            val grant = grantOf(login.outcome)
             val skew = grant.issuedAtMs() - System.currentTimeMillis()
             assertTrue(skew in (offset - 60_000)..(offset + 60_000), "issuedAtMs follows the device clock ($skew ms)")
             assertIdentity(runBlocking { login.auth.submit(grant) }, login.user, wireName(flow))

@@ -4,6 +4,7 @@
 package dev.dingtalkauth.e2e
 
 import dev.dingtalkauth.*
+import dev.dingtalkauth.test.grantOf
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Test
@@ -17,7 +18,7 @@ class OrgE2ETest : E2ETest() {
     fun `new SDK user of an organisation not on the list is 403 corp_not_allowed`() {
         val login = orgLogin(LoginFlow.NEW_SDK, "dingcorp-other")
         assertEquals("openid corpid", login.request.scope)
-        val grant = requireGrant(login.outcome)
+        val grant = grantOf(login.outcome)
         expectRejected(login.auth, grant, 403, "corp_not_allowed", retryable = false, secret = login.code)
         // The code is spent: the same grant gets the same answer.
         expectRejected(login.auth, grant, 403, "corp_not_allowed", retryable = false)
@@ -26,7 +27,7 @@ class OrgE2ETest : E2ETest() {
     @Test
     fun `new SDK user of the allowed organisation logs in with its corpId`() {
         val login = orgLogin(LoginFlow.NEW_SDK, env.allowedCorp)
-        val response = runBlocking { login.auth.submit(requireGrant(login.outcome)) }
+        val response = runBlocking { login.auth.submit(grantOf(login.outcome)) }
         assertIdentity(response, login.user, "new_sdk", corpId = env.allowedCorp)
     }
 
@@ -34,13 +35,13 @@ class OrgE2ETest : E2ETest() {
     fun `browser user of an organisation not on the list is 403 corp_not_allowed`() {
         val login = orgLogin(LoginFlow.BROWSER, "dingcorp-other")
         assertEquals("openid corpid", queryValue(login.request.authorizeUrl ?: fail("no authorizeUrl"), "scope"))
-        expectRejected(login.auth, requireGrant(login.outcome), 403, "corp_not_allowed", secret = login.code)
+        expectRejected(login.auth, grantOf(login.outcome), 403, "corp_not_allowed", secret = login.code)
     }
 
     @Test
     fun `browser user of the allowed organisation logs in with its corpId`() {
         val login = orgLogin(LoginFlow.BROWSER, env.allowedCorp)
-        val response = runBlocking { login.auth.submit(requireGrant(login.outcome)) }
+        val response = runBlocking { login.auth.submit(grantOf(login.outcome)) }
         assertIdentity(response, login.user, "browser", corpId = env.allowedCorp)
     }
 
@@ -50,7 +51,7 @@ class OrgE2ETest : E2ETest() {
         val before = orgFake.stats()
         val login = orgLogin(LoginFlow.NEW_SDK, env.allowedCorp, scope = OAuthScope.OPENID)
         assertEquals("openid", login.request.scope)
-        expectRejected(login.auth, requireGrant(login.outcome), 403, "corp_scope_required", retryable = false)
+        expectRejected(login.auth, grantOf(login.outcome), 403, "corp_scope_required", retryable = false)
         assertEquals(before["token"], orgFake.stats()["token"], "DingTalk was called")
     }
 
@@ -58,7 +59,7 @@ class OrgE2ETest : E2ETest() {
     @Test
     fun `the plain backend returns the corpId of scope openid corpid`() {
         val login = runLogin(LoginFlow.NEW_SDK, scope = OAuthScope.OPENID_CORPID, user = FakeDingTalk.user("dingcorp-any"))
-        val response = runBlocking { login.auth.submit(requireGrant(login.outcome)) }
+        val response = runBlocking { login.auth.submit(grantOf(login.outcome)) }
         assertIdentity(response, login.user, "new_sdk", corpId = "dingcorp-any")
     }
 }

@@ -4,10 +4,13 @@
 package dev.dingtalkauth.e2e
 
 import dev.dingtalkauth.*
+import dev.dingtalkauth.test.describe
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.params.ParameterizedTest
+import org.junit.jupiter.params.provider.CsvSource
 import org.junit.jupiter.api.fail
 import kotlinx.coroutines.runBlocking
 
@@ -49,21 +52,10 @@ class OutcomeE2ETest : E2ETest() {
         assertNull(late, "a late success reply was not refused as StateReused: ${late?.let { describe(it) }}")
     }
 
-    @Test
-    fun `legacy SDK cancel is Cancelled and nothing reaches DingTalk`() =
-        checkSdk(LoginFlow.LEGACY_SDK, "-2", LoginOutcome.Cancelled)
-
-    @Test
-    fun `new SDK cancel is Cancelled and nothing reaches DingTalk`() =
-        checkSdk(LoginFlow.NEW_SDK, "-2", LoginOutcome.Cancelled)
-
-    @Test
-    fun `legacy SDK deny is Denied and nothing reaches DingTalk`() =
-        checkSdk(LoginFlow.LEGACY_SDK, "-4", LoginOutcome.Denied)
-
-    @Test
-    fun `new SDK deny is Denied and nothing reaches DingTalk`() =
-        checkSdk(LoginFlow.NEW_SDK, "-4", LoginOutcome.Denied)
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource("LEGACY_SDK, -2", "NEW_SDK, -2", "LEGACY_SDK, -4", "NEW_SDK, -4")
+    fun `an SDK cancel or deny is that outcome and nothing reaches DingTalk`(flow: LoginFlow, errCode: String) =
+        checkSdk(flow, errCode, if (errCode == "-2") LoginOutcome.Cancelled else LoginOutcome.Denied)
 
     /** login.dingtalk.com in deny mode redirects with error=access_denied and the state. */
     @Test
