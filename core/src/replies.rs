@@ -221,6 +221,20 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text an app receives as a URL is classified, never a panic; a redirect classification
+        /// implies the scheme, host, port and path of the redirect URI.
+        #[test]
+        fn classification_never_panics(url in "\\PC{0,80}", scheme in "[a-zA-Z]{0,8}") {
+            let kind = classify_callback_url(&url, &[scheme], Some(REDIRECT));
+            if kind == CallbackKind::BrowserRedirect {
+                let got = strict_url::parse(&url).unwrap();
+                proptest::prop_assert_eq!(got.host_str(), Some("app.example"));
+                proptest::prop_assert_eq!(got.path(), "/dingtalk/cb");
+            }
+        }
+    }
+
     #[test]
     fn the_limits_are_the_parsers() {
         assert_eq!(REPLY_LIMITS.max_state_len, 1024);
