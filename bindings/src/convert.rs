@@ -182,3 +182,97 @@ impl std::fmt::Debug for SdkResponse {
         std::fmt::Debug::fmt(&core::SdkResponse::from(self.clone()), f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_crosses_both_ways_unchanged_with_the_cores_text() {
+        let errors = [
+            core::AuthError::InvalidConfig { reason: "r".into() },
+            core::AuthError::StateMissing,
+            core::AuthError::StateMalformed,
+            core::AuthError::StateUnknown,
+            core::AuthError::StateExpired,
+            core::AuthError::StateReused,
+            core::AuthError::FlowMismatch,
+            core::AuthError::NoPendingLogin,
+            core::AuthError::AmbiguousPendingLogin,
+            core::AuthError::InvalidResponse { reason: "r".into() },
+            core::AuthError::InvalidCallback { reason: "r".into() },
+            core::AuthError::Store { reason: "r".into() },
+            core::AuthError::TimeSource { reason: "r".into() },
+            core::AuthError::HttpUnavailable { reason: "r".into() },
+            core::AuthError::Network { reason: "r".into() },
+            core::AuthError::Timeout,
+            core::AuthError::BackendRejected {
+                status: 503,
+                body: "b".into(),
+            },
+            core::AuthError::UnreadableBody { reason: "r".into() },
+            core::AuthError::Internal { reason: "r".into() },
+        ];
+        for e in errors {
+            let facade = AuthError::from(e.clone());
+            assert_eq!(facade.to_string(), e.to_string());
+            assert_eq!(core::AuthError::from(facade), e);
+        }
+    }
+
+    #[test]
+    fn the_records_print_like_the_cores_redacted() {
+        let request = LoginRequest {
+            flow: core::LoginFlow::NewSdk,
+            client_id: "dingclient".into(),
+            state: Some("SECRET-STATE".into()),
+            nonce: Some("SECRET-NONCE".into()),
+            scope: "openid".into(),
+            redirect_uri: None,
+            authorize_url: None,
+            expires_at_ms: 1,
+        };
+        let response = SdkResponse {
+            flow: core::LoginFlow::NewSdk,
+            err_code: "0".into(),
+            message: None,
+            code: Some("SECRET-CODE".into()),
+            state: Some("SECRET-STATE".into()),
+        };
+        for printed in [format!("{request:?}"), format!("{response:?}")] {
+            assert!(!printed.contains("SECRET"), "{printed}");
+        }
+        assert_eq!(
+            core::LoginRequest::from(request.clone()),
+            core::LoginRequest::from(LoginRequest::from(core::LoginRequest::from(request)))
+        );
+    }
+
+    #[test]
+    fn the_config_defaults_are_the_cores() {
+        let facade = AuthConfig {
+            client_id: "dingclient".into(),
+            platform: core::Platform::Ios,
+            flows: vec![core::LoginFlow::LegacySdk],
+            redirect_uri: None,
+            backend_url: None,
+            scope: None,
+            pending_ttl_seconds: core::config::DEFAULT_PENDING_TTL_SECONDS,
+            connect_timeout_ms: core::config::DEFAULT_CONNECT_TIMEOUT_MS,
+            request_timeout_ms: core::config::DEFAULT_REQUEST_TIMEOUT_MS,
+            org_type: None,
+            corp_id: None,
+            exclusive_login: false,
+            exclusive_corp_id: None,
+            authorize_endpoint: None,
+        };
+        assert_eq!(
+            core::AuthConfig::from(facade),
+            core::AuthConfig::new(
+                "dingclient",
+                core::Platform::Ios,
+                vec![core::LoginFlow::LegacySdk]
+            )
+        );
+    }
+}

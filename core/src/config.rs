@@ -25,35 +25,63 @@ impl ConfigError {
     }
 }
 
-/// The way a login reaches DingTalk. The flow decides where the backend exchanges the code: a legacy
-/// SDK code at `sns/getuserinfo_bycode`, the others at `/v1.0/oauth2/userAccessToken`. Its wire names
-/// are in [`crate::wire`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LoginFlow {
-    /// iOS DTOpenAPI `DTAuthorizeReq` / Android DDShare `SendAuth.Req` (scope `sns_login`).
-    LegacySdk,
-    /// iOS ADTOpenAuthSDK / Android `ddopenauth` (scope `openid`…).
-    NewSdk,
-    /// `login.dingtalk.com/oauth2/auth` in Custom Tabs / ASWebAuthenticationSession.
-    Browser,
+/// Defines [`LoginFlow`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_login_flow {
+    ($(#[$attr:meta])*) => {
+        /// The way a login reaches DingTalk. It decides where the backend exchanges the code.
+        $(#[$attr])*
+        pub enum LoginFlow {
+            /// The legacy SDK: iOS `DTOpenAPI` + `DTAuthorizeReq`, Android DDShare `SendAuth.Req`. The backend
+            /// exchanges its code at `sns/getuserinfo_bycode`.
+            LegacySdk,
+            /// The new SDK: iOS `ADTOpenAuthSDK`, Android `ddopenauth`. Exchanged at `/v1.0/oauth2/userAccessToken`.
+            NewSdk,
+            /// The browser flow at `login.dingtalk.com` (Custom Tabs, ASWebAuthenticationSession).
+            Browser,
+        }
+    };
 }
+define_login_flow!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
-/// The app's platform: it decides whether the legacy SDK carries a `state` (Android) or not (iOS).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Platform {
-    Android,
-    Ios,
+/// Defines [`Platform`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_platform {
+    ($(#[$attr:meta])*) => {
+        /// The platform the app runs on.
+        $(#[$attr])*
+        pub enum Platform {
+            /// Android: every flow carries a `state`.
+            Android,
+            /// iOS: the legacy SDK's reply has no `state`; it is bound to the single pending legacy login.
+            Ios,
+        }
+    };
 }
+define_platform!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
-/// The OAuth scope of the new-SDK and browser flows (the legacy SDK's scope is always `sns_login`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OAuthScope {
-    /// `openid`: the user's identity.
-    #[default]
-    Openid,
-    /// `openid corpid`: also the organisation the user picked, so the backend can check membership.
-    OpenidCorpid,
+/// Defines [`OAuthScope`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_oauth_scope {
+    ($(#[$attr:meta])*) => {
+        /// The OAuth scope of the new-SDK and browser flows.
+        $(#[$attr])*
+        pub enum OAuthScope {
+            /// `openid`: the user's identity.
+            #[default]
+            Openid,
+            /// `openid corpid`: also the organisation the user picked (needed for an org allow-list).
+            OpenidCorpid,
+        }
+    };
 }
+define_oauth_scope!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]);
 
 impl OAuthScope {
     /// Space-separated, as DingTalk expects it (encoded as `%20` in URLs).

@@ -81,7 +81,7 @@ impl LoginRequest {
 }
 
 /// The browser flow's authorize URL exactly as DingTalk documents it ("Obtain the access credential of
-/// a signed-in user", https://open.dingtalk.com/document/orgapp/obtain-identity-credentials: `redirect_uri`,
+/// a signed-in user", <https://open.dingtalk.com/document/orgapp/obtain-identity-credentials>: `redirect_uri`,
 /// `response_type=code`, `client_id`, `scope`, `state`, `prompt=consent`, optional `org_type`, `corpId`,
 /// `exclusiveLogin`, `exclusiveCorpId`), on the configured endpoint (whose own query, if any, is kept
 /// in front).
