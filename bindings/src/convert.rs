@@ -1,12 +1,14 @@
-//! Maps between the FFI types of `lib.rs` and the core's types, and adapts the foreign traits.
+//! The façade's few own shapes, mapped to the core's: the configuration (optional fields with
+//! defaults for Kotlin and Swift), the outcome (its grant is an object), and the foreign store and
+//! time source. Every other type crosses as the core's own (see `lib.rs`).
 
 use std::sync::Arc;
 
 use dingtalk_auth as core;
 
 use crate::{
-    AuthConfig, AuthError, AuthGrant, FailureReason, LoginFlow, LoginOutcome, LoginRequest,
-    OAuthScope, PendingLoginStore, Platform, SdkResponse, TimeSource,
+    AuthConfig, AuthError, AuthGrant, LoginOutcome, LoginRequest, PendingLoginStore, SdkResponse,
+    TimeSource,
 };
 
 pub(crate) fn authenticator(
@@ -17,28 +19,6 @@ pub(crate) fn authenticator(
     let store = store.map(|s| Arc::new(ForeignStore(s)) as Arc<dyn core::PendingStore>);
     let clock = time.map(|t| Arc::new(ForeignTime(t)) as Arc<dyn core::Clock>);
     Ok(core::Authenticator::new(config.into(), store, clock)?)
-}
-
-#[cfg(feature = "http")]
-pub(crate) async fn submit(
-    auth: &core::Authenticator,
-    grant: &core::AuthGrant,
-) -> Result<crate::BackendResponse, AuthError> {
-    let r = auth.submit(grant).await?;
-    Ok(crate::BackendResponse {
-        status: r.status,
-        body: r.body,
-    })
-}
-
-#[cfg(not(feature = "http"))]
-pub(crate) async fn submit(
-    _: &core::Authenticator,
-    _: &core::AuthGrant,
-) -> Result<crate::BackendResponse, AuthError> {
-    Err(AuthError::HttpUnavailable {
-        reason: "this build has no HTTP support; post grant.toJson() yourself".into(),
-    })
 }
 
 struct ForeignStore(Arc<dyn PendingLoginStore>);
@@ -72,62 +52,12 @@ impl core::Clock for ForeignTime {
     }
 }
 
-impl From<core::Error> for AuthError {
-    fn from(e: core::Error) -> Self {
-        use core::{CallbackError as C, HttpError as H, StateError as S};
-        match e {
-            core::Error::Config(c) => AuthError::InvalidConfig {
-                reason: c.to_string(),
-            },
-            core::Error::State(s) => match s {
-                S::Missing => AuthError::StateMissing,
-                S::Malformed(_) => AuthError::StateMalformed,
-                S::Unknown => AuthError::StateUnknown,
-                S::Expired => AuthError::StateExpired,
-                S::Reused => AuthError::StateReused,
-                S::FlowMismatch { .. } => AuthError::FlowMismatch,
-                S::NoPendingLogin => AuthError::NoPendingLogin,
-                S::Ambiguous(_) => AuthError::AmbiguousPendingLogin,
-            },
-            core::Error::Response(reason) => AuthError::InvalidResponse { reason },
-            core::Error::Callback(
-                c @ (C::TooLong(_)
-                | C::Syntax(_)
-                | C::NotRedirectUri(_)
-                | C::Duplicated(_)
-                | C::Parts(_)
-                | C::Encoding(_)),
-            ) => AuthError::InvalidCallback {
-                reason: c.to_string(),
-            },
-            core::Error::Store(reason) => AuthError::Store { reason },
-            core::Error::Clock(reason) => AuthError::TimeSource { reason },
-            core::Error::Http(h) => match h {
-                H::Unavailable(reason) => AuthError::HttpUnavailable {
-                    reason: reason.into(),
-                },
-                H::Network(reason) => AuthError::Network { reason },
-                H::Timeout => AuthError::Timeout,
-                H::Rejected { status, body } => AuthError::BackendRejected { status, body },
-                H::UnreadableBody(reason) => AuthError::UnreadableBody { reason },
-            },
-        }
-    }
-}
-
 impl From<AuthConfig> for core::AuthConfig {
     fn from(c: AuthConfig) -> Self {
-        let mut out = core::AuthConfig::new(
-            c.client_id,
-            c.platform.into(),
-            c.flows.into_iter().map(Into::into).collect(),
-        );
+        let mut out = core::AuthConfig::new(c.client_id, c.platform, c.flows);
         out.redirect_uri = c.redirect_uri;
         out.backend_url = c.backend_url;
-        out.scope = match c.scope {
-            None | Some(OAuthScope::Openid) => core::OAuthScope::Openid,
-            Some(OAuthScope::OpenidCorpid) => core::OAuthScope::OpenidCorpid,
-        };
+        out.scope = c.scope.unwrap_or_default();
         out.pending_ttl_seconds = c.pending_ttl_seconds;
         out.connect_timeout_ms = c.connect_timeout_ms;
         out.request_timeout_ms = c.request_timeout_ms;
@@ -139,71 +69,6 @@ impl From<AuthConfig> for core::AuthConfig {
             out.authorize_endpoint = endpoint;
         }
         out
-    }
-}
-
-impl From<LoginFlow> for core::LoginFlow {
-    fn from(f: LoginFlow) -> Self {
-        match f {
-            LoginFlow::LegacySdk => core::LoginFlow::LegacySdk,
-            LoginFlow::NewSdk => core::LoginFlow::NewSdk,
-            LoginFlow::Browser => core::LoginFlow::Browser,
-        }
-    }
-}
-
-impl From<core::LoginFlow> for LoginFlow {
-    fn from(f: core::LoginFlow) -> Self {
-        match f {
-            core::LoginFlow::LegacySdk => LoginFlow::LegacySdk,
-            core::LoginFlow::NewSdk => LoginFlow::NewSdk,
-            core::LoginFlow::Browser => LoginFlow::Browser,
-        }
-    }
-}
-
-impl From<Platform> for core::Platform {
-    fn from(p: Platform) -> Self {
-        match p {
-            Platform::Android => core::Platform::Android,
-            Platform::Ios => core::Platform::Ios,
-        }
-    }
-}
-
-impl From<core::Platform> for Platform {
-    fn from(p: core::Platform) -> Self {
-        match p {
-            core::Platform::Android => Platform::Android,
-            core::Platform::Ios => Platform::Ios,
-        }
-    }
-}
-
-impl From<core::LoginRequest> for LoginRequest {
-    fn from(r: core::LoginRequest) -> Self {
-        LoginRequest {
-            flow: r.flow.into(),
-            client_id: r.client_id,
-            state: r.state,
-            nonce: r.nonce,
-            scope: r.scope,
-            redirect_uri: r.redirect_uri,
-            authorize_url: r.authorize_url,
-            expires_at_ms: r.expires_at_ms,
-        }
-    }
-}
-
-impl From<SdkResponse> for core::SdkResponse {
-    fn from(r: SdkResponse) -> Self {
-        core::SdkResponse {
-            flow: r.flow.into(),
-            err_code: r.err_code,
-            message: r.message,
-            code: r.code,
-            state: r.state,
-        }
     }
 }
 
@@ -220,13 +85,7 @@ impl From<core::Outcome> for LoginOutcome {
                 err_code,
                 message,
             } => LoginOutcome::Failed {
-                reason: match reason {
-                    core::FailureReason::CommonFailure => FailureReason::CommonFailure,
-                    core::FailureReason::SendFailed => FailureReason::SendFailed,
-                    core::FailureReason::Unsupported => FailureReason::Unsupported,
-                    core::FailureReason::Unknown => FailureReason::Unknown,
-                    core::FailureReason::BrowserError => FailureReason::BrowserError,
-                },
+                reason,
                 err_code,
                 message,
             },
@@ -234,7 +93,84 @@ impl From<core::Outcome> for LoginOutcome {
     }
 }
 
-/// The records the app prints print like the core's: state, nonce and code redacted.
+/// The core words the message; only the grant's shape differs, and the message never reads the grant.
+pub(crate) fn outcome_message(outcome: &LoginOutcome) -> core::UserMessage {
+    match outcome {
+        LoginOutcome::Authorized { grant } => {
+            core::Outcome::Authorized(grant.0.clone()).user_message()
+        }
+        LoginOutcome::Cancelled => core::Outcome::Cancelled.user_message(),
+        LoginOutcome::Denied => core::Outcome::Denied.user_message(),
+        LoginOutcome::Failed {
+            reason, err_code, ..
+        } => core::messages::failure_message(*reason, *err_code),
+    }
+}
+
+/// `From` both ways between a façade twin and the core type of the same shape, from one list of its
+/// variants (enums) or fields (records): the twins exist only to export a trait (see `lib.rs`).
+macro_rules! twins {
+    (enum $facade:ident = $core:path; $($unit:ident),*; $($variant:ident { $($field:ident),* }),*) => {
+        impl From<$core> for $facade {
+            fn from(e: $core) -> Self {
+                use $core as C;
+                match e {
+                    $(C::$unit => $facade::$unit,)*
+                    $(C::$variant { $($field),* } => $facade::$variant { $($field),* },)*
+                }
+            }
+        }
+        impl From<$facade> for $core {
+            fn from(e: $facade) -> Self {
+                use $core as C;
+                match e {
+                    $($facade::$unit => C::$unit,)*
+                    $($facade::$variant { $($field),* } => C::$variant { $($field),* },)*
+                }
+            }
+        }
+    };
+    (struct $facade:ident = $core:path; $($field:ident),*) => {
+        impl From<$core> for $facade {
+            fn from(r: $core) -> Self {
+                $facade { $($field: r.$field),* }
+            }
+        }
+        impl From<$facade> for $core {
+            fn from(r: $facade) -> Self {
+                Self { $($field: r.$field),* }
+            }
+        }
+    };
+}
+
+twins!(enum AuthError = core::AuthError;
+    StateMissing, StateMalformed, StateUnknown, StateExpired, StateReused, FlowMismatch,
+    NoPendingLogin, AmbiguousPendingLogin, Timeout;
+    InvalidConfig { reason }, InvalidResponse { reason }, InvalidCallback { reason },
+    Store { reason }, TimeSource { reason }, HttpUnavailable { reason }, Network { reason },
+    BackendRejected { status, body }, UnreadableBody { reason }, Internal { reason });
+
+twins!(struct LoginRequest = core::LoginRequest;
+    flow, client_id, state, nonce, scope, redirect_uri, authorize_url, expires_at_ms);
+
+twins!(struct SdkResponse = core::SdkResponse; flow, err_code, message, code, state);
+
+impl From<core::Error> for AuthError {
+    fn from(e: core::Error) -> Self {
+        core::AuthError::from(e).into()
+    }
+}
+
+/// The core's texts: the technical sentence of an error, the redacting `Debug` of the records.
+impl std::fmt::Display for AuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&core::AuthError::from(self.clone()), f)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&core::LoginRequest::from(self.clone()), f)
@@ -244,20 +180,5 @@ impl std::fmt::Debug for LoginRequest {
 impl std::fmt::Debug for SdkResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&core::SdkResponse::from(self.clone()), f)
-    }
-}
-
-impl From<LoginRequest> for core::LoginRequest {
-    fn from(r: LoginRequest) -> Self {
-        core::LoginRequest {
-            flow: r.flow.into(),
-            client_id: r.client_id,
-            state: r.state,
-            nonce: r.nonce,
-            scope: r.scope,
-            redirect_uri: r.redirect_uri,
-            authorize_url: r.authorize_url,
-            expires_at_ms: r.expires_at_ms,
-        }
     }
 }

@@ -8,15 +8,39 @@
 //! `completeSdk(response)` or `completeBrowser(url)` → `LoginOutcome.Authorized(grant)` →
 //! `submit(grant)` (or post `grant.toJson()` yourself).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use dingtalk_auth::{
+    BackendResponse, CallbackKind, ErrorHandling, FailureReason, LoginFlow, MessageKey, OAuthScope,
+    Platform, ReplyLimits, StartProblem, UserMessage,
+};
 
 mod convert;
 mod logging;
 
 uniffi::setup_scaffolding!();
 
+// Most of the core's types cross the FFI as they are: `#[uniffi::remote(…)]` generates the scaffolding for a
+// type defined in a crate that does not use UniFFI (https://mozilla.github.io/uniffi-rs/latest/types/remote_ext_types.html).
+// Each definition below restates the core's, with the doc comments the apps read; the generated code
+// builds and takes apart the core's own type, so a definition that drifts from the core does not
+// compile, and there is nothing to convert.
+//
+// Why not `derive(uniffi::…)` behind a `uniffi` feature of the core (as matrix-rust-sdk does): in
+// library mode every crate with UniFFI types becomes its own component, with its own Kotlin package and
+// Swift FFI module. Giving the core the package `dev.dingtalkauth` too makes two generated files declare
+// the same `RustBuffer`, `UniffiLib`… in one package (it does not compile); keeping it apart moves
+// `LoginFlow` & co. to another package and module, which breaks every app's imports and the packaging.
+//
+// A remote type cannot export a trait (`#[uniffi::export(Debug)]` emits an inherent `impl`, which Rust
+// allows only in the type's own crate). So the types whose printing must redact or read as a sentence
+// (`LoginRequest`, `SdkResponse`, `AuthError`) keep a façade twin of the same shape, mapped in
+// `convert.rs` by one macro per type that lists the fields once; so do the types whose foreign shape
+// differs (`AuthConfig`: optional fields with defaults; `LoginOutcome` and `AuthGrant`: the grant is an
+// object so that printing it never prints the code).
+
 /// The way a login reaches DingTalk. It decides where the backend exchanges the code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum LoginFlow {
     /// The legacy SDK: iOS `DTOpenAPI` + `DTAuthorizeReq`, Android DDShare `SendAuth.Req`. The backend
     /// exchanges its code at `sns/getuserinfo_bycode`.
@@ -28,7 +52,7 @@ pub enum LoginFlow {
 }
 
 /// The platform the app runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum Platform {
     /// Android: every flow carries a `state`.
     Android,
@@ -37,7 +61,7 @@ pub enum Platform {
 }
 
 /// The OAuth scope of the new-SDK and browser flows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum OAuthScope {
     /// `openid`: the user's identity.
     Openid,
@@ -133,7 +157,7 @@ pub struct SdkResponse {
 }
 
 /// Why a login failed without being cancelled or denied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::remote(Enum)]
 pub enum FailureReason {
     /// ErrCode -1.
     CommonFailure,
@@ -177,7 +201,7 @@ pub struct AuthGrant(dingtalk_auth::AuthGrant);
 impl AuthGrant {
     /// The flow that produced the code (the backend exchanges it accordingly).
     pub fn flow(&self) -> LoginFlow {
-        self.0.flow.into()
+        self.0.flow
     }
     /// The DingTalk application's id.
     pub fn client_id(&self) -> String {
@@ -185,7 +209,7 @@ impl AuthGrant {
     }
     /// The platform the login ran on.
     pub fn platform(&self) -> Platform {
-        self.0.platform.into()
+        self.0.platform
     }
     /// The scope that was granted.
     pub fn scope(&self) -> String {
@@ -211,7 +235,7 @@ impl AuthGrant {
 }
 
 /// Your backend's 2xx answer to `submit`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct BackendResponse {
     /// The HTTP status (2xx).
     pub status: u16,
@@ -220,76 +244,52 @@ pub struct BackendResponse {
 }
 
 /// Every error of this library. Texts never contain an auth code, state or token; `toString()` /
-/// `description` give the sentence after each variant below.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+/// `description` give the technical text (for logs), `errorMessage(error)` the sentence for users and
+/// `errorHandling(error)` what the app should do.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum AuthError {
     /// The configuration is unusable (or a flow that is not enabled was used); `reason` says why.
-    #[error("invalid configuration: {reason}")]
     InvalidConfig { reason: String },
     /// An answer without the `state` its flow always carries. A cancel or deny without one is refused
     /// too: it cannot be told from one sent by another app, so the pending login keeps waiting.
-    #[error("the answer carries no state")]
     StateMissing,
     /// The state is empty, longer than 1024 characters, or has characters this library never generates.
-    #[error("the state is malformed")]
     StateMalformed,
     /// No pending login has this state (forged, from another device, or long gone). Also thrown for a
     /// cancel, deny or failure with such a state: it is not about this device's login, so ignore it;
     /// the real pending login is untouched.
-    #[error("no pending login has this state")]
     StateUnknown,
     /// The pending login expired before DingTalk answered.
-    #[error("the pending login expired")]
     StateExpired,
     /// The pending login was already completed: this answer is a replay.
-    #[error("the pending login was already used")]
     StateReused,
     /// The state belongs to a login of another flow.
-    #[error("the state belongs to a login of another flow")]
     FlowMismatch,
     /// A legacy-SDK reply without state (iOS), and no pending legacy login to bind it to.
-    #[error("no pending legacy-SDK login for a reply without state")]
     NoPendingLogin,
     /// A legacy-SDK reply without state, and several pending legacy logins: it cannot be attributed.
-    #[error("several pending legacy-SDK logins; a reply without state cannot be attributed")]
     AmbiguousPendingLogin,
     /// The SDK answer cannot be taken as it is (success without code, ErrCode not a number, …).
-    #[error("invalid SDK response: {reason}")]
     InvalidResponse { reason: String },
     /// The callback URL is not the configured redirect URI, or its parameters are wrong.
-    #[error("invalid callback URL: {reason}")]
     InvalidCallback { reason: String },
     /// Your `PendingLoginStore` failed, or holds an unreadable record.
-    #[error("pending-login store failed: {reason}")]
     Store { reason: String },
     /// Your `TimeSource` threw.
-    #[error("the time source failed: {reason}")]
     TimeSource { reason: String },
     /// `submit` is not available: no `backendUrl` configured, or the library was built without HTTP.
-    #[error("sending is not available: {reason}")]
     HttpUnavailable { reason: String },
     /// No connection to the backend (refused, unreachable, DNS, TLS).
-    #[error("network error: {reason}")]
     Network { reason: String },
     /// The backend did not answer within the configured timeouts.
-    #[error("the backend did not answer in time")]
     Timeout,
     /// The backend answered with a non-2xx status; `body` is what it said.
-    #[error("the backend refused the grant with HTTP {status}")]
     BackendRejected { status: u16, body: String },
     /// A 2xx answer whose body could not be read (broken, not UTF-8, larger than 1 MiB).
-    #[error("unreadable backend answer: {reason}")]
     UnreadableBody { reason: String },
     /// A bug in this library (a caught panic); please report it.
-    #[error("internal error: {reason}")]
     Internal { reason: String },
-}
-
-impl From<uniffi::UnexpectedUniFFICallbackError> for AuthError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        AuthError::Store { reason: e.reason }
-    }
 }
 
 /// What a `PendingLoginStore` throws when it cannot do its job.
@@ -414,7 +414,7 @@ impl DingTalkAuth {
 
     /// Begins a login: creates a pending login and returns what to hand to DingTalk.
     pub fn begin(&self, flow: LoginFlow) -> Result<LoginRequest, AuthError> {
-        Ok(self.0.begin(flow.into())?.into())
+        Ok(self.0.begin(flow)?.into())
     }
 
     /// Completes a login from DingTalk's SDK answer (legacy or new SDK).
@@ -440,6 +440,248 @@ impl DingTalkAuth {
     /// Posts `grant.toJson()` to the configured backend with its `Idempotency-Key`. Retrying with the
     /// same grant is safe.
     pub async fn submit(&self, grant: Arc<AuthGrant>) -> Result<BackendResponse, AuthError> {
-        convert::submit(&self.0, &grant.0).await
+        Ok(self.0.submit(&grant.0).await?)
+    }
+}
+
+// --- Decisions the platform layers take from here rather than re-deriving them -------------------
+
+/// What the app should do about an `AuthError`.
+#[uniffi::remote(Enum)]
+pub enum ErrorHandling {
+    /// The reply is not for the login in progress (forged, replayed, for another flow, malformed,
+    /// unreadable, or nothing was pending): ignore it. A login that is waiting keeps waiting; show
+    /// nothing, or at most a passing note.
+    IgnoreReply,
+    /// This login cannot finish (it expired, or a reply could not be attributed): show the message
+    /// and let the user start a new login.
+    StartAgain,
+    /// Sending the grant failed for a reason that may pass (network, timeout, a backend answer marked
+    /// `"retryable": true`): submit the same grant again; it is idempotent.
+    RetrySubmit,
+    /// The backend refused the grant for good, or its answer was unreadable: the code is spent, the
+    /// user must log in again.
+    LogInAgain,
+    /// The app is set up wrongly (invalid configuration, no backend URL, built without HTTP): a
+    /// developer must fix it; retrying changes nothing.
+    FixAppSetup,
+    /// The device failed (the pending-login store or the time source): retrying may help.
+    DeviceFailure,
+    /// A bug in this library: report it.
+    ReportBug,
+}
+
+/// What the app should do about `error`.
+#[uniffi::export]
+pub fn error_handling(error: AuthError) -> ErrorHandling {
+    dingtalk_auth::AuthError::from(error).handling()
+}
+
+/// Which sentence a `UserMessage` is. Stable: translate by key.
+#[uniffi::remote(Enum)]
+pub enum MessageKey {
+    /// DingTalk confirmed the login; the app is now signing in with its server.
+    Authorized,
+    /// The user cancelled in DingTalk.
+    Cancelled,
+    /// The user declined to share their identity.
+    Denied,
+    /// DingTalk is too old for this login (ErrCode -5, or found before starting).
+    DingTalkTooOld,
+    /// The request could not be handed to DingTalk (ErrCode -3, or found before starting).
+    RequestNotSent,
+    /// DingTalk's login page redirected back with an error.
+    LoginPageError,
+    /// DingTalk reported another failure; the text names its ErrCode when there is one.
+    DingTalkFailed,
+    /// A reply that names no login of this device (forged, tampered, another flow's, no state).
+    ReplyNotForThisLogin,
+    /// A reply for a login that was already completed.
+    ReplyAlreadyUsed,
+    /// A reply arrived and no login was waiting for it.
+    NoLoginWaiting,
+    /// The login expired before DingTalk answered.
+    LoginTookTooLong,
+    /// A reply without state and several logins waiting: it cannot be matched.
+    ReplyNotAttributable,
+    /// DingTalk's reply could not be read.
+    ReplyUnreadable,
+    /// The app's DingTalk configuration is wrong; the text includes the technical reason.
+    AppMisconfigured,
+    /// No server is configured to finish the login (or the library was built without HTTP).
+    ServerNotConfigured,
+    /// The device could not store or read the login in progress.
+    StorageFailed,
+    /// The device could not tell the time.
+    ClockFailed,
+    /// The server could not be reached.
+    ServerUnreachable,
+    /// The server did not answer in time.
+    ServerTimeout,
+    /// The server refused the login; the text names the HTTP status.
+    ServerRefused,
+    /// The server's answer could not be read.
+    ServerAnswerUnreadable,
+    /// Anything unexpected (a bug in this library).
+    Unexpected,
+    /// The flow is not enabled in the app's configuration.
+    FlowNotEnabled,
+    /// DingTalk is not installed (Android can tell).
+    DingTalkNotInstalled,
+    /// The app was built without the DingTalk SDK this flow needs.
+    SdkMissing,
+    /// No browser can open DingTalk's login page.
+    NoBrowser,
+    /// DingTalk did not open: not installed, too old, or the SDK refused (iOS cannot tell which).
+    DingTalkDidNotOpen,
+}
+
+/// A sentence for the user (English), and the key to translate it by.
+#[uniffi::remote(Record)]
+pub struct UserMessage {
+    /// Which sentence this is.
+    pub key: MessageKey,
+    /// The English sentence, with its values (ErrCode, HTTP status, reason) filled in.
+    pub text: String,
+}
+
+/// Why a flow could not be started. Nothing is left pending when a start fails.
+#[uniffi::remote(Enum)]
+pub enum StartProblem {
+    /// The configuration does not allow this flow.
+    FlowNotEnabled,
+    /// DingTalk is not installed, or not visible to the app (Android `<queries>`).
+    DingTalkNotInstalled,
+    /// DingTalk is installed but too old for this request.
+    DingTalkTooOld,
+    /// The app was built without the DingTalk SDK this flow needs.
+    SdkMissing,
+    /// The SDK refused to hand the request to DingTalk.
+    SendFailed,
+    /// No browser is installed to open DingTalk's login page.
+    NoBrowser,
+    /// DingTalk did not open, for a reason the platform cannot tell apart (iOS: `DTOpenAPI.send`
+    /// answered false, or DingTalk is missing or too old).
+    DingTalkDidNotOpen,
+}
+
+/// The sentence for the user about `error` (`toString()` / `description` stay the technical text).
+#[uniffi::export]
+pub fn error_message(error: AuthError) -> UserMessage {
+    dingtalk_auth::AuthError::from(error).user_message()
+}
+
+/// The sentence for the user about how a login ended. DingTalk's own message is not in it.
+#[uniffi::export]
+pub fn outcome_message(outcome: &LoginOutcome) -> UserMessage {
+    convert::outcome_message(outcome)
+}
+
+/// The sentence for the user about a flow that could not be started.
+#[uniffi::export]
+pub fn start_problem_message(problem: StartProblem) -> UserMessage {
+    problem.user_message()
+}
+
+/// The longest value the core accepts in each part of a reply: a longer one may be dropped before it
+/// is copied out of an `Intent` or URL (the core would refuse it anyway).
+#[uniffi::remote(Record)]
+pub struct ReplyLimits {
+    /// `state`, bytes (DingTalk's own limit on the field; ours are 43 characters).
+    pub max_state_len: u32,
+    /// An auth code, bytes (DingTalk's are 32 hex characters).
+    pub max_code_len: u32,
+    /// An ErrCode as text (`"-2147483648"` is the longest an SDK can produce).
+    pub max_err_code_len: u32,
+    /// DingTalk's message, characters; a longer one is cut, not refused.
+    pub max_message_chars: u32,
+    /// A browser callback URL, bytes.
+    pub max_callback_url_len: u32,
+}
+
+/// The limits the core applies to replies.
+#[uniffi::export]
+pub fn reply_limits() -> ReplyLimits {
+    dingtalk_auth::REPLY_LIMITS
+}
+
+/// What a URL handed to the app is, as far as DingTalk login is concerned.
+#[uniffi::remote(Enum)]
+pub enum CallbackKind {
+    /// A DingTalk SDK's reply: the URL scheme is one of the app's DingTalk app ids.
+    SdkReply,
+    /// DingTalk's browser redirect: same scheme, host, port and path as the redirect URI (the query
+    /// is checked by `completeBrowser`).
+    BrowserRedirect,
+    /// Anything else: not DingTalk's, for the rest of the app to route.
+    Other,
+}
+
+/// Classifies `url` against the app's DingTalk URL schemes (its app ids, compared case-insensitively)
+/// and the browser flow's redirect URI, exactly as `completeBrowser` compares the redirect.
+#[uniffi::export(default(redirect_uri = None))]
+pub fn classify_callback_url(
+    url: String,
+    sdk_schemes: Vec<String>,
+    redirect_uri: Option<String>,
+) -> CallbackKind {
+    dingtalk_auth::classify_callback_url(&url, &sdk_schemes, redirect_uri.as_deref())
+}
+
+/// A reply that reached the app through `flow`: how it ended, or why the core refused it.
+#[derive(uniffi::Enum)]
+pub enum LoginReply {
+    /// DingTalk's verdict.
+    Outcome {
+        flow: LoginFlow,
+        outcome: LoginOutcome,
+    },
+    /// The core refused the reply.
+    Refused { flow: LoginFlow, error: AuthError },
+}
+
+/// Replies that arrived while nothing was waiting for them (the app was relaunched by DingTalk's
+/// reply, or the screen is not observing yet), kept in order until the app takes them. Every outcome
+/// and every error that concerns this device's login is kept; replies whose handling is `IgnoreReply`
+/// never are, so a forged reply can neither be shown later nor push out a real one. At most 8 are kept;
+/// when full, the oldest makes room. Thread-safe.
+#[derive(uniffi::Object)]
+pub struct UndeliveredReplies(Mutex<dingtalk_auth::UndeliveredReplies<LoginReply>>);
+
+#[uniffi::export]
+impl UndeliveredReplies {
+    /// An empty buffer.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(UndeliveredReplies(Mutex::default()))
+    }
+
+    /// Keeps `reply` if it concerns this device's login; returns whether it was kept.
+    pub fn offer(&self, reply: LoginReply) -> bool {
+        let handling = match &reply {
+            LoginReply::Outcome { .. } => None,
+            LoginReply::Refused { error, .. } => {
+                Some(dingtalk_auth::AuthError::from(error.clone()).handling())
+            }
+        };
+        self.replies().offer(reply, handling)
+    }
+
+    /// Every kept reply, oldest first; afterwards none is kept.
+    pub fn take_all(&self) -> Vec<LoginReply> {
+        self.replies().take_all()
+    }
+
+    /// True when no reply is kept.
+    pub fn is_empty(&self) -> bool {
+        self.replies().is_empty()
+    }
+}
+
+impl UndeliveredReplies {
+    fn replies(&self) -> std::sync::MutexGuard<'_, dingtalk_auth::UndeliveredReplies<LoginReply>> {
+        // A panic while holding the lock cannot leave the queue half-changed (every change is one
+        // VecDeque call), so a poisoned lock is taken over.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -150,7 +150,7 @@ impl Authenticator {
 
     /// Sends the grant to the configured backend.
     #[cfg(feature = "http")]
-    pub async fn submit(&self, grant: &AuthGrant) -> Result<crate::submit::BackendResponse> {
+    pub async fn submit(&self, grant: &AuthGrant) -> Result<BackendResponse> {
         let submitter = self
             .submitter
             .as_ref()
@@ -158,6 +158,16 @@ impl Authenticator {
                 "no backend_url configured",
             ))?;
         Ok(submitter.submit(grant).await?)
+    }
+
+    /// Without the `http` feature there is nothing to send with: the app posts
+    /// [`AuthGrant::to_json`] itself. Kept as a method so every build has the same API.
+    #[cfg(not(feature = "http"))]
+    pub async fn submit(&self, _grant: &AuthGrant) -> Result<BackendResponse> {
+        Err(crate::error::HttpError::Unavailable(
+            "this build has no HTTP support; post grant.toJson() yourself",
+        )
+        .into())
     }
 
     fn redeem(&self, flow: LoginFlow, state: Option<&str>) -> Result<Redeemed> {
@@ -195,4 +205,14 @@ fn outcome_name(o: &Outcome) -> &'static str {
         Outcome::Denied => "denied",
         Outcome::Failed { .. } => "failed",
     }
+}
+
+/// The backend's 2xx answer to a submitted grant, for the app to read its own session from. Defined
+/// without the `http` feature too, so an app's API keeps one shape whether or not the core sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendResponse {
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The body, as UTF-8 text.
+    pub body: String,
 }

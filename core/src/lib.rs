@@ -16,10 +16,13 @@
 //! [`Authenticator`] ties these together; [`Error`] is the rich internal error the façade maps to its
 //! small public enum.
 
+pub mod auth_error;
 pub mod browser;
 pub mod config;
 pub mod error;
 pub mod grant;
+pub mod messages;
+pub mod replies;
 pub mod request;
 pub mod sdk;
 pub mod state;
@@ -31,14 +34,17 @@ mod tls;
 
 mod authenticator;
 
-pub use authenticator::Authenticator;
+pub use auth_error::{AuthError, ErrorHandling};
+pub use authenticator::{Authenticator, BackendResponse};
 pub use config::{AuthConfig, ConfigError, LoginFlow, OAuthScope, Platform};
 pub use error::{CallbackError, Error, HttpError, StateError};
 pub use grant::AuthGrant;
+pub use messages::{MessageKey, StartProblem, UserMessage};
+pub use replies::{
+    classify_callback_url, CallbackKind, ReplyLimits, UndeliveredReplies, REPLY_LIMITS,
+};
 pub use request::LoginRequest;
 pub use sdk::{FailureReason, Outcome, SdkResponse};
 pub use state::{Clock, ClockFailure, MemoryStore, PendingStore, StoreFailure, SystemClock};
-#[cfg(feature = "http")]
-pub use submit::BackendResponse;
 #[cfg(feature = "server")]
 pub mod openapi;

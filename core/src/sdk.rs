@@ -69,6 +69,8 @@ pub enum Outcome {
 
 /// Longest auth code accepted; DingTalk's are 32 hex characters.
 pub const MAX_CODE_LEN: usize = 512;
+/// Longest ErrCode text: `i32::MIN` written out, the longest any SDK's `Integer.toString` gives.
+pub const MAX_ERR_CODE_LEN: usize = "-2147483648".len();
 /// DingTalk's message is kept, cut to this many characters.
 pub const MAX_MESSAGE_CHARS: usize = 512;
 

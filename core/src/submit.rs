@@ -15,12 +15,7 @@ pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// Largest backend answer read, in bytes.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// The backend's 2xx answer, for the app to read its own session from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackendResponse {
-    pub status: u16,
-    pub body: String,
-}
+pub use crate::authenticator::BackendResponse;
 
 /// Sends grants to one backend URL.
 pub struct Submitter {

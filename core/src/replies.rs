@@ -1,0 +1,229 @@
+//! What the platform layers need to know about DingTalk's replies before and after the core reads
+//! them: how long a value may be before it is not worth copying, which URL is a DingTalk callback, and
+//! which replies to keep while nobody is waiting for them.
+
+use std::collections::VecDeque;
+
+use crate::auth_error::ErrorHandling;
+use crate::strict_url;
+
+/// The longest value the core accepts in each part of a reply. The platform layer may drop a longer
+/// value before copying it out of an `Intent` or URL: the core would refuse it anyway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyLimits {
+    /// `state`, bytes (DingTalk's own limit on the field; ours are 43 characters).
+    pub max_state_len: u32,
+    /// An auth code, bytes (DingTalk's are 32 hex characters).
+    pub max_code_len: u32,
+    /// An ErrCode as text (`"-2147483648"` is the longest an SDK can produce).
+    pub max_err_code_len: u32,
+    /// DingTalk's message, characters; a longer one is cut, not refused.
+    pub max_message_chars: u32,
+    /// A browser callback URL, bytes.
+    pub max_callback_url_len: u32,
+}
+
+/// The limits the core applies (one definition: each is the constant the parser itself checks).
+pub const REPLY_LIMITS: ReplyLimits = ReplyLimits {
+    max_state_len: crate::state::MAX_STATE_LEN as u32,
+    max_code_len: crate::sdk::MAX_CODE_LEN as u32,
+    max_err_code_len: crate::sdk::MAX_ERR_CODE_LEN as u32,
+    max_message_chars: crate::sdk::MAX_MESSAGE_CHARS as u32,
+    max_callback_url_len: crate::browser::MAX_CALLBACK_LEN as u32,
+};
+
+/// What a URL handed to the app is, as far as DingTalk login is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallbackKind {
+    /// A DingTalk SDK's reply: the URL scheme is one of the app's DingTalk app ids.
+    SdkReply,
+    /// DingTalk's browser redirect: same scheme, host, port and path as the configured redirect URI
+    /// (the query is left to [`crate::browser::parse_callback`]).
+    BrowserRedirect,
+    /// Anything else: not DingTalk's, for the rest of the app to route.
+    Other,
+}
+
+/// Classifies `url` against the app's DingTalk URL schemes (its app ids, compared case-insensitively
+/// as iOS and Android compare schemes) and the browser flow's redirect URI. The redirect is compared
+/// as [`crate::browser::parse_callback`] compares it, so a URL classified `BrowserRedirect` is never
+/// refused later for being another endpoint.
+pub fn classify_callback_url(
+    url: &str,
+    sdk_schemes: &[String],
+    redirect_uri: Option<&str>,
+) -> CallbackKind {
+    if let Some(redirect) = redirect_uri {
+        if let (Ok(want), Ok(got)) = (strict_url::parse(redirect), strict_url::parse(url)) {
+            if strict_url::same_endpoint(&want, &got).is_ok() {
+                return CallbackKind::BrowserRedirect;
+            }
+        }
+    }
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    if !scheme.is_empty()
+        && sdk_schemes
+            .iter()
+            .any(|s| !s.is_empty() && s.eq_ignore_ascii_case(scheme))
+    {
+        return CallbackKind::SdkReply;
+    }
+    CallbackKind::Other
+}
+
+/// How many replies are kept while nobody is waiting for them. A real user makes one reply per login;
+/// a bound keeps a flood of replies from growing memory.
+pub const MAX_UNDELIVERED_REPLIES: usize = 8;
+
+/// Replies that arrived while no caller was waiting (the app was relaunched by DingTalk's reply, or
+/// the screen was not yet observing), kept in arrival order until the app takes them.
+///
+/// Kept: every outcome, and every error whose handling is not [`ErrorHandling::IgnoreReply`] (those
+/// concern this device's login). Never kept: replies to ignore, so a forged reply can neither be shown
+/// later nor push out a real one. When full, the oldest kept reply makes room for the new one.
+#[derive(Debug)]
+pub struct UndeliveredReplies<T> {
+    kept: VecDeque<T>,
+}
+
+impl<T> Default for UndeliveredReplies<T> {
+    fn default() -> Self {
+        UndeliveredReplies {
+            kept: VecDeque::new(),
+        }
+    }
+}
+
+impl<T> UndeliveredReplies<T> {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Offers a reply; `error_handling` is `None` for an outcome, the error's handling otherwise.
+    /// Returns whether it was kept.
+    pub fn offer(&mut self, reply: T, error_handling: Option<ErrorHandling>) -> bool {
+        if error_handling == Some(ErrorHandling::IgnoreReply) {
+            return false;
+        }
+        if self.kept.len() == MAX_UNDELIVERED_REPLIES {
+            self.kept.pop_front();
+        }
+        self.kept.push_back(reply);
+        true
+    }
+
+    /// Every kept reply, oldest first; the buffer is empty afterwards.
+    pub fn take_all(&mut self) -> Vec<T> {
+        self.kept.drain(..).collect()
+    }
+
+    /// How many replies are kept.
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// True when nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REDIRECT: &str = "https://app.example/dingtalk/cb";
+
+    fn kind(url: &str) -> CallbackKind {
+        classify_callback_url(url, &["dingoa123".into(), "".into()], Some(REDIRECT))
+    }
+
+    #[test]
+    fn the_redirect_uri_is_matched_by_endpoint_not_query() {
+        assert_eq!(
+            kind("https://app.example/dingtalk/cb?authCode=x&state=y"),
+            CallbackKind::BrowserRedirect
+        );
+        assert_eq!(
+            kind("HTTPS://APP.example:443/dingtalk/cb"),
+            CallbackKind::BrowserRedirect
+        );
+        for other in [
+            "https://app.example/dingtalk/cb/",
+            "https://app.example/dingtalk/CB",
+            "https://app.example:8443/dingtalk/cb",
+            "http://app.example/dingtalk/cb",
+            "https://evil.example/dingtalk/cb",
+            "https://app.example/dingtalk/../dingtalk/cb",
+            "not a url",
+            "",
+        ] {
+            assert_eq!(kind(other), CallbackKind::Other, "{other}");
+        }
+    }
+
+    #[test]
+    fn sdk_replies_are_matched_by_scheme_case_insensitively() {
+        assert_eq!(kind("dingoa123://authorize?code=x"), CallbackKind::SdkReply);
+        assert_eq!(kind("DingOA123://whatever"), CallbackKind::SdkReply);
+        assert_eq!(kind("dingoa1234://x"), CallbackKind::Other);
+        // An empty scheme in the list matches nothing.
+        assert_eq!(kind("://x"), CallbackKind::Other);
+        assert_eq!(
+            classify_callback_url(REDIRECT, &[], None),
+            CallbackKind::Other
+        );
+    }
+
+    #[test]
+    fn a_custom_scheme_redirect_uri_is_a_redirect() {
+        let kinds =
+            |url| classify_callback_url(url, &["dingoa123".into()], Some("myapp://dingtalk/cb"));
+        assert_eq!(
+            kinds("myapp://dingtalk/cb?authCode=x"),
+            CallbackKind::BrowserRedirect
+        );
+        assert_eq!(kinds("myapp://other/cb"), CallbackKind::Other);
+    }
+
+    #[test]
+    fn the_limits_are_the_parsers() {
+        assert_eq!(REPLY_LIMITS.max_state_len, 1024);
+        assert_eq!(REPLY_LIMITS.max_code_len, 512);
+        assert_eq!(
+            REPLY_LIMITS.max_err_code_len as usize,
+            i32::MIN.to_string().len()
+        );
+        assert_eq!(REPLY_LIMITS.max_message_chars, 512);
+        assert_eq!(REPLY_LIMITS.max_callback_url_len, 8 * 1024);
+    }
+
+    #[test]
+    fn replies_to_ignore_are_never_kept() {
+        let mut b = UndeliveredReplies::new();
+        assert!(!b.offer("forged", Some(ErrorHandling::IgnoreReply)));
+        assert!(b.offer("cancelled", None));
+        assert!(b.offer("expired", Some(ErrorHandling::StartAgain)));
+        assert!(!b.offer("replayed", Some(ErrorHandling::IgnoreReply)));
+        assert_eq!(b.take_all(), vec!["cancelled", "expired"]);
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn a_full_buffer_drops_its_oldest_reply() {
+        let mut b = UndeliveredReplies::new();
+        for i in 0..MAX_UNDELIVERED_REPLIES + 2 {
+            assert!(b.offer(i, None));
+        }
+        assert_eq!(b.len(), MAX_UNDELIVERED_REPLIES);
+        // Ignorable replies do not displace kept ones.
+        for _ in 0..20 {
+            b.offer(usize::MAX, Some(ErrorHandling::IgnoreReply));
+        }
+        assert_eq!(
+            b.take_all(),
+            (2..MAX_UNDELIVERED_REPLIES + 2).collect::<Vec<_>>()
+        );
+    }
+}
