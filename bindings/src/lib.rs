@@ -20,17 +20,18 @@ mod logging;
 
 uniffi::setup_scaffolding!();
 
-// Most of the core's types cross the FFI as they are: `#[uniffi::remote(…)]` generates the scaffolding for a
-// type defined in a crate that does not use UniFFI (https://mozilla.github.io/uniffi-rs/latest/types/remote_ext_types.html).
-// Each definition below restates the core's, with the doc comments the apps read; the generated code
-// builds and takes apart the core's own type, so a definition that drifts from the core does not
-// compile, and there is nothing to convert.
+// Most of the core's types cross the FFI as they are. `#[uniffi::remote(…)]` generates the scaffolding
+// for a type defined in a crate that does not use UniFFI, from a restatement of its definition
+// (https://mozilla.github.io/uniffi-rs/latest/types/remote_ext_types.html). The restatement is not
+// written here: each such core type is defined by a `define_…!` macro of the core, which the core
+// expands with its derives and this file with `#[uniffi::remote(…)]`. One definition, one set of doc
+// comments (they become the KDoc / Swift docs), nothing to convert.
 //
-// Why not `derive(uniffi::…)` behind a `uniffi` feature of the core (as matrix-rust-sdk does): in
-// library mode every crate with UniFFI types becomes its own component, with its own Kotlin package and
-// Swift FFI module. Giving the core the package `dev.dingtalkauth` too makes two generated files declare
-// the same `RustBuffer`, `UniffiLib`… in one package (it does not compile); keeping it apart moves
-// `LoginFlow` & co. to another package and module, which breaks every app's imports and the packaging.
+// Why not `derive(uniffi::…)` behind a `uniffi` feature of the core, as matrix-rust-sdk does: in library
+// mode every crate with UniFFI types becomes its own component, with its own Kotlin package and Swift FFI
+// module. Giving the core the package `dev.dingtalkauth` too makes two generated files declare the same
+// `RustBuffer`, `UniffiLib`… in one package (it does not compile); keeping it apart moves `LoginFlow` &
+// co. to another package and module, which breaks every app's imports and the packaging.
 //
 // A remote type cannot export a trait (`#[uniffi::export(Debug)]` emits an inherent `impl`, which Rust
 // allows only in the type's own crate). So the types whose printing must redact or read as a sentence
@@ -39,80 +40,62 @@ uniffi::setup_scaffolding!();
 // differs (`AuthConfig`: optional fields with defaults; `LoginOutcome` and `AuthGrant`: the grant is an
 // object so that printing it never prints the code).
 
-/// The way a login reaches DingTalk. It decides where the backend exchanges the code.
-#[uniffi::remote(Enum)]
-pub enum LoginFlow {
-    /// The legacy SDK: iOS `DTOpenAPI` + `DTAuthorizeReq`, Android DDShare `SendAuth.Req`. The backend
-    /// exchanges its code at `sns/getuserinfo_bycode`.
-    LegacySdk,
-    /// The new SDK: iOS `ADTOpenAuthSDK`, Android `ddopenauth`. Exchanged at `/v1.0/oauth2/userAccessToken`.
-    NewSdk,
-    /// The browser flow at `login.dingtalk.com` (Custom Tabs, ASWebAuthenticationSession).
-    Browser,
-}
+dingtalk_auth::define_login_flow!(#[uniffi::remote(Enum)]);
 
-/// The platform the app runs on.
-#[uniffi::remote(Enum)]
-pub enum Platform {
-    /// Android: every flow carries a `state`.
-    Android,
-    /// iOS: the legacy SDK's reply has no `state`; it is bound to the single pending legacy login.
-    Ios,
-}
+dingtalk_auth::define_platform!(#[uniffi::remote(Enum)]);
 
-/// The OAuth scope of the new-SDK and browser flows.
-#[uniffi::remote(Enum)]
-pub enum OAuthScope {
-    /// `openid`: the user's identity.
-    Openid,
-    /// `openid corpid`: also the organisation the user picked (needed for an org allow-list).
-    OpenidCorpid,
-}
+dingtalk_auth::define_oauth_scope!(#[uniffi::remote(Enum)]);
 
-/// Everything the library needs to know about the app. There is no field for an AppSecret: it
-/// belongs on your server only.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuthConfig {
-    /// The DingTalk application's id: AppId for the legacy SDK, ClientId (AppKey) otherwise.
-    pub client_id: String,
-    /// The platform the app runs on.
-    pub platform: Platform,
-    /// The flows the app uses; beginning any other is an `InvalidConfig` error.
-    pub flows: Vec<LoginFlow>,
-    /// The redirect URI registered with DingTalk; required for the new-SDK and browser flows.
-    #[uniffi(default = None)]
-    pub redirect_uri: Option<String>,
-    /// Where `submit` posts the grant: HTTPS, or plain HTTP only on loopback and the emulator's 10.0.2.2.
-    #[uniffi(default = None)]
-    pub backend_url: Option<String>,
-    /// Scope of the new-SDK and browser flows; `None` means `Openid`.
-    #[uniffi(default = None)]
-    pub scope: Option<OAuthScope>,
-    /// How long a pending login waits for DingTalk, seconds (1 to 3600; default 600).
-    #[uniffi(default = 600)]
-    pub pending_ttl_seconds: u32,
-    /// Connect timeout of `submit`, milliseconds.
-    #[uniffi(default = 10000)]
-    pub connect_timeout_ms: u32,
-    /// Total timeout of `submit`, milliseconds.
-    #[uniffi(default = 30000)]
-    pub request_timeout_ms: u32,
-    /// Browser flow: optional `org_type` parameter.
-    #[uniffi(default = None)]
-    pub org_type: Option<String>,
-    /// Browser flow: optional `corpId` parameter.
-    #[uniffi(default = None)]
-    pub corp_id: Option<String>,
-    /// Browser flow: adds `exclusiveLogin=true`.
-    #[uniffi(default = false)]
-    pub exclusive_login: bool,
-    /// Browser flow: optional `exclusiveCorpId` parameter.
-    #[uniffi(default = None)]
-    pub exclusive_corp_id: Option<String>,
-    /// The browser flow's authorize endpoint; `None` means DingTalk's (`https://login.dingtalk.com/oauth2/auth`).
-    #[uniffi(default = None)]
-    pub authorize_endpoint: Option<String>,
+// The numeric defaults come from the core (`dingtalk_auth::with_config_defaults!`), written once there.
+macro_rules! auth_config_record {
+    ($pending_ttl_seconds:tt, $connect_timeout_ms:tt, $request_timeout_ms:tt) => {
+        /// Everything the library needs to know about the app. There is no field for an AppSecret: it
+        /// belongs on your server only.
+        #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+        pub struct AuthConfig {
+            /// The DingTalk application's id: AppId for the legacy SDK, ClientId (AppKey) otherwise.
+            pub client_id: String,
+            /// The platform the app runs on.
+            pub platform: Platform,
+            /// The flows the app uses; beginning any other is an `InvalidConfig` error.
+            pub flows: Vec<LoginFlow>,
+            /// The redirect URI registered with DingTalk; required for the new-SDK and browser flows.
+            #[uniffi(default = None)]
+            pub redirect_uri: Option<String>,
+            /// Where `submit` posts the grant: HTTPS, or plain HTTP only on loopback and the emulator's 10.0.2.2.
+            #[uniffi(default = None)]
+            pub backend_url: Option<String>,
+            /// Scope of the new-SDK and browser flows; `None` means `Openid`.
+            #[uniffi(default = None)]
+            pub scope: Option<OAuthScope>,
+            /// How long a pending login waits for DingTalk, seconds (1 to 3600).
+            #[uniffi(default = $pending_ttl_seconds)]
+            pub pending_ttl_seconds: u32,
+            /// Connect timeout of `submit`, milliseconds.
+            #[uniffi(default = $connect_timeout_ms)]
+            pub connect_timeout_ms: u32,
+            /// Total timeout of `submit`, milliseconds.
+            #[uniffi(default = $request_timeout_ms)]
+            pub request_timeout_ms: u32,
+            /// Browser flow: optional `org_type` parameter.
+            #[uniffi(default = None)]
+            pub org_type: Option<String>,
+            /// Browser flow: optional `corpId` parameter.
+            #[uniffi(default = None)]
+            pub corp_id: Option<String>,
+            /// Browser flow: adds `exclusiveLogin=true`.
+            #[uniffi(default = false)]
+            pub exclusive_login: bool,
+            /// Browser flow: optional `exclusiveCorpId` parameter.
+            #[uniffi(default = None)]
+            pub exclusive_corp_id: Option<String>,
+            /// The browser flow's authorize endpoint; `None` means DingTalk's (`https://login.dingtalk.com/oauth2/auth`).
+            #[uniffi(default = None)]
+            pub authorize_endpoint: Option<String>,
+        }
+    };
 }
+dingtalk_auth::with_config_defaults!(auth_config_record);
 
 /// A login that has begun: what to hand to DingTalk. Printing it (`toString`, `description`) redacts
 /// the state and nonce.
@@ -156,20 +139,7 @@ pub struct SdkResponse {
     pub state: Option<String>,
 }
 
-/// Why a login failed without being cancelled or denied.
-#[uniffi::remote(Enum)]
-pub enum FailureReason {
-    /// ErrCode -1.
-    CommonFailure,
-    /// ErrCode -3: the request never reached DingTalk.
-    SendFailed,
-    /// ErrCode -5: this DingTalk version does not support the request.
-    Unsupported,
-    /// Any other ErrCode; its number and DingTalk's message are in the outcome.
-    Unknown,
-    /// The browser flow came back with `error=…` (the message holds DingTalk's value).
-    BrowserError,
-}
+dingtalk_auth::define_failure_reason!(#[uniffi::remote(Enum)]);
 
 /// How a login ended. A forged, replayed or expired answer is never an outcome: it is an `AuthError`.
 #[derive(uniffi::Enum)]
@@ -234,14 +204,7 @@ impl AuthGrant {
     }
 }
 
-/// Your backend's 2xx answer to `submit`.
-#[uniffi::remote(Record)]
-pub struct BackendResponse {
-    /// The HTTP status (2xx).
-    pub status: u16,
-    /// The body, as UTF-8 text.
-    pub body: String,
-}
+dingtalk_auth::define_backend_response!(#[uniffi::remote(Record)]);
 
 /// Every error of this library. Texts never contain an auth code, state or token; `toString()` /
 /// `description` give the technical text (for logs), `errorMessage(error)` the sentence for users and
@@ -446,30 +409,7 @@ impl DingTalkAuth {
 
 // --- Decisions the platform layers take from here rather than re-deriving them -------------------
 
-/// What the app should do about an `AuthError`.
-#[uniffi::remote(Enum)]
-pub enum ErrorHandling {
-    /// The reply is not for the login in progress (forged, replayed, for another flow, malformed,
-    /// unreadable, or nothing was pending): ignore it. A login that is waiting keeps waiting; show
-    /// nothing, or at most a passing note.
-    IgnoreReply,
-    /// This login cannot finish (it expired, or a reply could not be attributed): show the message
-    /// and let the user start a new login.
-    StartAgain,
-    /// Sending the grant failed for a reason that may pass (network, timeout, a backend answer marked
-    /// `"retryable": true`): submit the same grant again; it is idempotent.
-    RetrySubmit,
-    /// The backend refused the grant for good, or its answer was unreadable: the code is spent, the
-    /// user must log in again.
-    LogInAgain,
-    /// The app is set up wrongly (invalid configuration, no backend URL, built without HTTP): a
-    /// developer must fix it; retrying changes nothing.
-    FixAppSetup,
-    /// The device failed (the pending-login store or the time source): retrying may help.
-    DeviceFailure,
-    /// A bug in this library: report it.
-    ReportBug,
-}
+dingtalk_auth::define_error_handling!(#[uniffi::remote(Enum)]);
 
 /// What the app should do about `error`.
 #[uniffi::export]
@@ -477,93 +417,11 @@ pub fn error_handling(error: AuthError) -> ErrorHandling {
     dingtalk_auth::AuthError::from(error).handling()
 }
 
-/// Which sentence a `UserMessage` is. Stable: translate by key.
-#[uniffi::remote(Enum)]
-pub enum MessageKey {
-    /// DingTalk confirmed the login; the app is now signing in with its server.
-    Authorized,
-    /// The user cancelled in DingTalk.
-    Cancelled,
-    /// The user declined to share their identity.
-    Denied,
-    /// DingTalk is too old for this login (ErrCode -5, or found before starting).
-    DingTalkTooOld,
-    /// The request could not be handed to DingTalk (ErrCode -3, or found before starting).
-    RequestNotSent,
-    /// DingTalk's login page redirected back with an error.
-    LoginPageError,
-    /// DingTalk reported another failure; the text names its ErrCode when there is one.
-    DingTalkFailed,
-    /// A reply that names no login of this device (forged, tampered, another flow's, no state).
-    ReplyNotForThisLogin,
-    /// A reply for a login that was already completed.
-    ReplyAlreadyUsed,
-    /// A reply arrived and no login was waiting for it.
-    NoLoginWaiting,
-    /// The login expired before DingTalk answered.
-    LoginTookTooLong,
-    /// A reply without state and several logins waiting: it cannot be matched.
-    ReplyNotAttributable,
-    /// DingTalk's reply could not be read.
-    ReplyUnreadable,
-    /// The app's DingTalk configuration is wrong; the text includes the technical reason.
-    AppMisconfigured,
-    /// No server is configured to finish the login (or the library was built without HTTP).
-    ServerNotConfigured,
-    /// The device could not store or read the login in progress.
-    StorageFailed,
-    /// The device could not tell the time.
-    ClockFailed,
-    /// The server could not be reached.
-    ServerUnreachable,
-    /// The server did not answer in time.
-    ServerTimeout,
-    /// The server refused the login; the text names the HTTP status.
-    ServerRefused,
-    /// The server's answer could not be read.
-    ServerAnswerUnreadable,
-    /// Anything unexpected (a bug in this library).
-    Unexpected,
-    /// The flow is not enabled in the app's configuration.
-    FlowNotEnabled,
-    /// DingTalk is not installed (Android can tell).
-    DingTalkNotInstalled,
-    /// The app was built without the DingTalk SDK this flow needs.
-    SdkMissing,
-    /// No browser can open DingTalk's login page.
-    NoBrowser,
-    /// DingTalk did not open: not installed, too old, or the SDK refused (iOS cannot tell which).
-    DingTalkDidNotOpen,
-}
+dingtalk_auth::define_message_key!(#[uniffi::remote(Enum)]);
 
-/// A sentence for the user (English), and the key to translate it by.
-#[uniffi::remote(Record)]
-pub struct UserMessage {
-    /// Which sentence this is.
-    pub key: MessageKey,
-    /// The English sentence, with its values (ErrCode, HTTP status, reason) filled in.
-    pub text: String,
-}
+dingtalk_auth::define_user_message!(#[uniffi::remote(Record)]);
 
-/// Why a flow could not be started. Nothing is left pending when a start fails.
-#[uniffi::remote(Enum)]
-pub enum StartProblem {
-    /// The configuration does not allow this flow.
-    FlowNotEnabled,
-    /// DingTalk is not installed, or not visible to the app (Android `<queries>`).
-    DingTalkNotInstalled,
-    /// DingTalk is installed but too old for this request.
-    DingTalkTooOld,
-    /// The app was built without the DingTalk SDK this flow needs.
-    SdkMissing,
-    /// The SDK refused to hand the request to DingTalk.
-    SendFailed,
-    /// No browser is installed to open DingTalk's login page.
-    NoBrowser,
-    /// DingTalk did not open, for a reason the platform cannot tell apart (iOS: `DTOpenAPI.send`
-    /// answered false, or DingTalk is missing or too old).
-    DingTalkDidNotOpen,
-}
+dingtalk_auth::define_start_problem!(#[uniffi::remote(Enum)]);
 
 /// The sentence for the user about `error` (`toString()` / `description` stay the technical text).
 #[uniffi::export]
@@ -583,21 +441,7 @@ pub fn start_problem_message(problem: StartProblem) -> UserMessage {
     problem.user_message()
 }
 
-/// The longest value the core accepts in each part of a reply: a longer one may be dropped before it
-/// is copied out of an `Intent` or URL (the core would refuse it anyway).
-#[uniffi::remote(Record)]
-pub struct ReplyLimits {
-    /// `state`, bytes (DingTalk's own limit on the field; ours are 43 characters).
-    pub max_state_len: u32,
-    /// An auth code, bytes (DingTalk's are 32 hex characters).
-    pub max_code_len: u32,
-    /// An ErrCode as text (`"-2147483648"` is the longest an SDK can produce).
-    pub max_err_code_len: u32,
-    /// DingTalk's message, characters; a longer one is cut, not refused.
-    pub max_message_chars: u32,
-    /// A browser callback URL, bytes.
-    pub max_callback_url_len: u32,
-}
+dingtalk_auth::define_reply_limits!(#[uniffi::remote(Record)]);
 
 /// The limits the core applies to replies.
 #[uniffi::export]
@@ -605,17 +449,7 @@ pub fn reply_limits() -> ReplyLimits {
     dingtalk_auth::REPLY_LIMITS
 }
 
-/// What a URL handed to the app is, as far as DingTalk login is concerned.
-#[uniffi::remote(Enum)]
-pub enum CallbackKind {
-    /// A DingTalk SDK's reply: the URL scheme is one of the app's DingTalk app ids.
-    SdkReply,
-    /// DingTalk's browser redirect: same scheme, host, port and path as the redirect URI (the query
-    /// is checked by `completeBrowser`).
-    BrowserRedirect,
-    /// Anything else: not DingTalk's, for the rest of the app to route.
-    Other,
-}
+dingtalk_auth::define_callback_kind!(#[uniffi::remote(Enum)]);
 
 /// Classifies `url` against the app's DingTalk URL schemes (its app ids, compared case-insensitively)
 /// and the browser flow's redirect URI, exactly as `completeBrowser` compares the redirect.

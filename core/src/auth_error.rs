@@ -108,31 +108,39 @@ impl From<Error> for AuthError {
     }
 }
 
-/// What the app should do about an [`AuthError`] (modelled on application-services' `FxaError`
-/// handling: the library classifies, the app only acts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorHandling {
-    /// The reply is not for the login in progress (forged, replayed, for another flow, malformed,
-    /// unreadable, or nothing was pending): ignore it. A login that is waiting keeps waiting; show
-    /// nothing, or at most a passing note.
-    IgnoreReply,
-    /// This login cannot finish (it expired, or a reply could not be attributed): show the message
-    /// and let the user start a new login.
-    StartAgain,
-    /// Sending the grant failed for a reason that may pass (network, timeout, a backend answer marked
-    /// `"retryable": true`): submit the same grant again; it is idempotent.
-    RetrySubmit,
-    /// The backend refused the grant for good, or its answer was unreadable: the code is spent, the
-    /// user must log in again.
-    LogInAgain,
-    /// The app is set up wrongly (invalid configuration, no backend URL, built without HTTP): a
-    /// developer must fix it; retrying changes nothing.
-    FixAppSetup,
-    /// The device failed (the pending-login store or the time source): retrying may help.
-    DeviceFailure,
-    /// A bug in this library: report it.
-    ReportBug,
+/// Defines [`ErrorHandling`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_error_handling {
+    ($(#[$attr:meta])*) => {
+        /// What the app should do about an `AuthError`.
+        $(#[$attr])*
+        pub enum ErrorHandling {
+            /// The reply is not for the login in progress (forged, replayed, for another flow, malformed,
+            /// unreadable, or nothing was pending): ignore it. A login that is waiting keeps waiting; show
+            /// nothing, or at most a passing note.
+            IgnoreReply,
+            /// This login cannot finish (it expired, or a reply could not be attributed): show the message
+            /// and let the user start a new login.
+            StartAgain,
+            /// Sending the grant failed for a reason that may pass (network, timeout, a backend answer marked
+            /// `"retryable": true`): submit the same grant again; it is idempotent.
+            RetrySubmit,
+            /// The backend refused the grant for good, or its answer was unreadable: the code is spent, the
+            /// user must log in again.
+            LogInAgain,
+            /// The app is set up wrongly (invalid configuration, no backend URL, built without HTTP): a
+            /// developer must fix it; retrying changes nothing.
+            FixAppSetup,
+            /// The device failed (the pending-login store or the time source): retrying may help.
+            DeviceFailure,
+            /// A bug in this library: report it.
+            ReportBug,
+        }
+    };
 }
+define_error_handling!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
 impl AuthError {
     /// What the app should do about this error.

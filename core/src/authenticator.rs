@@ -207,12 +207,20 @@ fn outcome_name(o: &Outcome) -> &'static str {
     }
 }
 
-/// The backend's 2xx answer to a submitted grant, for the app to read its own session from. Defined
-/// without the `http` feature too, so an app's API keeps one shape whether or not the core sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackendResponse {
-    /// The HTTP status (2xx).
-    pub status: u16,
-    /// The body, as UTF-8 text.
-    pub body: String,
+/// Defines [`BackendResponse`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_backend_response {
+    ($(#[$attr:meta])*) => {
+        /// Your backend's 2xx answer to `submit`.
+        $(#[$attr])*
+        pub struct BackendResponse {
+            /// The HTTP status (2xx).
+            pub status: u16,
+            /// The body, as UTF-8 text.
+            pub body: String,
+        }
+    };
 }
+define_backend_response!(#[derive(Debug, Clone, PartialEq, Eq)]);

@@ -1,5 +1,6 @@
 //! The browser flow's answer: DingTalk redirects to the registered URI with
-//! `?authCode=…&state=…` or `?error=…&state=…` (seed 004).
+//! `?authCode=…&state=…` or `?error=…&state=…` (DingTalk open platform, "Obtain the access credential
+//! of a signed-in user": https://open.dingtalk.com/document/orgapp/obtain-identity-credentials).
 
 use std::borrow::Cow;
 

@@ -25,17 +25,26 @@ impl ConfigError {
     }
 }
 
-/// The way a login reaches DingTalk. The flow decides where the backend exchanges the code: a legacy
-/// SDK code at `sns/getuserinfo_bycode`, the others at `/v1.0/oauth2/userAccessToken`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LoginFlow {
-    /// iOS DTOpenAPI `DTAuthorizeReq` / Android DDShare `SendAuth.Req` (scope `sns_login`).
-    LegacySdk,
-    /// iOS ADTOpenAuthSDK / Android `ddopenauth` (scope `openid`…).
-    NewSdk,
-    /// `login.dingtalk.com/oauth2/auth` in Custom Tabs / ASWebAuthenticationSession.
-    Browser,
+/// Defines [`LoginFlow`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_login_flow {
+    ($(#[$attr:meta])*) => {
+        /// The way a login reaches DingTalk. It decides where the backend exchanges the code.
+        $(#[$attr])*
+        pub enum LoginFlow {
+            /// The legacy SDK: iOS `DTOpenAPI` + `DTAuthorizeReq`, Android DDShare `SendAuth.Req`. The backend
+            /// exchanges its code at `sns/getuserinfo_bycode`.
+            LegacySdk,
+            /// The new SDK: iOS `ADTOpenAuthSDK`, Android `ddopenauth`. Exchanged at `/v1.0/oauth2/userAccessToken`.
+            NewSdk,
+            /// The browser flow at `login.dingtalk.com` (Custom Tabs, ASWebAuthenticationSession).
+            Browser,
+        }
+    };
 }
+define_login_flow!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
 impl LoginFlow {
     /// The name used in the grant's JSON and in the pending-login record.
@@ -54,12 +63,23 @@ impl LoginFlow {
     }
 }
 
-/// The app's platform: it decides whether the legacy SDK carries a `state` (Android) or not (iOS).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Platform {
-    Android,
-    Ios,
+/// Defines [`Platform`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_platform {
+    ($(#[$attr:meta])*) => {
+        /// The platform the app runs on.
+        $(#[$attr])*
+        pub enum Platform {
+            /// Android: every flow carries a `state`.
+            Android,
+            /// iOS: the legacy SDK's reply has no `state`; it is bound to the single pending legacy login.
+            Ios,
+        }
+    };
 }
+define_platform!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
 impl Platform {
     /// The name used in the grant's JSON.
@@ -77,15 +97,24 @@ impl Platform {
     }
 }
 
-/// The OAuth scope of the new-SDK and browser flows (the legacy SDK's scope is always `sns_login`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OAuthScope {
-    /// `openid`: the user's identity.
-    #[default]
-    Openid,
-    /// `openid corpid`: also the organisation the user picked, so the backend can check membership.
-    OpenidCorpid,
+/// Defines [`OAuthScope`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_oauth_scope {
+    ($(#[$attr:meta])*) => {
+        /// The OAuth scope of the new-SDK and browser flows.
+        $(#[$attr])*
+        pub enum OAuthScope {
+            /// `openid`: the user's identity.
+            #[default]
+            Openid,
+            /// `openid corpid`: also the organisation the user picked (needed for an org allow-list).
+            OpenidCorpid,
+        }
+    };
 }
+define_oauth_scope!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]);
 
 impl OAuthScope {
     /// Space-separated, as DingTalk expects it (encoded as `%20` in URLs).
@@ -99,8 +128,29 @@ impl OAuthScope {
 
 /// DingTalk's authorize endpoint for the browser flow.
 pub const DEFAULT_AUTHORIZE_ENDPOINT: &str = "https://login.dingtalk.com/oauth2/auth";
-/// How long a pending login waits for DingTalk's answer by default (10 minutes; a code itself lives 5).
-pub const DEFAULT_PENDING_TTL_SECONDS: u32 = 600;
+/// Hands the configuration's numeric defaults, as literal tokens, to the macro `m`:
+/// `m!(pending_ttl_seconds, connect_timeout_ms, request_timeout_ms)`. The one place they are written:
+/// the constants below come from it, and so do the UniFFI façade's `#[uniffi(default = …)]`, which
+/// takes literals only.
+#[macro_export]
+macro_rules! with_config_defaults {
+    ($m:ident) => {
+        $m! { 600, 10000, 30000 }
+    };
+}
+
+macro_rules! default_consts {
+    ($pending_ttl_seconds:tt, $connect_timeout_ms:tt, $request_timeout_ms:tt) => {
+        /// How long a pending login waits for DingTalk's answer by default (10 minutes; a code itself
+        /// lives 5).
+        pub const DEFAULT_PENDING_TTL_SECONDS: u32 = $pending_ttl_seconds;
+        /// Connect timeout of a submit by default, milliseconds.
+        pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = $connect_timeout_ms;
+        /// Total timeout of a submit by default, milliseconds.
+        pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = $request_timeout_ms;
+    };
+}
+with_config_defaults!(default_consts);
 /// Upper bound of the pending-login lifetime: an hour is already far beyond any real login.
 pub const MAX_PENDING_TTL_SECONDS: u32 = 3600;
 
@@ -149,8 +199,8 @@ impl AuthConfig {
             backend_url: None,
             scope: OAuthScope::Openid,
             pending_ttl_seconds: DEFAULT_PENDING_TTL_SECONDS,
-            connect_timeout_ms: 10_000,
-            request_timeout_ms: 30_000,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             org_type: None,
             corp_id: None,
             exclusive_login: false,
@@ -367,12 +417,49 @@ mod tests {
             ),
             ("corp_id", Box::new(|c| c.corp_id = Some(String::new()))),
             ("org_type", Box::new(|c| c.org_type = Some("a\tb".into()))),
+            (
+                "exclusive_corp_id",
+                Box::new(|c| c.exclusive_corp_id = Some("ding 1".into())),
+            ),
+            (
+                "redirect_uri",
+                Box::new(|c| {
+                    c.flows = vec![LoginFlow::NewSdk];
+                    c.redirect_uri = None;
+                }),
+            ),
+            (
+                "redirect_uri",
+                Box::new(|c| {
+                    c.flows = vec![LoginFlow::Browser];
+                    c.redirect_uri = None;
+                }),
+            ),
         ];
         for (field, mutate) in cases {
             let mut c = all_flows();
             mutate(&mut c);
             assert_eq!(field_of(&c), field);
         }
+    }
+
+    #[test]
+    fn the_defaults_are_the_documented_ones() {
+        let c = AuthConfig::new("dingabc", Platform::Ios, vec![LoginFlow::LegacySdk]);
+        assert_eq!(
+            (
+                c.pending_ttl_seconds,
+                c.connect_timeout_ms,
+                c.request_timeout_ms
+            ),
+            (600, 10_000, 30_000)
+        );
+        assert_eq!(c.scope, OAuthScope::Openid);
+        assert_eq!(
+            c.authorize_endpoint,
+            "https://login.dingtalk.com/oauth2/auth"
+        );
+        assert!(!c.exclusive_login);
     }
 
     #[test]

@@ -4,73 +4,91 @@
 use crate::auth_error::AuthError;
 use crate::sdk::{FailureReason, Outcome};
 
-/// Which sentence a message is. Stable: apps key their translations on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MessageKey {
-    /// DingTalk confirmed the login; the app is now signing in with its server.
-    Authorized,
-    /// The user cancelled in DingTalk.
-    Cancelled,
-    /// The user declined to share their identity.
-    Denied,
-    /// DingTalk is too old for this login (ErrCode -5, or found before starting).
-    DingTalkTooOld,
-    /// The request could not be handed to DingTalk (ErrCode -3, or found before starting).
-    RequestNotSent,
-    /// DingTalk's login page redirected back with an error.
-    LoginPageError,
-    /// DingTalk reported another failure; the text names its ErrCode when there is one.
-    DingTalkFailed,
-    /// A reply that names no login of this device (forged, tampered, another flow's, no state).
-    ReplyNotForThisLogin,
-    /// A reply for a login that was already completed.
-    ReplyAlreadyUsed,
-    /// A reply arrived and no login was waiting for it.
-    NoLoginWaiting,
-    /// The login expired before DingTalk answered.
-    LoginTookTooLong,
-    /// A reply without state and several logins waiting: it cannot be matched.
-    ReplyNotAttributable,
-    /// DingTalk's reply could not be read.
-    ReplyUnreadable,
-    /// The app's DingTalk configuration is wrong; the text includes the technical reason.
-    AppMisconfigured,
-    /// No server is configured to finish the login (or the library was built without HTTP).
-    ServerNotConfigured,
-    /// The device could not store or read the login in progress.
-    StorageFailed,
-    /// The device could not tell the time.
-    ClockFailed,
-    /// The server could not be reached.
-    ServerUnreachable,
-    /// The server did not answer in time.
-    ServerTimeout,
-    /// The server refused the login; the text names the HTTP status.
-    ServerRefused,
-    /// The server's answer could not be read.
-    ServerAnswerUnreadable,
-    /// Anything unexpected (a bug in this library).
-    Unexpected,
-    /// The flow is not enabled in the app's configuration.
-    FlowNotEnabled,
-    /// DingTalk is not installed (Android can tell).
-    DingTalkNotInstalled,
-    /// The app was built without the DingTalk SDK this flow needs.
-    SdkMissing,
-    /// No browser can open DingTalk's login page.
-    NoBrowser,
-    /// DingTalk did not open: not installed, too old, or the SDK refused (iOS cannot tell which).
-    DingTalkDidNotOpen,
+/// Defines [`MessageKey`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_message_key {
+    ($(#[$attr:meta])*) => {
+        /// Which sentence a `UserMessage` is. Stable: translate by key.
+        $(#[$attr])*
+        pub enum MessageKey {
+            /// DingTalk confirmed the login; the app is now signing in with its server.
+            Authorized,
+            /// The user cancelled in DingTalk.
+            Cancelled,
+            /// The user declined to share their identity.
+            Denied,
+            /// DingTalk is too old for this login (ErrCode -5, or found before starting).
+            DingTalkTooOld,
+            /// The request could not be handed to DingTalk (ErrCode -3, or found before starting).
+            RequestNotSent,
+            /// DingTalk's login page redirected back with an error.
+            LoginPageError,
+            /// DingTalk reported another failure; the text names its ErrCode when there is one.
+            DingTalkFailed,
+            /// A reply that names no login of this device (forged, tampered, another flow's, no state).
+            ReplyNotForThisLogin,
+            /// A reply for a login that was already completed.
+            ReplyAlreadyUsed,
+            /// A reply arrived and no login was waiting for it.
+            NoLoginWaiting,
+            /// The login expired before DingTalk answered.
+            LoginTookTooLong,
+            /// A reply without state and several logins waiting: it cannot be matched.
+            ReplyNotAttributable,
+            /// DingTalk's reply could not be read.
+            ReplyUnreadable,
+            /// The app's DingTalk configuration is wrong; the text includes the technical reason.
+            AppMisconfigured,
+            /// No server is configured to finish the login (or the library was built without HTTP).
+            ServerNotConfigured,
+            /// The device could not store or read the login in progress.
+            StorageFailed,
+            /// The device could not tell the time.
+            ClockFailed,
+            /// The server could not be reached.
+            ServerUnreachable,
+            /// The server did not answer in time.
+            ServerTimeout,
+            /// The server refused the login; the text names the HTTP status.
+            ServerRefused,
+            /// The server's answer could not be read.
+            ServerAnswerUnreadable,
+            /// Anything unexpected (a bug in this library).
+            Unexpected,
+            /// The flow is not enabled in the app's configuration.
+            FlowNotEnabled,
+            /// DingTalk is not installed (Android can tell).
+            DingTalkNotInstalled,
+            /// The app was built without the DingTalk SDK this flow needs.
+            SdkMissing,
+            /// No browser can open DingTalk's login page.
+            NoBrowser,
+            /// DingTalk did not open: not installed, too old, or the SDK refused (iOS cannot tell which).
+            DingTalkDidNotOpen,
+        }
+    };
 }
+define_message_key!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
-/// A sentence for the user, and the key to translate it by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserMessage {
-    /// Which sentence this is.
-    pub key: MessageKey,
-    /// The English sentence, with its values (ErrCode, HTTP status, reason) filled in.
-    pub text: String,
+/// Defines [`UserMessage`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_user_message {
+    ($(#[$attr:meta])*) => {
+        /// A sentence for the user (English), and the key to translate it by.
+        $(#[$attr])*
+        pub struct UserMessage {
+            /// Which sentence this is.
+            pub key: MessageKey,
+            /// The English sentence, with its values (ErrCode, HTTP status, reason) filled in.
+            pub text: String,
+        }
+    };
 }
+define_user_message!(#[derive(Debug, Clone, PartialEq, Eq)]);
 
 impl UserMessage {
     fn new(key: MessageKey, text: impl Into<String>) -> Self {
@@ -81,26 +99,34 @@ impl UserMessage {
     }
 }
 
-/// Why a flow could not be started, as far as the platform layer can tell before DingTalk answers.
-/// Nothing is left pending when a start fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StartProblem {
-    /// The configuration does not allow this flow.
-    FlowNotEnabled,
-    /// DingTalk is not installed, or not visible to the app (Android `<queries>`).
-    DingTalkNotInstalled,
-    /// DingTalk is installed but too old for this request.
-    DingTalkTooOld,
-    /// The app was built without the DingTalk SDK this flow needs.
-    SdkMissing,
-    /// The SDK refused to hand the request to DingTalk.
-    SendFailed,
-    /// No browser is installed to open DingTalk's login page.
-    NoBrowser,
-    /// DingTalk did not open, for a reason the platform cannot tell apart (iOS: `DTOpenAPI.send`
-    /// answered false, or DingTalk is missing or too old).
-    DingTalkDidNotOpen,
+/// Defines [`StartProblem`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_start_problem {
+    ($(#[$attr:meta])*) => {
+        /// Why a flow could not be started. Nothing is left pending when a start fails.
+        $(#[$attr])*
+        pub enum StartProblem {
+            /// The configuration does not allow this flow.
+            FlowNotEnabled,
+            /// DingTalk is not installed, or not visible to the app (Android `<queries>`).
+            DingTalkNotInstalled,
+            /// DingTalk is installed but too old for this request.
+            DingTalkTooOld,
+            /// The app was built without the DingTalk SDK this flow needs.
+            SdkMissing,
+            /// The SDK refused to hand the request to DingTalk.
+            SendFailed,
+            /// No browser is installed to open DingTalk's login page.
+            NoBrowser,
+            /// DingTalk did not open, for a reason the platform cannot tell apart (iOS: `DTOpenAPI.send`
+            /// answered false, or DingTalk is missing or too old).
+            DingTalkDidNotOpen,
+        }
+    };
 }
+define_start_problem!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
 impl StartProblem {
     /// The sentence for the user.

@@ -7,21 +7,30 @@ use std::collections::VecDeque;
 use crate::auth_error::ErrorHandling;
 use crate::strict_url;
 
-/// The longest value the core accepts in each part of a reply. The platform layer may drop a longer
-/// value before copying it out of an `Intent` or URL: the core would refuse it anyway.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReplyLimits {
-    /// `state`, bytes (DingTalk's own limit on the field; ours are 43 characters).
-    pub max_state_len: u32,
-    /// An auth code, bytes (DingTalk's are 32 hex characters).
-    pub max_code_len: u32,
-    /// An ErrCode as text (`"-2147483648"` is the longest an SDK can produce).
-    pub max_err_code_len: u32,
-    /// DingTalk's message, characters; a longer one is cut, not refused.
-    pub max_message_chars: u32,
-    /// A browser callback URL, bytes.
-    pub max_callback_url_len: u32,
+/// Defines [`ReplyLimits`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_reply_limits {
+    ($(#[$attr:meta])*) => {
+        /// The longest value the core accepts in each part of a reply: a longer one may be dropped before it
+        /// is copied out of an `Intent` or URL (the core would refuse it anyway).
+        $(#[$attr])*
+        pub struct ReplyLimits {
+            /// `state`, bytes (DingTalk's own limit on the field; ours are 43 characters).
+            pub max_state_len: u32,
+            /// An auth code, bytes (DingTalk's are 32 hex characters).
+            pub max_code_len: u32,
+            /// An ErrCode as text (`"-2147483648"` is the longest an SDK can produce).
+            pub max_err_code_len: u32,
+            /// DingTalk's message, characters; a longer one is cut, not refused.
+            pub max_message_chars: u32,
+            /// A browser callback URL, bytes.
+            pub max_callback_url_len: u32,
+        }
+    };
 }
+define_reply_limits!(#[derive(Debug, Clone, Copy, PartialEq, Eq)]);
 
 /// The limits the core applies (one definition: each is the constant the parser itself checks).
 pub const REPLY_LIMITS: ReplyLimits = ReplyLimits {
@@ -32,17 +41,26 @@ pub const REPLY_LIMITS: ReplyLimits = ReplyLimits {
     max_callback_url_len: crate::browser::MAX_CALLBACK_LEN as u32,
 };
 
-/// What a URL handed to the app is, as far as DingTalk login is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CallbackKind {
-    /// A DingTalk SDK's reply: the URL scheme is one of the app's DingTalk app ids.
-    SdkReply,
-    /// DingTalk's browser redirect: same scheme, host, port and path as the configured redirect URI
-    /// (the query is left to [`crate::browser::parse_callback`]).
-    BrowserRedirect,
-    /// Anything else: not DingTalk's, for the rest of the app to route.
-    Other,
+/// Defines [`CallbackKind`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_callback_kind {
+    ($(#[$attr:meta])*) => {
+        /// What a URL handed to the app is, as far as DingTalk login is concerned.
+        $(#[$attr])*
+        pub enum CallbackKind {
+            /// A DingTalk SDK's reply: the URL scheme is one of the app's DingTalk app ids.
+            SdkReply,
+            /// DingTalk's browser redirect: same scheme, host, port and path as the redirect URI (the query
+            /// is checked by `completeBrowser`).
+            BrowserRedirect,
+            /// Anything else: not DingTalk's, for the rest of the app to route.
+            Other,
+        }
+    };
 }
+define_callback_kind!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
 /// Classifies `url` against the app's DingTalk URL schemes (its app ids, compared case-insensitively
 /// as iOS and Android compare schemes) and the browser flow's redirect URI. The redirect is compared
@@ -184,7 +202,37 @@ mod tests {
             kinds("myapp://dingtalk/cb?authCode=x"),
             CallbackKind::BrowserRedirect
         );
-        assert_eq!(kinds("myapp://other/cb"), CallbackKind::Other);
+        // Scheme and host compare case-insensitively (iOS and Android do for schemes, and the core
+        // lower-cases the host), the path exactly.
+        assert_eq!(
+            kinds("MYAPP://DingTalk/cb?x=1"),
+            CallbackKind::BrowserRedirect
+        );
+        for other in [
+            "myapp://other/cb",
+            "myapp://dingtalk/cb/extra?authCode=a",
+            "myapp://dingtalk/Cb?authCode=a",
+            "weixin://oauth?code=1",
+            "dingtalk://dingtalkclient/page",
+            "myapp://dingoa123",
+            "file:///tmp/x",
+        ] {
+            assert_eq!(kinds(other), CallbackKind::Other, "{other}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text an app receives as a URL is classified, never a panic; a redirect classification
+        /// implies the scheme, host, port and path of the redirect URI.
+        #[test]
+        fn classification_never_panics(url in "\\PC{0,80}", scheme in "[a-zA-Z]{0,8}") {
+            let kind = classify_callback_url(&url, &[scheme], Some(REDIRECT));
+            if kind == CallbackKind::BrowserRedirect {
+                let got = strict_url::parse(&url).unwrap();
+                proptest::prop_assert_eq!(got.host_str(), Some("app.example"));
+                proptest::prop_assert_eq!(got.path(), "/dingtalk/cb");
+            }
+        }
     }
 
     #[test]

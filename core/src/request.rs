@@ -80,8 +80,11 @@ impl LoginRequest {
     }
 }
 
-/// The browser flow's authorize URL exactly as DingTalk documents it (seed 004), on the configured
-/// endpoint (whose own query, if any, is kept in front).
+/// The browser flow's authorize URL exactly as DingTalk documents it ("Obtain the access credential of
+/// a signed-in user", https://open.dingtalk.com/document/orgapp/obtain-identity-credentials: `redirect_uri`,
+/// `response_type=code`, `client_id`, `scope`, `state`, `prompt=consent`, optional `org_type`, `corpId`,
+/// `exclusiveLogin`, `exclusiveCorpId`), on the configured endpoint (whose own query, if any, is kept
+/// in front).
 pub fn authorize_url(config: &AuthConfig, state: &str) -> Result<String, ConfigError> {
     let mut url = strict_url::parse(&config.authorize_endpoint)
         .map_err(|why| ConfigError::new("authorize_endpoint", why))?;

@@ -34,20 +34,29 @@ impl std::fmt::Debug for SdkResponse {
     }
 }
 
-/// Why a login failed without being cancelled or denied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureReason {
-    /// ErrCode -1.
-    CommonFailure,
-    /// ErrCode -3: the request never reached DingTalk.
-    SendFailed,
-    /// ErrCode -5: this DingTalk version does not support the request.
-    Unsupported,
-    /// Any other number; kept in the outcome with DingTalk's message.
-    Unknown,
-    /// The browser flow redirected back with `error=…`.
-    BrowserError,
+/// Defines [`FailureReason`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_failure_reason {
+    ($(#[$attr:meta])*) => {
+        /// Why a login failed without being cancelled or denied.
+        $(#[$attr])*
+        pub enum FailureReason {
+            /// ErrCode -1.
+            CommonFailure,
+            /// ErrCode -3: the request never reached DingTalk.
+            SendFailed,
+            /// ErrCode -5: this DingTalk version does not support the request.
+            Unsupported,
+            /// Any other ErrCode; its number and DingTalk's message are in the outcome.
+            Unknown,
+            /// The browser flow came back with `error=…` (the message holds DingTalk's value).
+            BrowserError,
+        }
+    };
 }
+define_failure_reason!(#[derive(Debug, Clone, Copy, PartialEq, Eq)]);
 
 /// How a login ended, as far as DingTalk's answer tells. A forged or replayed answer is not an
 /// outcome but an [`crate::Error`], so a cancel can never be mistaken for an attack or the reverse.

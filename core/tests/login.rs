@@ -776,3 +776,262 @@ fn the_idempotency_key_is_the_documented_hash() {
     let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize());
     assert_eq!(g.idempotency_key, expected);
 }
+
+/// A login completes at the last millisecond of its TTL (the configured one, not only the default)
+/// and is `Expired` one millisecond later; the rule is the same for every flow.
+#[test]
+fn a_login_lives_exactly_its_configured_ttl() {
+    let clock = Arc::new(TestClock(AtomicI64::new(1_000_000)));
+    let store = Arc::new(MemoryStore::default());
+    let mut c = config(Platform::Android);
+    c.pending_ttl_seconds = 5;
+    let auth = instance(c, &store, &clock);
+    let ok = |s: &str| reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
+    let on_time = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    let late = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    let late_browser = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
+    clock.advance_s(5);
+    assert!(matches!(
+        auth.complete_sdk(&ok(&on_time)),
+        Ok(Outcome::Authorized(_))
+    ));
+    clock.0.fetch_add(1, Ordering::SeqCst);
+    assert_eq!(
+        auth.complete_sdk(&ok(&late)),
+        Err(StateError::Expired.into())
+    );
+    assert_eq!(
+        auth.complete_browser(&format!("{REDIRECT}?authCode=c&state={late_browser}")),
+        Err(StateError::Expired.into())
+    );
+}
+
+/// DingTalk's limit on `state` is 1024 characters: a 1024-character state is read (and is simply no
+/// login of ours), a longer one is malformed before any lookup.
+#[test]
+fn the_state_length_limit_is_1024() {
+    let (auth, _, _) = setup(Platform::Android);
+    let ok = |s: &str| reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
+    assert_eq!(
+        auth.complete_sdk(&ok(&"A".repeat(1024))),
+        Err(StateError::Unknown.into())
+    );
+    assert!(matches!(
+        auth.complete_sdk(&ok(&"A".repeat(1025))),
+        Err(Error::State(StateError::Malformed(_)))
+    ));
+}
+
+/// DingTalk's message is optional: a failure without one keeps `None`, and a success's message is
+/// ignored (the grant carries no message).
+#[test]
+fn dingtalk_messages_are_optional() {
+    let (auth, _, _) = setup(Platform::Android);
+    let s = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
+    let mut failure = reply(LoginFlow::LegacySdk, "-1", None, Some(&s));
+    failure.message = None;
+    assert_eq!(
+        auth.complete_sdk(&failure).unwrap(),
+        Outcome::Failed {
+            reason: FailureReason::CommonFailure,
+            err_code: Some(-1),
+            message: None
+        }
+    );
+    for message in [None, Some("ok".to_string())] {
+        let s = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
+        let mut success = reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&s));
+        success.message = message;
+        assert!(matches!(
+            auth.complete_sdk(&success),
+            Ok(Outcome::Authorized(_))
+        ));
+    }
+}
+
+/// The answer must be in the query: DingTalk never puts it in a fragment, and a fragment is ignored.
+#[test]
+fn an_answer_in_the_fragment_is_not_read() {
+    let (auth, _, _) = setup(Platform::Android);
+    let s = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
+    assert!(matches!(
+        auth.complete_browser(&format!("{REDIRECT}#authCode=c&state={s}")),
+        Err(Error::Callback(CallbackError::Parts(_)))
+    ));
+    // Parameter order, unrelated parameters and percent-encoding do not matter; the login is intact.
+    assert!(matches!(
+        auth.complete_browser(&format!("{REDIRECT}?x=1&state={s}&authCode=c%2Dd")),
+        Ok(Outcome::Authorized(g)) if g.code() == "c-d"
+    ));
+}
+
+/// Process death, with the store kept: a replay is refused by any later instance; expiry is judged by
+/// the clock of the instance that completes; without a store a new instance knows no login.
+#[test]
+fn logins_outlive_instances_only_through_the_store() {
+    let clock = Arc::new(TestClock(AtomicI64::new(5_000_000)));
+    let store = Arc::new(MemoryStore::default());
+    let first = instance(config(Platform::Android), &store, &clock);
+    let req = first.begin(LoginFlow::NewSdk).unwrap();
+    let s = req.state.clone().unwrap();
+    let nonce = req.nonce.clone().unwrap();
+    let expiring = first.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    drop(first);
+    for k in store.keys().unwrap() {
+        let v = store.get(&k).unwrap().unwrap();
+        assert!(
+            !k.contains(&nonce) && !v.contains(&nonce),
+            "the nonce is not stored"
+        );
+    }
+    let ok = |s: &str| reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
+    let second = instance(config(Platform::Android), &store, &clock);
+    assert!(matches!(
+        second.complete_sdk(&ok(&s)),
+        Ok(Outcome::Authorized(_))
+    ));
+    drop(second);
+    let late_clock = Arc::new(TestClock(AtomicI64::new(5_000_000 + 601_000)));
+    let third = instance(config(Platform::Android), &store, &late_clock);
+    assert_eq!(third.complete_sdk(&ok(&s)), Err(StateError::Reused.into()));
+    assert_eq!(
+        third.complete_sdk(&ok(&expiring)),
+        Err(StateError::Expired.into())
+    );
+
+    let without_store = Authenticator::new(config(Platform::Android), None, None).unwrap();
+    let s = without_store
+        .begin(LoginFlow::NewSdk)
+        .unwrap()
+        .state
+        .unwrap();
+    drop(without_store);
+    let fresh = Authenticator::new(config(Platform::Android), None, None).unwrap();
+    assert_eq!(fresh.complete_sdk(&ok(&s)), Err(StateError::Unknown.into()));
+}
+
+/// iOS: only the legacy SDK is stateless. The new SDK and the browser carry and require a state, and
+/// a stateless legacy reply binds to a login begun by an instance that died.
+#[test]
+fn ios_state_rules_per_flow_and_across_process_death() {
+    let clock = Arc::new(TestClock(AtomicI64::new(5_000_000)));
+    let store = Arc::new(MemoryStore::default());
+    let first = instance(config(Platform::Ios), &store, &clock);
+    for flow in [LoginFlow::NewSdk, LoginFlow::Browser] {
+        assert!(first.begin(flow).unwrap().state.is_some());
+    }
+    assert_eq!(
+        first.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), None)),
+        Err(StateError::Missing.into())
+    );
+    assert_eq!(
+        first.complete_browser(&format!("{REDIRECT}?authCode=c")),
+        Err(StateError::Missing.into())
+    );
+    assert_eq!(first.begin(LoginFlow::LegacySdk).unwrap().state, None);
+    drop(first);
+    let second = instance(config(Platform::Ios), &store, &clock);
+    assert!(matches!(
+        second.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), None)),
+        Ok(Outcome::Authorized(g)) if g.flow == LoginFlow::LegacySdk
+    ));
+}
+
+/// What the app is told to do about each refusal a reply can meet: a reply that is not for the login
+/// in progress is ignored, and the login it did not name goes on waiting.
+#[test]
+fn refused_replies_are_classified_for_the_app() {
+    let (auth, clock, _) = setup(Platform::Android);
+    let handling =
+        |r: std::result::Result<Outcome, Error>| AuthError::from(r.unwrap_err()).handling();
+    let waiting = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    let browser = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
+    let ok = |s: Option<&str>| reply(LoginFlow::NewSdk, "0", Some("c"), s);
+    for refused in [
+        auth.complete_sdk(&ok(Some(&"A".repeat(43)))),
+        auth.complete_sdk(&ok(None)),
+        auth.complete_sdk(&ok(Some("not/base64url"))),
+        auth.complete_sdk(&ok(Some(&browser))),
+        auth.complete_sdk(&reply(LoginFlow::NewSdk, "00", Some("c"), Some(&waiting))),
+        auth.complete_browser("https://evil.example/dingtalk/cb?authCode=c&state=x"),
+    ] {
+        assert_eq!(handling(refused), ErrorHandling::IgnoreReply);
+    }
+    assert!(matches!(
+        auth.complete_sdk(&ok(Some(&waiting))),
+        Ok(Outcome::Authorized(_))
+    ));
+    assert_eq!(
+        handling(auth.complete_sdk(&ok(Some(&waiting)))),
+        ErrorHandling::IgnoreReply
+    );
+    let expiring = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    clock.advance_s(601);
+    assert_eq!(
+        handling(auth.complete_sdk(&ok(Some(&expiring)))),
+        ErrorHandling::StartAgain
+    );
+}
+
+/// A URL the app routes as DingTalk's browser redirect is compared exactly as `complete_browser`
+/// compares it: what is classified a redirect is never refused later for being another endpoint, and
+/// what is refused as another endpoint is never classified a redirect.
+#[test]
+fn callback_classification_agrees_with_the_parser() {
+    let (auth, _, _) = setup(Platform::Android);
+    let schemes = ["dingclient".to_string()];
+    let s = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
+    let spelled = format!("HTTPS://APP.example:443/dingtalk/cb?authCode=c&state={s}");
+    assert_eq!(
+        classify_callback_url(&spelled, &schemes, Some(REDIRECT)),
+        CallbackKind::BrowserRedirect
+    );
+    assert!(matches!(
+        auth.complete_browser(&spelled),
+        Ok(Outcome::Authorized(_))
+    ));
+    for other in [
+        "https://app.example/dingtalk/cb/?authCode=c&state=s",
+        "https://app.example:8443/dingtalk/cb?authCode=c&state=s",
+        "http://app.example/dingtalk/cb?authCode=c&state=s",
+    ] {
+        assert_eq!(
+            classify_callback_url(other, &schemes, Some(REDIRECT)),
+            CallbackKind::Other
+        );
+        assert!(matches!(
+            auth.complete_browser(other),
+            Err(Error::Callback(CallbackError::NotRedirectUri(_)))
+        ));
+    }
+}
+
+/// Several threads completing the same login at once: exactly one gets the grant, the others a
+/// replay; and keys the app keeps in the same store are never touched.
+#[test]
+fn a_login_completed_concurrently_succeeds_once_and_other_keys_stay() {
+    let (auth, _, store) = setup(Platform::Android);
+    store.put("app.setting", "kept").unwrap();
+    let auth = Arc::new(auth);
+    for _ in 0..4 {
+        let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let (auth, s) = (auth.clone(), s.clone());
+                    scope.spawn(move || {
+                        auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s)))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let granted = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(granted, 1, "{results:?}");
+        assert!(results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| *e == Error::State(StateError::Reused)));
+    }
+    assert_eq!(store.get("app.setting").unwrap().as_deref(), Some("kept"));
+}
