@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The size of the mobile library as it ships, checked against its budgets (issue 6).
+# The size of the mobile library as it ships, checked against its budgets.
 #
 #   scripts/size.sh            build, measure, print the breakdown, fail when a budget is exceeded
 #   SIZE_REPORT=FILE           also write the numbers to FILE (BENCHMARKS.md quotes them)
@@ -17,7 +17,7 @@
 # default: reqwest + rustls) and without (`--no-default-features`: no network code, no tokio).
 # A staticlib is measured where a target for it is installed (an Apple target on a Mac).
 #
-# Budgets (bytes). The goals of issue 6 are 2 MiB / 1.1 MB gzip with HTTP and 512 KiB without; where a
+# Budgets (bytes). The size goals are 2 MiB / 1.1 MB gzip with HTTP and 512 KiB without; where a
 # goal is not met on stable Rust, the budget is the smallest honest build plus a little room, and
 # BENCHMARKS.md says what the remaining bytes buy. Lowering a budget is always welcome.
 set -euo pipefail

@@ -27,14 +27,16 @@
 #     compiled test source (convention below); plus release-check/Package.swift, rewritten by
 #     build-xcframework.sh --write-release-block, which must still evaluate (swift package dump-package);
 #  4. synced into <chroot>/work/dingtalk-auth-ios (only changed files are rewritten, so SwiftPM's
-#     incremental build stays warm), /proc mounted, `swift test --parallel --xunit-output` with -L/rpath on
-#     the command line (the manifest has no unsafeFlags), /proc unmounted; the JUnit XML report is copied
-#     to DINGTALK_SWIFT_REPORTS and read by scripts/lib/test_reports.py.
+#     incremental build stays warm), /proc mounted, `swift test --parallel --num-workers 1 --xunit-output`
+#     (see below) with -L/rpath on the command line (the manifest has no unsafeFlags), /proc unmounted;
+#     the JUnit XML report is copied to DINGTALK_SWIFT_REPORTS and read by scripts/lib/test_reports.py.
 # Nothing is written into the repository except what cargo/bindgen produce (target/, build/).
 #
 # Why --parallel: SwiftPM writes the xUnit report of XCTest runs only in parallel mode
 # (https://github.com/swiftlang/swift-package-manager/issues/4752), and that report cannot say "skipped"
 # (a skipped test reads as passed). So no test that runs here may skip: step 1 refuses XCTSkip in them.
+# One worker: the end-to-end tests share the fake DingTalk's fault switches and counters, so they run one
+# at a time (each still in its own process).
 #
 # README convention: every ```swift fenced block of README.md is compiled (never run) into the test target
 # DingTalkAuthTests, each in its own file, so blocks must be self-contained (no names from another block).
@@ -49,8 +51,8 @@
 # Compiler errors point at README.md line numbers (#sourceLocation).
 set -euo pipefail
 
-MODE=test
-if [ "${1:-}" = "--bench" ]; then MODE=bench; shift; fi
+MODE="test"
+if [ "${1:-}" = "--bench" ]; then MODE="bench"; shift; fi
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -134,7 +136,7 @@ if [ "$MODE" = test ]; then
     lint_ok "actionlint $ACTIONLINT_VERSION .github/workflows/ios.yml"
     python3 "$ROOT/scripts/check-ios-layout.py" || die "scripts/check-ios-layout.py failed"
     lint_ok "plists and Package.swift / build-xcframework.sh / project.yml layout"
-    skips=$(cd "$ROOT" && grep -rln 'XCTSkip' "$LAYER/Tests" ios-demo/DemoKitTests || true)
+    skips=$(cd "$ROOT" && { grep -rln 'XCTSkip' "$LAYER/Tests" ios-demo/DemoKitTests || true; })
     [ -z "$skips" ] || die "XCTSkip in a test that runs on Linux (the xUnit report would count it as passed): $skips"
     lint_ok "no test that runs on Linux can skip"
 fi
@@ -290,7 +292,7 @@ log "swift test (in the chroot) against $SO; demo servers: backend $DINGTALK_DEM
 rm -rf "$REPORTS" "$WORK/.build/reports"
 mkdir -p "$REPORTS"
 set +e
-in_chroot "mkdir -p .build/reports && swift test --parallel --xunit-output .build/reports/xunit.xml $LINK $ARGS"
+in_chroot "mkdir -p .build/reports && swift test --parallel --num-workers 1 --xunit-output .build/reports/xunit.xml $LINK $ARGS"
 status=$?
 set -e
 # Swift Testing writes its own report beside XCTest's (xunit-swift-testing.xml); both are kept.
@@ -310,6 +312,6 @@ fi
 
 read -r passed failed skipped < <(python3 "$ROOT/scripts/lib/test_reports.py" junit "$REPORTS" | head -n 1) ||
     die "no JUnit report in $REPORTS"
-[ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] || die "the report counts $failed failed, $skipped skipped"
+if [ "$failed" -ne 0 ] || [ "$skipped" -ne 0 ]; then die "the report counts $failed failed, $skipped skipped"; fi
 if [ "$passed" -eq 0 ] && [ $# -eq 0 ]; then die "swift test reported success but ran no tests"; fi
 echo "Swift summary: $README_N README samples compiled ($README_PACKAGE with the iOS layer), $LINT lint checks, $passed tests passed (report: $REPORTS)"

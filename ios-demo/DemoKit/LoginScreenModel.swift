@@ -50,15 +50,8 @@ public final class LoginScreenModel: @unchecked Sendable {
     /// Called after every change of `state`, on the thread that changed it.
     public var onChange: ((LoginScreenState) -> Void)?
     /// Called when a DingTalk reply arrived that belongs to no login of this app (forged, replayed, or
-    /// nothing pending) and was ignored; the state does not change.
+    /// nothing pending: the core's `isForeignReply`) and was ignored; the state does not change.
     public var onIgnoredReply: ((Error) -> Void)?
-
-    /// A reply error meaning "not for a login of ours".
-    static func isStray(_ error: Error) -> Bool {
-        guard let e = error as? AuthError else { return false }
-        if case .NoPendingLogin = e { return true }
-        return e.isForeignReply
-    }
 
     /// - Parameters:
     ///   - logins: one `DingTalkLogin` per flow (each DingTalk application has its own).
@@ -70,7 +63,7 @@ public final class LoginScreenModel: @unchecked Sendable {
             // An answer nobody waits for: the app was relaunched by DingTalk's reply.
             login.onLateResult { [weak self] result in
                 guard let self else { return }
-                if case .failure(let error) = result, Self.isStray(error) {
+                if case .failure(let error) = result, (error as? AuthError)?.isForeignReply == true {
                     // Not for any login of ours (forged, replayed, nothing pending): never a failure on screen.
                     self.onIgnoredReply?(error)
                     return
@@ -107,25 +100,21 @@ public final class LoginScreenModel: @unchecked Sendable {
     /// DingTalk's verdict → the backend → the identity, or a sentence.
     func finish(login: DingTalkLogin, _ result: DingTalkLoginResult) async {
         do {
-            switch try result.get() {
-            case .authorized(let grant):
-                set(.working("Signing in with the server…"))
-                let response = try await login.auth.submit(grant: grant)
-                set(.signedIn(try DemoIdentity(backendBody: response.body)))
-            case .cancelled:
-                set(.failed("You cancelled the DingTalk login."))
-            case .denied:
-                set(.failed("You declined the DingTalk login."))
-            case .failed(let reason, let errCode, _):
-                set(.failed(DemoText.failure(reason, errCode)))
+            let outcome = try result.get()
+            guard case .authorized(let grant) = outcome else {
+                // Cancelled, denied or failed: the core's sentence for it.
+                return set(.failed(outcomeMessage(outcome: outcome).text))
             }
+            set(.working("Signing in with the server…"))
+            let response = try await login.auth.submit(grant: grant)
+            set(.signedIn(try DemoIdentity(backendBody: response.body)))
         } catch {
             set(.failed(DemoText.sentence(for: error)))
         }
     }
 }
 
-/// Every outcome and error as a sentence a user understands.
+/// The demo's own texts: flow names, and sentences for the reference backend's error codes.
 public enum DemoText {
     /// The flow's name in the UI.
     public static func name(_ flow: LoginFlow) -> String {
@@ -136,17 +125,8 @@ public enum DemoText {
         }
     }
 
-    /// A failure DingTalk reported.
-    public static func failure(_ reason: FailureReason, _ errCode: Int32?) -> String {
-        switch reason {
-        case .unsupported: return "This version of DingTalk cannot log in to this app. Please update DingTalk."
-        case .sendFailed: return "The app could not reach DingTalk. Please try again."
-        case .browserError: return "DingTalk's web login reported an error. Please try again."
-        default: return "DingTalk could not complete the login\(errCode.map { " (code \($0))" } ?? ""). Please try again."
-        }
-    }
-
-    /// Any error of a login, as a sentence. The backend's stable error codes get their own sentences.
+    /// Any error of a login, as a sentence: the core's (`userMessage`), except that the reference
+    /// backend's stable error codes (server/README.md) get their own.
     public static func sentence(for error: Error) -> String {
         if case let AuthError.BackendRejected(status, body) = error {
             let code = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["error"] as? String

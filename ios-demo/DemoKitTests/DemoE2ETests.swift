@@ -77,7 +77,7 @@ final class DemoE2ETests: XCTestCase {
     func testCancelEachFlow() async throws {
         for flow in [LoginFlow.legacySdk, .newSdk, .browser] {
             let (app, state) = try await signIn(flow, answer: .cancel)
-            assertFailed(state, "You cancelled the DingTalk login.")
+            assertFailed(state, outcomeMessage(outcome: .cancelled).text)
             XCTAssertEqual(try app.logins[flow]!.auth.pendingCount(), 0, "\(flow)")
         }
     }
@@ -85,7 +85,7 @@ final class DemoE2ETests: XCTestCase {
     func testDenyEachFlow() async throws {
         for flow in [LoginFlow.legacySdk, .newSdk, .browser] {
             let (_, state) = try await signIn(flow, answer: .deny)
-            assertFailed(state, "You declined the DingTalk login.")
+            assertFailed(state, outcomeMessage(outcome: .denied).text)
         }
     }
 

@@ -55,7 +55,8 @@ final class LoginUITests: XCTestCase {
     func testDeny() {
         let app = launch(answer: "deny")
         app.buttons["login.legacy"].tap()
-        XCTAssertEqual(finalStatus(app), "You declined the DingTalk login.")
+        // The core's sentence for a denied login (outcomeMessage).
+        XCTAssertEqual(finalStatus(app), "You declined to share your DingTalk identity with this app.")
     }
 
     func testTamperedState() {

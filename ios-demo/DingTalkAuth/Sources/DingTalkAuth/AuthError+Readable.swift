@@ -7,44 +7,18 @@ import Foundation
 // a code or a state). If a later UniFFI declares it itself, delete this line.
 extension AuthError: CustomStringConvertible {}
 
+// What an error means for the app is decided once, in the core (`errorHandling(error:)`,
+// `errorMessage(error:)`); these are only Swift spellings of those calls.
 extension AuthError {
-    /// A sentence for the end user (what happened and what to do); `description` stays the technical one.
-    public var userMessage: String {
-        switch self {
-        case .InvalidConfig:
-            return "DingTalk login is not set up correctly in this app (\(self))."
-        case .StateMissing, .StateMalformed, .StateUnknown, .StateReused, .FlowMismatch:
-            return "That reply from DingTalk does not belong to the login in progress, so it was ignored. Please try again."
-        case .StateExpired:
-            return "The login took too long. Please try again."
-        case .NoPendingLogin, .AmbiguousPendingLogin:
-            return "No DingTalk login was waiting for that reply. Please start the login again."
-        case .InvalidResponse, .InvalidCallback:
-            return "DingTalk's reply could not be understood. Please try again."
-        case .Store:
-            return "The app could not save or read the login in progress. Please try again."
-        case .HttpUnavailable:
-            return "This app has no server configured to finish the login."
-        case .Network:
-            return "The server could not be reached. Check your connection and try again."
-        case .Timeout:
-            return "The server took too long to answer. Please try again."
-        case .BackendRejected(let status, _):
-            return "The server refused the login (HTTP \(status))."
-        case .UnreadableBody:
-            return "The server's answer could not be read."
-        default:
-            // Internal, and variants added later (e.g. TimeSource).
-            return "DingTalk login failed unexpectedly (\(self))."
-        }
-    }
+    /// What the app should do about this error.
+    public var handling: ErrorHandling { errorHandling(error: self) }
 
-    /// True for the errors a reply throws when it does not name the login in progress (forged, replayed,
-    /// for another flow): "not for this login", to be ignored rather than shown as a failure.
-    public var isForeignReply: Bool {
-        switch self {
-        case .StateMissing, .StateMalformed, .StateUnknown, .StateReused, .FlowMismatch: return true
-        default: return false
-        }
-    }
+    /// The sentence for the end user (what happened and what to do), in English; `errorMessage(error:)`
+    /// also gives its `MessageKey` for translations. `description` stays the technical text.
+    public var userMessage: String { errorMessage(error: self).text }
+
+    /// True for a reply that is not for the login in progress (forged, replayed, for another flow,
+    /// unreadable, or nothing pending): ignore it rather than show a failure. The same as
+    /// `handling == .ignoreReply`.
+    public var isForeignReply: Bool { handling == .ignoreReply }
 }

@@ -37,7 +37,8 @@ public final class DingTalkLogin: @unchecked Sendable {
 
     private var waiter: Waiter?
     private var lateHandler: ((DingTalkLoginResult) -> Void)?
-    private var unclaimed: [DingTalkLoginResult] = []
+    /// Replies that came before `onLateResult`: which ones are kept, and how many, is the core's policy.
+    private let undelivered = UndeliveredReplies()
 
     /// - Parameters:
     ///   - auth: the core instance (give it a persistent store, e.g. `KeychainPendingLoginStore`).
@@ -58,14 +59,14 @@ public final class DingTalkLogin: @unchecked Sendable {
     }
 
     /// Where answers go that no `login` call is waiting for (after a relaunch). Answers that arrived
-    /// before a handler was set are delivered to it at once, in order.
+    /// before a handler was set are delivered to it at once, in order: every outcome and every error
+    /// about this device's login (the last few of them), never a reply to ignore (`isForeignReply`).
     public func onLateResult(_ handler: @escaping (DingTalkLoginResult) -> Void) {
         lock.lock()
         lateHandler = handler
-        let pending = unclaimed
-        unclaimed = []
+        let pending = undelivered.takeAll()
         lock.unlock()
-        pending.forEach(handler)
+        pending.forEach { handler($0.result) }
     }
 
     /// The one URL router: call it from `application(_:open:options:)`, a `SceneDelegate` and `.onOpenURL`.
@@ -162,7 +163,7 @@ public final class DingTalkLogin: @unchecked Sendable {
         if resumeWaiter(flow: flow, result) { return }
         lock.lock()
         let handler = lateHandler
-        if handler == nil { unclaimed.append(result) }
+        if handler == nil { _ = undelivered.offer(reply: LoginReply(flow: flow, result)) }
         lock.unlock()
         handler?(result)
     }
@@ -189,24 +190,42 @@ public final class DingTalkLogin: @unchecked Sendable {
     }
 }
 
+private extension LoginReply {
+    /// A reply as the core's buffer keeps it. The core's calls throw only `AuthError`; anything else
+    /// would be a bug in this layer, kept as `Internal` rather than lost.
+    init(flow: LoginFlow, _ result: DingTalkLoginResult) {
+        switch result {
+        case let .success(outcome): self = .outcome(flow: flow, outcome: outcome)
+        case let .failure(error as AuthError): self = .refused(flow: flow, error: error)
+        case let .failure(error): self = .refused(flow: flow, error: .Internal(reason: "\(error)"))
+        }
+    }
+
+    var result: DingTalkLoginResult {
+        switch self {
+        case let .outcome(_, outcome): return .success(outcome)
+        case let .refused(_, error): return .failure(error)
+        }
+    }
+}
+
 /// Why a presenter could not hand a login to DingTalk. `DingTalkLogin.login` rethrows it after discarding
-/// the pending login.
+/// the pending login. Its sentence and translation key are the core's (`startProblemMessage(problem:)`).
 public enum DingTalkPresentationError: Error, Equatable, CustomStringConvertible, LocalizedError {
     /// DingTalk did not open: not installed, too old, or the SDK refused the request
-    /// (`DTOpenAPI.send` answered false).
+    /// (`DTOpenAPI.send` answered false); iOS cannot tell these apart.
     case dingTalkDidNotOpen
 
-    /// The technical text (logs).
-    public var description: String {
+    /// The core's name for this start problem.
+    public var problem: StartProblem {
         switch self {
-        case .dingTalkDidNotOpen: return "DingTalk could not be opened"
+        case .dingTalkDidNotOpen: return .dingTalkDidNotOpen
         }
     }
 
+    /// The technical text (logs).
+    public var description: String { "DingTalk could not be opened" }
+
     /// The sentence for the user (`localizedDescription`).
-    public var errorDescription: String? {
-        switch self {
-        case .dingTalkDidNotOpen: return "DingTalk could not be opened. Install or update DingTalk, or use the web login."
-        }
-    }
+    public var errorDescription: String? { startProblemMessage(problem: problem).text }
 }

@@ -1,5 +1,5 @@
 // AuthError reads well everywhere: "\(error)", String(reflecting:) and localizedDescription give the core's
-// sentence (not the enum dump), and userMessage a sentence for the end user.
+// sentence (not the enum dump); userMessage, handling and isForeignReply reach the core's decisions.
 import DingTalkAuth
 import Foundation
 import XCTest
@@ -26,23 +26,24 @@ final class AuthErrorTests: XCTestCase {
         XCTAssertTrue("\(AuthError.InvalidConfig(reason: "client_id: empty"))".contains("client_id: empty"))
     }
 
-    func testUserMessagesAreSentencesWithoutDetailsThatMeanNothingToUsers() {
-        let cases: [AuthError] = [
-            .StateExpired, .StateUnknown, .NoPendingLogin, .Timeout, .Network(reason: "refused"),
-            .BackendRejected(status: 409, body: "{\"error\":\"code_replayed\"}"), .Store(reason: "locked"),
-        ]
-        for e in cases {
-            XCTAssertTrue(e.userMessage.hasSuffix("."), "not a sentence: \(e.userMessage)")
-            XCTAssertNotEqual(e.userMessage, e.description)
-            XCTAssertFalse(e.userMessage.contains("{"), "a body leaked: \(e.userMessage)")
-        }
-        XCTAssertTrue(AuthError.BackendRejected(status: 409, body: "{}").userMessage.contains("409"))
+    /// `handling`, `userMessage` and `isForeignReply` are the core's decisions (tested in Rust), reached
+    /// with the error's fields: a body that says "retryable" makes a refusal worth retrying, the status
+    /// is in the sentence.
+    func testTheCoresDecisionsAreReachedWithTheErrorsFields() {
+        XCTAssertEqual(AuthError.StateUnknown.handling, .ignoreReply)
+        XCTAssertTrue(AuthError.StateUnknown.isForeignReply)
+        XCTAssertFalse(AuthError.StateExpired.isForeignReply)
+        XCTAssertEqual(AuthError.BackendRejected(status: 503, body: #"{"error":"dingtalk_timeout","retryable":true}"#).handling, .retrySubmit)
+        XCTAssertEqual(AuthError.BackendRejected(status: 409, body: #"{"error":"code_replayed","retryable":false}"#).handling, .logInAgain)
+        let refused = AuthError.BackendRejected(status: 409, body: "{}")
+        XCTAssertTrue(refused.userMessage.contains("409"), refused.userMessage)
+        XCTAssertEqual(refused.userMessage, errorMessage(error: refused).text)
+        XCTAssertNotEqual(refused.userMessage, refused.description, "the user's sentence is not the technical text")
     }
 
-    func testForeignReplyClassification() {
-        XCTAssertTrue(AuthError.StateUnknown.isForeignReply)
-        XCTAssertTrue(AuthError.FlowMismatch.isForeignReply)
-        XCTAssertFalse(AuthError.StateExpired.isForeignReply, "an expired login is this login, too late")
-        XCTAssertFalse(AuthError.Timeout.isForeignReply)
+    func testAStartProblemReadsAsTheCoresSentence() {
+        let e = DingTalkPresentationError.dingTalkDidNotOpen
+        XCTAssertEqual(e.localizedDescription, startProblemMessage(problem: .dingTalkDidNotOpen).text)
+        XCTAssertEqual(startProblemMessage(problem: e.problem).key, .dingTalkDidNotOpen)
     }
 }

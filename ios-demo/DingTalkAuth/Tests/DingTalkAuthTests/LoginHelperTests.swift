@@ -114,6 +114,20 @@ final class LoginHelperTests: XCTestCase {
         relaunched.onLateResult { results.append($0) }
         XCTAssertEqual(results.count, 1)
     }
+
+    /// Before `onLateResult` is set, replies go to the core's buffer: one about this device's login is
+    /// kept, a forged one is not (the buffer's policy is the core's, tested in Rust).
+    func testOnlyRepliesAboutThisLoginWaitForTheLateResultHandler() throws {
+        let auth = try makeAuth(.newSdk)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [Fixture.newSdkClientId], redirectURI: nil)
+        let request = try auth.begin(flow: .newSdk)
+        login.deliver(openAuth: OpenAuthReply(respCode: 0, authCode: "forged", state: foreignState()))
+        login.deliver(openAuth: OpenAuthReply(respCode: -2, state: request.state))
+        var results: [DingTalkLoginResult] = []
+        login.onLateResult { results.append($0) }
+        XCTAssertEqual(results.count, 1)
+        XCTAssertTrue(try XCTUnwrap(try results.first?.get()).isCancelled)
+    }
 }
 
 /// A presenter for an SDK flow: it "opens DingTalk" and the answer never comes.

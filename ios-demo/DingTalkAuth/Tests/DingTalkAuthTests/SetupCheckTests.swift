@@ -23,9 +23,10 @@ final class SetupCheckTests: XCTestCase {
     }
 
     func testTheDemoAppsOwnInfoPlistPasses() throws {
+        // ios-demo/DingTalkAuth/Tests/DingTalkAuthTests/<this file> → ios-demo/App/Info.plist
         let demo = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ios-demo/App/Info.plist")
+            .appendingPathComponent("App/Info.plist")
         let info = try XCTUnwrap(PropertyListSerialization.propertyList(from: Data(contentsOf: demo), format: nil) as? [String: Any])
         let redirect = try XCTUnwrap(info[DingTalkSetupCheck.redirectURIInfoKey] as? String)
         let ids = try XCTUnwrap(info["DingTalkAppIds"] as? [String])
