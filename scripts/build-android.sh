@@ -3,7 +3,8 @@
 # (neither is available where this repository is developed: this script runs in .github/workflows/android.yml):
 #   android-demo/dingtalk-auth/src/main/jniLibs/{arm64-v8a,armeabi-v7a,x86_64,x86}/libdingtalk_auth_ffi.so
 #       release, LTO, stripped, ELF LOAD segments aligned to 16 KB (Android 15+ 16 KB-page devices);
-#   build/bindings/kotlin   the Kotlin bindings, generated (library mode) from the unstripped arm64 build.
+#   build/bindings/kotlin   the Kotlin bindings, generated (library mode) from the unstripped arm64 build
+#                           (linked once more for shipping, without UniFFI's interface description).
 # Then `gradle -p android-demo :dingtalk-auth:assembleRelease` packages the AAR.
 #
 #   ANDROID_NDK_HOME=/path/to/ndk scripts/build-android.sh
@@ -44,12 +45,20 @@ READELF=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-readelf -
 . "$ROOT/scripts/lib/ship-rustflags.sh"
 remap=$(ship_remap_flags)
 export RUSTFLAGS="${RUSTFLAGS:-} $SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=android $remap -C link-arg=-Wl,-z,max-page-size=16384"
-rm -rf "$JNI"
+NM=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-nm -type f | head -1)
+export NM
+rm -rf "$JNI" build/android-bindgen && mkdir -p build/android-bindgen
 for abi in "${abis[@]}"; do
     t=$(triple "$abi")
     echo "==> $abi ($t, API $API)"
-    cargo ndk -t "$abi" --platform "$API" rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib
     built="$TARGET_DIR/$t/release/libdingtalk_auth_ffi.so"
+    # Linked twice (ship_metadata_map): the first library still describes its interface, and the
+    # first ABI's copy is what the Kotlin bindings are generated from; the second, shipped, does not.
+    cargo ndk -t "$abi" --platform "$API" rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib
+    [ "$abi" = "${abis[0]}" ] && cp "$built" build/android-bindgen/
+    ship_metadata_map "$built" "build/android-bindgen/no-metadata-$abi.map"
+    cargo ndk -t "$abi" --platform "$API" rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib \
+        -- -C link-arg=-Wl,--version-script="$ROOT/build/android-bindgen/no-metadata-$abi.map"
     mkdir -p "$JNI/$abi"
     "$STRIP" --strip-all -o "$JNI/$abi/libdingtalk_auth_ffi.so" "$built"
     # Every LOAD segment must be aligned to at least 16 KB (0x4000).
@@ -59,10 +68,10 @@ for abi in "${abis[@]}"; do
     echo "    $(stat -c %s "$JNI/$abi/libdingtalk_auth_ffi.so") bytes, 16 KB-aligned"
 done
 
-# Bindings from the exact Android binary (unstripped: library mode reads UniFFI's metadata symbols).
+# Bindings from the first ABI's Android build of the same sources, before its interface description
+# was left out (unstripped: library mode reads UniFFI's metadata symbols).
 cargo build -q -p dingtalk-auth-ffi --features bindgen --bin uniffi-bindgen
-first=$(triple "${abis[0]}")
 rm -rf build/bindings/kotlin && mkdir -p build/bindings
-"$TARGET_DIR/debug/uniffi-bindgen" generate --library "$TARGET_DIR/$first/release/libdingtalk_auth_ffi.so" \
+"$TARGET_DIR/debug/uniffi-bindgen" generate --library build/android-bindgen/libdingtalk_auth_ffi.so \
     --language kotlin --out-dir build/bindings/kotlin --no-format
 echo "jniLibs in $JNI; Kotlin bindings in build/bindings/kotlin"

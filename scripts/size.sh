@@ -59,9 +59,19 @@ measure() {
     # An explicit --target keeps RUSTFLAGS off build scripts and proc-macros, which run on this host:
     # Debian's lld 14 writes RELR without the GLIBC_ABI_DT_RELR tag glibc wants. (The measured library
     # is never loaded here; Android's loader reads RELR natively.)
+    # Twice, as build-android.sh does: the first link still carries UniFFI's interface description
+    # (bindgen reads it); the second, which ships, leaves it out (ship_metadata_map). Only the façade
+    # crate is linked again: the extra argument after `--` reaches its rustc alone.
+    local built="$TARGET_DIR/$HOST/release/libdingtalk_auth_ffi.so" map="$OUT/no-metadata-$label.map"
     RUSTFLAGS="$LINK_FLAGS" CARGO_TARGET_DIR="$TARGET_DIR" \
         cargo rustc -q -p dingtalk-auth-ffi --lib --release --target "$HOST" --crate-type cdylib "$@"
-    local built="$TARGET_DIR/$HOST/release/libdingtalk_auth_ffi.so"
+    ship_metadata_map "$built" "$map"
+    RUSTFLAGS="$LINK_FLAGS" CARGO_TARGET_DIR="$TARGET_DIR" \
+        cargo rustc -q -p dingtalk-auth-ffi --lib --release --target "$HOST" --crate-type cdylib "$@" \
+        -- -C link-arg=-Wl,--version-script="$map"
+    if nm -D --defined-only "$built" | grep -q ' UNIFFI_META_'; then
+        die "$label: UniFFI's interface description is still exported"
+    fi
     local shipped="$OUT/libdingtalk_auth_ffi-$label.so"
     strip --strip-all -o "$shipped" "$built"
     local size gz

@@ -16,3 +16,16 @@ ship_remap_flags() {
     printf '%s' "$flags --remap-path-prefix=$root=dingtalk-auth"
 }
 export SHIP_LLD_FLAGS="-C link-arg=-fuse-ld=lld -C link-arg=-Wl,--icf=all"
+
+# ship_metadata_map LIB MAP: write to MAP an lld version script that makes UniFFI's interface
+#   description local. UniFFI stores it in the library as exported statics (UNIFFI_META_*) for
+#   library-mode bindgen, which reads it from a build of the same sources before this link; no app
+#   ever reads it at run time. Once local, the linker's section GC drops it (26 KB of an x86_64
+#   no-HTTP build). The names must be exact: lld lets the exact names in rustc's own export list win
+#   over a wildcard. LIB is a build of the same sources that still has them; NM may name llvm-nm.
+ship_metadata_map() {
+    local names
+    names=$("${NM:-nm}" -D --defined-only "$1" | awk '$3 ~ /^UNIFFI_META_/ { print "  " $3 ";" }')
+    [ -n "$names" ] || { echo "ship_metadata_map: no UNIFFI_META_ symbol in $1" >&2; return 1; }
+    printf '{\n  local:\n%s\n};\n' "$names" >"$2"
+}

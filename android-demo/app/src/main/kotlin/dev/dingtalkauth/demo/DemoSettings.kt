@@ -4,7 +4,7 @@ import android.content.Context
 
 /**
  * Where the demo's servers are and which DingTalk apps it uses. Defaults: the reference backend and
- * the fake DingTalk started on the host (`cargo run -p dingtalk-auth-server -- demo`), reached from an
+ * the fake DingTalk started on the host (`cargo run -p dingtalk-fake -- demo`), reached from an
  * emulator as 10.0.2.2, with the fake's demo credentials. Tests and hosted CI override them.
  */
 data class DemoSettings(
