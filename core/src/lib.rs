@@ -13,6 +13,11 @@
 //! 6. [`grant`] — a success carries an [`AuthGrant`]: the code packaged for the app's backend.
 //! 7. [`submit`] — optionally, the core posts the grant to the backend itself (feature `http`).
 //!
+//! What the platform layers ask instead of deciding themselves: [`auth_error`] (the small public
+//! error and [`ErrorHandling`], what the app should do about it), [`messages`] (a sentence and a stable
+//! key for every outcome, error and start problem) and [`replies`] (which replies are kept while nobody
+//! waits, the reply limits, which URL is DingTalk's callback).
+//!
 //! [`wire`] holds the protocol the app's backend speaks (flow names, scopes, limits, ErrCodes, the
 //! grant JSON in both directions), so a backend written in Rust reads grants with the same code.
 //!
