@@ -67,17 +67,9 @@ TARGET_SDK=$(sed -n 's/^sdk=//p' "$DEMO/app/src/test/resources/robolectric.prope
 [[ -n "$TARGET_SDK" ]] || die "no sdk= in app/src/test/resources/robolectric.properties"
 
 # --- 2. library, bindings, bindings jar -------------------------------------------------------------
-stale() {
-    [[ -f "$BINDINGS" && -f "$LIB" ]] || return 0
-    [[ -n "$(find "$ROOT/core" "$ROOT/bindings/src" "$ROOT/bindings/Cargo.toml" "$ROOT/bindings/uniffi.toml" \
-        "$ROOT/Cargo.toml" -newer "$BINDINGS" \( -name '*.rs' -o -name '*.toml' \) -print -quit 2>/dev/null)" ]] && return 0
-    [[ "$LIB" -nt "$BINDINGS" ]] && return 0
-    return 1
-}
-if stale; then
-    log "building the debug library and Kotlin bindings (scripts/bindgen.sh debug)"
-    "$ROOT/scripts/bindgen.sh" debug >&2
-fi
+# shellcheck source=lib/kotlin-bindings.sh source-path=SCRIPTDIR
+. "$ROOT/scripts/lib/kotlin-bindings.sh"
+ensure_kotlin_bindings "$ROOT" "$BINDINGS" "$LIB"
 [[ -f "$BINDINGS" && -f "$LIB" ]] || die "no bindings at $BINDINGS or no library at $LIB"
 mkdir -p "$OUT"
 bindings_sum=$(sha256sum "$BINDINGS" "$DEMO/maven/bindings.pom.xml" "$PARENT_POM" | sha256sum | cut -c1-64)

@@ -56,18 +56,9 @@ source "$ROOT/scripts/ensure-jdk-maven.sh"
 "$ROOT/scripts/jvm-versions.py" || { echo "the Maven builds' versions differ from android-demo/gradle/libs.versions.toml" >&2; exit 1; }
 
 # --- 2. library + bindings ------------------------------------------------------------------------
-stale() {
-    [[ -f "$BINDINGS" && -f "$LIB" ]] || return 0
-    # Any Rust source or manifest newer than the generated bindings means they may not match.
-    [[ -n "$(find "$ROOT/core" "$ROOT/bindings/src" "$ROOT/bindings/Cargo.toml" "$ROOT/bindings/uniffi.toml" \
-        "$ROOT/Cargo.toml" -newer "$BINDINGS" \( -name '*.rs' -o -name '*.toml' \) -print -quit 2>/dev/null)" ]] && return 0
-    [[ "$LIB" -nt "$BINDINGS" ]] && return 0
-    return 1
-}
-if stale; then
-    log "building the debug library and generating Kotlin bindings (scripts/bindgen.sh debug)"
-    "$ROOT/scripts/bindgen.sh" debug >&2
-fi
+# shellcheck source=lib/kotlin-bindings.sh source-path=SCRIPTDIR
+. "$ROOT/scripts/lib/kotlin-bindings.sh"
+ensure_kotlin_bindings "$ROOT" "$BINDINGS" "$LIB"
 [[ -f "$BINDINGS" ]] || { echo "no Kotlin bindings at $BINDINGS" >&2; exit 1; }
 [[ -f "$LIB" ]] || { echo "no library at $LIB" >&2; exit 1; }
 
