@@ -1035,3 +1035,73 @@ fn a_login_completed_concurrently_succeeds_once_and_other_keys_stay() {
     }
     assert_eq!(store.get("app.setting").unwrap().as_deref(), Some("kept"));
 }
+
+#[test]
+fn discard_forgets_unknown_states_quietly_and_refuses_what_cannot_be_a_state() {
+    let (auth, _, _) = setup(Platform::Android);
+    let live = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+    auth.discard("nothing-like-this").unwrap();
+    for bad in ["", "a b"] {
+        assert!(
+            matches!(
+                auth.discard(bad),
+                Err(Error::State(StateError::Malformed(_)))
+            ),
+            "{bad:?}"
+        );
+    }
+    // Neither the quiet nor the refused discard touched the live login.
+    assert_eq!(auth.pending_count().unwrap(), 1);
+    let ok = reply(LoginFlow::NewSdk, "0", Some("C"), Some(&live));
+    grant_of(auth.complete_sdk(&ok).unwrap());
+}
+
+#[test]
+fn only_the_legacy_sdk_on_ios_answers_without_a_state() {
+    for (platform, flow) in [
+        (Platform::Android, LoginFlow::LegacySdk),
+        (Platform::Android, LoginFlow::NewSdk),
+        (Platform::Ios, LoginFlow::NewSdk),
+    ] {
+        let (auth, _, _) = setup(platform);
+        auth.begin(flow).unwrap();
+        assert_eq!(
+            auth.complete_sdk(&reply(flow, "0", Some("C"), None)),
+            Err(StateError::Missing.into()),
+            "{platform:?} {flow:?}"
+        );
+        assert_eq!(auth.pending_count().unwrap(), 1, "the login keeps waiting");
+    }
+    let (auth, _, _) = setup(Platform::Ios);
+    auth.begin(LoginFlow::LegacySdk).unwrap();
+    grant_of(
+        auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("C"), None))
+            .unwrap(),
+    );
+}
+
+#[test]
+fn the_configured_scope_reaches_the_grant() {
+    let clock = Arc::new(TestClock(AtomicI64::new(1_700_000_000_000)));
+    let store = Arc::new(MemoryStore::default());
+    let mut c = config(Platform::Android);
+    c.scope = OAuthScope::OpenidCorpid;
+    let auth = instance(c, &store, &clock);
+    for flow in [LoginFlow::NewSdk, LoginFlow::Browser] {
+        let req = auth.begin(flow).unwrap();
+        assert_eq!(req.scope, "openid corpid");
+        let state = req.state.unwrap();
+        let outcome = match flow {
+            LoginFlow::Browser => auth
+                .complete_browser(&format!("{REDIRECT}?authCode=C&state={state}"))
+                .unwrap(),
+            _ => auth
+                .complete_sdk(&reply(flow, "0", Some("C"), Some(&state)))
+                .unwrap(),
+        };
+        assert_eq!(grant_of(outcome).scope, "openid corpid", "{flow:?}");
+    }
+    // The legacy SDK's scope is its own, whatever the configuration says.
+    let req = auth.begin(LoginFlow::LegacySdk).unwrap();
+    assert_eq!(req.scope, "sns_login");
+}
