@@ -281,9 +281,9 @@ impl Ledger {
     }
 
     /// The check of every answer, successful or not: the state must name an unused, unexpired pending
-    /// login of this application and flow. A state that names no pending login of this application
-    /// changes nothing (a forged cancel must not end the real login); one that does is used up
-    /// whatever the verdict.
+    /// login of this application and flow. Only an answer that passes every check uses the login up
+    /// (whatever DingTalk's verdict); a refused one changes nothing in the store (a forged cancel, an
+    /// echo of the state through another flow or a late answer must not end the real login).
     pub fn redeem(&self, flow: LoginFlow, state: &str) -> Result<Redeemed> {
         check_state_shape(state)?;
         let _g = self.guard();
@@ -300,25 +300,32 @@ impl Ledger {
             return Err(StateError::Reused.into());
         }
         let now = self.now_ms()?;
-        record.used = true;
-        self.write(&key, &record)?;
         if !record.in_time(now) {
             return Err(StateError::Expired.into());
         }
         match record.flow() {
-            Some(expected) if expected == flow => Ok(Redeemed {
-                state_hash: hash,
-                at_ms: now,
-            }),
-            Some(expected) => Err(StateError::FlowMismatch {
-                expected,
-                found: flow,
+            Some(expected) if expected == flow => {}
+            Some(expected) => {
+                return Err(StateError::FlowMismatch {
+                    expected,
+                    found: flow,
+                }
+                .into())
             }
-            .into()),
-            None => Err(Error::Store(
-                "a pending-login record names an unknown flow".into(),
-            )),
+            None => {
+                return Err(Error::Store(
+                    "a pending-login record names an unknown flow".into(),
+                ))
+            }
         }
+        // Every check passed: only now is the login used up. A refused reply (another flow's, a late
+        // one) must leave the login as it was, or any app could end it by echoing its state.
+        record.used = true;
+        self.write(&key, &record)?;
+        Ok(Redeemed {
+            state_hash: hash,
+            at_ms: now,
+        })
     }
 
     /// A legacy-SDK answer on iOS, which cannot carry a state: binds to the single unused, unexpired
@@ -331,19 +338,20 @@ impl Ledger {
             .into_iter()
             .filter(|(_, r)| self.is_pending_stateless(r))
             .collect();
-        let (live, expired): (Vec<_>, Vec<_>) =
+        let (mut live, expired): (Vec<_>, Vec<_>) =
             candidates.into_iter().partition(|(_, r)| r.is_live(now));
-        // Whatever happens, every candidate is used up: a reply we could not attribute must not be
-        // attributable later either.
-        for (key, mut rec) in live.iter().chain(expired.iter()).cloned() {
-            rec.used = true;
-            self.write(&key, &rec)?;
-        }
+        // A refusal changes nothing, as for a reply with state: an expired login stays expired, and
+        // several pending ones stay until the next `begin` replaces them (it keeps only the newest).
         match live.len() {
-            1 => Ok(Redeemed {
-                state_hash: record_hash(&live[0].1),
-                at_ms: now,
-            }),
+            1 => {
+                let (key, mut rec) = live.remove(0);
+                rec.used = true;
+                self.write(&key, &rec)?;
+                Ok(Redeemed {
+                    state_hash: record_hash(&rec),
+                    at_ms: now,
+                })
+            }
             0 if !expired.is_empty() => Err(StateError::Expired.into()),
             0 => Err(StateError::NoPendingLogin.into()),
             n => Err(StateError::Ambiguous(n).into()),
