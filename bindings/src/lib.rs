@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use dingtalk_auth::{
     BackendResponse, CallbackKind, ErrorHandling, FailureReason, LoginFlow, MessageKey, OAuthScope,
-    Platform, ReplyLimits, StartProblem, UserMessage,
+    Platform, ReplyLimits, SetupSeverity, StartProblem, UserMessage,
 };
 
 mod convert;
@@ -439,6 +439,26 @@ pub fn outcome_message(outcome: &LoginOutcome) -> UserMessage {
 #[uniffi::export]
 pub fn start_problem_message(problem: StartProblem) -> UserMessage {
     problem.user_message()
+}
+
+/// What a failed `begin` is as a start problem: `InvalidConfig` → `FlowNotEnabled`, `Store` →
+/// `StorageFailed`, `TimeSource` → `ClockFailed`, anything else → `Unexpected`.
+#[uniffi::export]
+pub fn start_problem_of(error: AuthError) -> StartProblem {
+    StartProblem::of_begin_error(&error.into())
+}
+
+dingtalk_auth::define_setup_severity!(#[uniffi::remote(Enum)]);
+
+/// How serious it is that DingTalk is not installed (or too old) for an app using `flows`: `Error` if a
+/// flow cannot log in without DingTalk (the legacy SDK), `Warning` if the flows fall back to a web login
+/// (the new SDK opens its own login page), `None` if no flow needs DingTalk (browser only).
+#[uniffi::export]
+pub fn dingtalk_unavailable_severity(
+    flows: Vec<LoginFlow>,
+    platform: Platform,
+) -> Option<SetupSeverity> {
+    dingtalk_auth::dingtalk_unavailable_severity(&flows, platform)
 }
 
 dingtalk_auth::define_reply_limits!(#[uniffi::remote(Record)]);
