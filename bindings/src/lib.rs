@@ -118,6 +118,9 @@ pub struct LoginRequest {
     pub authorize_url: Option<String>,
     /// When this pending login expires, milliseconds since the Unix epoch.
     pub expires_at_ms: i64,
+    /// Names this pending login for `abandon`, for every flow (the legacy iOS login has no `state`). Not
+    /// a secret, and not for DingTalk.
+    pub pending_login_id: String,
 }
 
 /// DingTalk's SDK answer, exactly as received. Printing it redacts the code and state.
@@ -393,6 +396,14 @@ impl DingTalkAuth {
     /// Forgets a pending login the app gave up on (e.g. the user closed the browser).
     pub fn discard(&self, state: String) -> Result<(), AuthError> {
         Ok(self.0.discard(&state)?)
+    }
+
+    /// Forgets the login `request` began because handing it to DingTalk failed (the SDK refused, no
+    /// browser opened): no answer can come for it. Works for every flow, the legacy iOS one (no
+    /// `state`) included; a login already answered is kept. Throws `StateMalformed` for a
+    /// `pendingLoginId` this library did not make, `Store` if the store fails.
+    pub fn abandon(&self, request: LoginRequest) -> Result<(), AuthError> {
+        Ok(self.0.abandon(&request.into())?)
     }
 
     /// How many logins are waiting for DingTalk's answer (unused and unexpired).

@@ -71,6 +71,7 @@ impl Authenticator {
             flow,
             opened.state,
             nonce,
+            opened.pending_login_id,
             opened.expires_at_ms,
         )?)
     }
@@ -142,6 +143,13 @@ impl Authenticator {
     /// Forgets a pending login the app gave up on.
     pub fn discard(&self, state: &str) -> Result<()> {
         self.ledger.discard(state)
+    }
+
+    /// Forgets the login `request` began, because handing it to DingTalk failed (the SDK refused, no
+    /// browser opened, the user closed the page): no answer can come for it. Works for every flow,
+    /// the legacy iOS one (which has no state) included. A login that was already answered is kept.
+    pub fn abandon(&self, request: &LoginRequest) -> Result<()> {
+        self.ledger.abandon(&request.pending_login_id)
     }
 
     /// How many logins are waiting for DingTalk's answer.

@@ -142,10 +142,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The store key: the prefix and the first 128 bits of the hash. The full hash is checked separately.
+/// The store key: the prefix and the pending login's id. The full hash is checked separately.
 fn key_for(hash: &[u8; 32]) -> String {
-    format!("{KEY_PREFIX}{}", hex(&hash[..16]))
+    format!("{KEY_PREFIX}{}", pending_login_id(hash))
 }
+
+/// A pending login's id: the first 128 bits of SHA-256(state), in lower-case hex. It names the login
+/// in the store and in [`crate::LoginRequest::pending_login_id`]; knowing it does not reveal the state.
+fn pending_login_id(hash: &[u8; 32]) -> String {
+    hex(&hash[..16])
+}
+
+/// Length of [`pending_login_id`].
+const PENDING_LOGIN_ID_LEN: usize = 32;
 
 /// One pending login as stored (JSON).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -185,6 +194,8 @@ pub struct Opened {
     /// The state to hand to DingTalk. For the legacy SDK on iOS it is internal only (DingTalk has no
     /// field for it) and the caller must not expose it.
     pub state: String,
+    /// Names the login for [`Ledger::abandon`], for every flow (the stateless one included).
+    pub pending_login_id: String,
     pub expires_at_ms: i64,
 }
 
@@ -276,6 +287,7 @@ impl Ledger {
         log::debug!("pending {} login opened", flow.wire_name());
         Ok(Opened {
             state,
+            pending_login_id: pending_login_id(&hash),
             expires_at_ms: record.expires_ms,
         })
     }
@@ -363,6 +375,25 @@ impl Ledger {
         check_state_shape(state)?;
         let _g = self.guard();
         self.remove(&key_for(&state_hash(state)))
+    }
+
+    /// Forgets the pending login named by `id` ([`Opened::pending_login_id`]) if it is still unused: its
+    /// launch failed, so no answer can come. A used one is kept, so that a replay of its answer still
+    /// reads "already used"; an unknown one (already swept or abandoned) is no error.
+    pub fn abandon(&self, id: &str) -> Result<()> {
+        if id.len() != PENDING_LOGIN_ID_LEN
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(StateError::Malformed("not a pending-login id").into());
+        }
+        let _g = self.guard();
+        let key = format!("{KEY_PREFIX}{id}");
+        match self.read(&key)? {
+            Some(r) if r.client == self.client_id && !r.used => self.remove(&key),
+            _ => Ok(()),
+        }
     }
 
     /// Unused, unexpired pending logins.

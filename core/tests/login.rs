@@ -1142,3 +1142,54 @@ fn the_configured_scope_reaches_the_grant() {
     let req = auth.begin(LoginFlow::LegacySdk).unwrap();
     assert_eq!(req.scope, "sns_login");
 }
+
+/// A launch that failed is abandoned in one call, for every flow and platform, the stateless legacy
+/// iOS login included; a login already answered is kept, so a replay still reads "already used".
+#[test]
+fn abandon_forgets_a_login_whose_launch_failed_in_every_flow() {
+    for platform in [Platform::Android, Platform::Ios] {
+        let (auth, _, _) = setup(platform);
+        for flow in LoginFlow::ALL {
+            let other = auth.begin(LoginFlow::NewSdk).unwrap();
+            let req = auth.begin(flow).unwrap();
+            assert_eq!(req.pending_login_id.len(), 32);
+            assert_eq!(auth.pending_count().unwrap(), 2, "{platform:?} {flow:?}");
+            auth.abandon(&req).unwrap();
+            assert_eq!(auth.pending_count().unwrap(), 1, "{platform:?} {flow:?}");
+            // Abandoning again is no error; the other login still completes.
+            auth.abandon(&req).unwrap();
+            let s = other.state.clone().unwrap();
+            assert!(matches!(
+                auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+                Ok(Outcome::Authorized(_))
+            ));
+            // An answered login is not forgotten by a late abandon.
+            auth.abandon(&other).unwrap();
+            assert_eq!(
+                auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+                Err(StateError::Reused.into())
+            );
+        }
+        // The stateless login abandoned, a stateless reply has nothing to bind to.
+        assert_eq!(
+            auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), None)),
+            Err(if platform == Platform::Ios {
+                StateError::NoPendingLogin.into()
+            } else {
+                StateError::Missing.into()
+            })
+        );
+        let mut forged = auth.begin(LoginFlow::Browser).unwrap();
+        for bad in ["", "XYZ", &"A".repeat(32), &"0".repeat(31)] {
+            forged.pending_login_id = bad.into();
+            assert!(
+                matches!(
+                    auth.abandon(&forged),
+                    Err(Error::State(StateError::Malformed(_)))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(auth.pending_count().unwrap(), 1);
+    }
+}
