@@ -51,10 +51,15 @@ android {
 dependencies {
     implementation(project(":dingtalk-auth"))
     implementation(libs.kotlinx.coroutines.android)
-    // The demo ships DDShare (legacy flow). A real app using the new SDK adds DingTalk's ddopenauth AAR;
-    // the demo ships the stand-in instead (its authLogin() starts nothing: use the simulated DingTalk).
+    // The demo ships DDShare (legacy flow) and ddopenauth: the Java stand-in (its authLogin() starts
+    // DingTalk if installed, nothing else: use the simulated DingTalk), or DingTalk's real AAR with
+    // -PdingtalkDdopenauth=real (hosted CI's real-ddopenauth job).
     implementation(libs.dingtalk.ddsharesdk)
-    implementation(project(":ddopenauth-standin"))
+    if (providers.gradleProperty("dingtalkDdopenauth").orNull == "real") {
+        implementation(libs.dingtalk.ddopenauth) { artifact { type = "aar" } }
+    } else {
+        implementation(project(":ddopenauth-standin"))
+    }
 
     testImplementation(libs.bundles.robolectric.tests)
 

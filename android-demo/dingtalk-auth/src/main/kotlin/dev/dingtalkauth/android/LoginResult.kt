@@ -71,6 +71,16 @@ sealed class LoginResult {
         }
     }
 
+    /**
+     * Whether this result concerns a login this device began (DingTalk's verdict on it, or a refusal the
+     * app must act on): only such a result may bring the app to the front or be kept for the screen.
+     * Anything else could have been sent by any app on the device.
+     */
+    internal fun isForOurLogin(): Boolean {
+        val reply = toReply() ?: return false
+        return reply !is LoginReply.Refused || errorHandling(reply.error) != ErrorHandling.IGNORE_REPLY
+    }
+
     internal companion object {
         /** What [outcome] of a [flow] reply is. */
         fun of(flow: LoginFlow, outcome: LoginOutcome): LoginResult = when (outcome) {
@@ -98,8 +108,10 @@ enum class IgnoredReason {
     TOO_LONG,
     /** Reading the intent's extras failed (a malformed Parcel, a wrong type). */
     UNREADABLE_EXTRAS,
-    /** The app has no [DingTalkLogin] to hand the reply to (see [DingTalkLoginOwner]). */
+    /** The app has no [DingTalkLogin] to hand the reply to (see [DingTalkLoginOwner]), or building it failed. */
     NO_LOGIN,
+    /** The [DingTalkLogin] the reply reached was closed: the app's doing, not the sender's. */
+    LOGIN_CLOSED,
     /** The SDK this reply needs is not in the app. */
     SDK_MISSING,
 }

@@ -2,6 +2,7 @@ package dev.dingtalkauth.android
 
 import android.content.Intent
 import android.os.Bundle
+import com.android.dingtalk.openauth.utils.DDAuthConstant
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.SdkResponse
 import dev.dingtalkauth.replyLimits
@@ -25,13 +26,6 @@ object ReplyReader {
     val MAX_ERROR_CODE: Int get() = limits.maxErrCodeLen.toInt()
     /** The longest callback URL the core accepts. */
     val MAX_CALLBACK_URL: Int get() = limits.maxCallbackUrlLen.toInt()
-
-    /** The extras DingTalk's new SDK puts on the intent to `<applicationId>.ddauth.DDAuthActivity`. */
-    const val EXTRA_NEW_SDK_CODE = "authCode"
-    /** See [EXTRA_NEW_SDK_CODE]. */
-    const val EXTRA_NEW_SDK_STATE = "state"
-    /** See [EXTRA_NEW_SDK_CODE]; absent on success. */
-    const val EXTRA_NEW_SDK_ERROR = "error"
 
     /** A reply made ready for the core, or the reason it was dropped. */
     sealed class Read<out T> {
@@ -113,13 +107,20 @@ object ReplyReader {
         )
     }
 
-    /** The new SDK's reply: the `authCode`, `state` and `error` string extras of [intent]. */
+    /**
+     * The new SDK's reply: the string extras [DDAuthConstant] names on the intent to
+     * `<applicationId>.ddauth.DDAuthActivity` (`authCode`, `state`, `error`, and `type`: `app` when
+     * DingTalk answered, `web` when the SDK's own web login did). The web login sends an empty string
+     * for each parameter its redirect lacked, so an empty value counts as absent. (The names are the
+     * SDK's compile-time constants: Kotlin copies them here, so reading a reply never loads the SDK.)
+     */
     fun newSdk(intent: Intent?): Read<SdkResponse> = guarded {
         val extras: Bundle = intent?.extras ?: throw Drop(IgnoredReason.NOT_A_REPLY)
         // getString returns null for a value of another type (it logs the ClassCastException).
-        val code = exact(extras.getString(EXTRA_NEW_SDK_CODE), MAX_CODE)
-        val state = exact(extras.getString(EXTRA_NEW_SDK_STATE), MAX_STATE)
-        val error = exact(extras.getString(EXTRA_NEW_SDK_ERROR), MAX_ERROR_CODE)
+        fun extra(name: String, max: Int) = exact(extras.getString(name)?.takeIf { it.isNotEmpty() }, max)
+        val code = extra(DDAuthConstant.CALLBACK_EXTRA_AUTH_CODE, MAX_CODE)
+        val state = extra(DDAuthConstant.CALLBACK_EXTRA_STATE, MAX_STATE)
+        val error = extra(DDAuthConstant.CALLBACK_EXTRA_ERROR, MAX_ERROR_CODE)
         val errCode = when {
             error != null -> error
             code != null -> "0"

@@ -4,6 +4,7 @@ import android.Manifest
 import android.content.ComponentName
 import android.content.Context
 import android.content.Intent
+import android.content.pm.ApplicationInfo
 import android.content.pm.PackageManager
 import android.net.Uri
 import android.content.pm.verify.domain.DomainVerificationManager
@@ -14,6 +15,7 @@ import dev.dingtalkauth.LoginFlow
 import java.net.InetSocketAddress
 import java.net.Socket
 import java.net.URI
+import java.security.MessageDigest
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 
@@ -48,12 +50,50 @@ enum class SetupProblem {
     CALLBACK_ACTIVITY_NOT_EXPORTED,
     /** No activity of the app opens the redirect URI. */
     REDIRECT_FILTER_MISSING,
+    /** The activity whose filter matches the redirect URI is not exported: a browser cannot start it. */
+    REDIRECT_ACTIVITY_NOT_EXPORTED,
+    /**
+     * The redirect URI's intent filter lacks `android.intent.category.DEFAULT`: a browser starts the
+     * redirect with `startActivity`, which only resolves filters with that category.
+     */
+    REDIRECT_FILTER_NOT_DEFAULT,
     /** The https redirect URI's domain is not verified for the app (Android 12+ opens it in the browser). */
     REDIRECT_NOT_APP_LINK,
     /** `submit` cannot reach the network. */
     INTERNET_PERMISSION_MISSING,
     /** The backend does not accept connections. */
     BACKEND_UNREACHABLE,
+}
+
+/**
+ * What DingTalk's console must have registered for this app (its "Android" share settings: the package
+ * name and the signature), as this installed build reads.
+ */
+data class AppIdentity(
+    /** The applicationId of this build (with any `applicationIdSuffix` of its variant). */
+    val packageName: String,
+    /**
+     * The signature DingTalk checks, in the console's form: MD5 of each signing certificate, 32 lowercase
+     * hex digits without separators (one per signer; DingTalk's SDK joins them without a separator).
+     */
+    val signatures: List<String>,
+    /** True for a debuggable build (usually the debug variant, signed with the debug keystore). */
+    val debuggable: Boolean,
+) {
+    /** What to enter in DingTalk's console for this build, and which build it describes. */
+    fun describe(): String {
+        val build = if (debuggable) {
+            "a debuggable build (usually the debug variant, signed with this machine's debug keystore): " +
+                "the release build has its own signature to register"
+        } else {
+            "a release (non-debuggable) build"
+        }
+        val signature = when (signatures.size) {
+            0 -> "(no signing certificate readable)"
+            else -> signatures.joinToString("")
+        }
+        return "DingTalk console, Android: package name $packageName, signature $signature — for $build."
+    }
 }
 
 /**
@@ -68,6 +108,37 @@ object SetupCheck {
 
     /** Where DingTalk's new SDK delivers its reply, for [packageName]. */
     fun newSdkCallbackName(packageName: String) = "$packageName.ddauth.DDAuthActivity"
+
+    /**
+     * This app's package name and signing certificate digest, read with [PackageManager]
+     * (`GET_SIGNING_CERTIFICATES` on API 28+, `GET_SIGNATURES` below), in the form DingTalk's console
+     * asks for when the app registers for login and share ("填入包名及签名",
+     * https://open.dingtalk.com/document/dingstart/mini-app-android-platform-application-authorization-login-access):
+     * the MD5 of the certificate, 32 lowercase hex digits, no colons — what DingTalk's SDKs compute
+     * from `PackageInfo` and send to DingTalk, which compares it with the registered one (a mismatch is
+     * ErrCode -4 `key check error`). Not `keytool`'s colon-separated upper-case fingerprint.
+     */
+    fun appIdentity(context: Context): AppIdentity {
+        val pm = context.packageManager
+        val pkg = context.packageName
+        val certificates = try {
+            if (Build.VERSION.SDK_INT >= 28) {
+                // The certificates that sign the APK now (not past ones of a rotated key): what
+                // GET_SIGNATURES, which DingTalk's SDK reads, reports too.
+                pm.getPackageInfo(pkg, PackageManager.GET_SIGNING_CERTIFICATES).signingInfo?.apkContentsSigners
+            } else {
+                @Suppress("DEPRECATION")
+                pm.getPackageInfo(pkg, PackageManager.GET_SIGNATURES).signatures
+            }
+        } catch (e: PackageManager.NameNotFoundException) {
+            null
+        }.orEmpty()
+        val debuggable = (context.applicationInfo.flags and ApplicationInfo.FLAG_DEBUGGABLE) != 0
+        return AppIdentity(pkg, certificates.map { md5Hex(it.toByteArray()) }, debuggable)
+    }
+
+    private fun md5Hex(bytes: ByteArray): String =
+        MessageDigest.getInstance("MD5").digest(bytes).joinToString("") { "%02x".format(it.toInt() and 0xff) }
 
     /** The checks that need no network. */
     fun run(context: Context, config: AuthConfig): List<SetupFinding> {
@@ -233,6 +304,34 @@ object SetupCheck {
                 ),
             )
         }
+        // What a browser's startActivity cannot reach: an activity that is not exported, a filter without
+        // category DEFAULT (startActivity resolves implicit intents with MATCH_DEFAULT_ONLY).
+        val unreachable = matches.flatMap { match ->
+            val activity = match.activityInfo
+            val name = activity?.name ?: return@flatMap emptyList()
+            listOfNotNull(
+                if (!activity.exported) {
+                    SetupFinding(
+                        SetupProblem.REDIRECT_ACTIVITY_NOT_EXPORTED, SetupFinding.Severity.ERROR,
+                        "$name opens $redirectUri but is not exported, so the browser cannot start it.",
+                        "Declare it with android:exported=\"true\".",
+                    )
+                } else {
+                    null
+                },
+                if (match.filter?.hasCategory(Intent.CATEGORY_DEFAULT) == false) {
+                    SetupFinding(
+                        SetupProblem.REDIRECT_FILTER_NOT_DEFAULT, SetupFinding.Severity.ERROR,
+                        "The intent filter of $name for $redirectUri has no category DEFAULT, so the " +
+                            "browser's startActivity does not find it.",
+                        "Add <category android:name=\"android.intent.category.DEFAULT\"/> to the filter.",
+                    )
+                } else {
+                    null
+                },
+            )
+        }
+        if (unreachable.isNotEmpty()) return unreachable
         if (redirectUri.startsWith("https:", ignoreCase = true) && Build.VERSION.SDK_INT >= 31) {
             // Android 12+: an https link whose domain is not verified opens in the browser, not in the app.
             val host = Uri.parse(redirectUri).host
