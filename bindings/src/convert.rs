@@ -152,7 +152,8 @@ twins!(enum AuthError = core::AuthError;
     BackendRejected { status, body }, UnreadableBody { reason }, Internal { reason });
 
 twins!(struct LoginRequest = core::LoginRequest;
-    flow, client_id, state, nonce, scope, redirect_uri, authorize_url, expires_at_ms);
+    flow, client_id, state, nonce, scope, redirect_uri, authorize_url, expires_at_ms,
+    pending_login_id);
 
 twins!(struct SdkResponse = core::SdkResponse; flow, err_code, message, code, state);
 
@@ -231,6 +232,7 @@ mod tests {
             redirect_uri: None,
             authorize_url: None,
             expires_at_ms: 1,
+            pending_login_id: "0".repeat(32),
         };
         let response = SdkResponse {
             flow: core::LoginFlow::NewSdk,

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use dingtalk_auth::{
     BackendResponse, CallbackKind, ErrorHandling, FailureReason, LoginFlow, MessageKey, OAuthScope,
-    Platform, ReplyLimits, StartProblem, UserMessage,
+    Platform, ReplyLimits, SetupSeverity, StartProblem, UserMessage,
 };
 
 mod convert;
@@ -118,6 +118,9 @@ pub struct LoginRequest {
     pub authorize_url: Option<String>,
     /// When this pending login expires, milliseconds since the Unix epoch.
     pub expires_at_ms: i64,
+    /// Names this pending login for `abandon`, for every flow (the legacy iOS login has no `state`). Not
+    /// a secret, and not for DingTalk.
+    pub pending_login_id: String,
 }
 
 /// DingTalk's SDK answer, exactly as received. Printing it redacts the code and state.
@@ -395,6 +398,14 @@ impl DingTalkAuth {
         Ok(self.0.discard(&state)?)
     }
 
+    /// Forgets the login `request` began because handing it to DingTalk failed (the SDK refused, no
+    /// browser opened): no answer can come for it. Works for every flow, the legacy iOS one (no
+    /// `state`) included; a login already answered is kept. Throws `StateMalformed` for a
+    /// `pendingLoginId` this library did not make, `Store` if the store fails.
+    pub fn abandon(&self, request: LoginRequest) -> Result<(), AuthError> {
+        Ok(self.0.abandon(&request.into())?)
+    }
+
     /// How many logins are waiting for DingTalk's answer (unused and unexpired).
     pub fn pending_count(&self) -> Result<u32, AuthError> {
         Ok(u32::try_from(self.0.pending_count()?).unwrap_or(u32::MAX))
@@ -439,6 +450,26 @@ pub fn outcome_message(outcome: &LoginOutcome) -> UserMessage {
 #[uniffi::export]
 pub fn start_problem_message(problem: StartProblem) -> UserMessage {
     problem.user_message()
+}
+
+/// What a failed `begin` is as a start problem: `InvalidConfig` → `FlowNotEnabled`, `Store` →
+/// `StorageFailed`, `TimeSource` → `ClockFailed`, anything else → `Unexpected`.
+#[uniffi::export]
+pub fn start_problem_of(error: AuthError) -> StartProblem {
+    StartProblem::of_begin_error(&error.into())
+}
+
+dingtalk_auth::define_setup_severity!(#[uniffi::remote(Enum)]);
+
+/// How serious it is that DingTalk is not installed (or too old) for an app using `flows`: `Error` if a
+/// flow cannot log in without DingTalk (the legacy SDK), `Warning` if the flows fall back to a web login
+/// (the new SDK opens its own login page), `None` if no flow needs DingTalk (browser only).
+#[uniffi::export]
+pub fn dingtalk_unavailable_severity(
+    flows: Vec<LoginFlow>,
+    platform: Platform,
+) -> Option<SetupSeverity> {
+    dingtalk_auth::dingtalk_unavailable_severity(&flows, platform)
 }
 
 dingtalk_auth::define_reply_limits!(#[uniffi::remote(Record)]);

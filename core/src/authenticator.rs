@@ -71,6 +71,7 @@ impl Authenticator {
             flow,
             opened.state,
             nonce,
+            opened.pending_login_id,
             opened.expires_at_ms,
         )?)
     }
@@ -88,18 +89,19 @@ impl Authenticator {
         }
         let err_code = sdk::parse_err_code(&response.err_code)
             .ok_or_else(|| Error::Response("the ErrCode is not DingTalk's decimal form".into()))?;
+        let verdict = sdk::verdict(err_code, response.message.as_deref());
+        let code = response.code.as_deref().unwrap_or_default();
+        // Everything that can refuse the answer itself is checked before the state: a refused answer
+        // must leave the pending login it names as it was.
+        if verdict == Verdict::Success && !sdk::is_plausible_code(code) {
+            return Err(Error::Response("success without a usable auth code".into()));
+        }
         // Every answer, a cancel as much as a success, must name this device's pending login: else any
         // app could make ours show "cancelled" while the real login is still waiting.
         let redeemed = self.redeem(flow, response.state.as_deref())?;
-        let outcome = match sdk::verdict(err_code, response.message.as_deref()) {
+        let outcome = match verdict {
             Verdict::Other(outcome) => outcome,
-            Verdict::Success => {
-                let code = response.code.as_deref().unwrap_or_default();
-                if !sdk::is_plausible_code(code) {
-                    return Err(Error::Response("success without a usable auth code".into()));
-                }
-                Outcome::Authorized(self.grant(flow, code, &redeemed))
-            }
+            Verdict::Success => Outcome::Authorized(self.grant(flow, code, &redeemed)),
         };
         log::info!(
             "{} login finished: {}",
@@ -141,6 +143,13 @@ impl Authenticator {
     /// Forgets a pending login the app gave up on.
     pub fn discard(&self, state: &str) -> Result<()> {
         self.ledger.discard(state)
+    }
+
+    /// Forgets the login `request` began, because handing it to DingTalk failed (the SDK refused, no
+    /// browser opened, the user closed the page): no answer can come for it. Works for every flow,
+    /// the legacy iOS one (which has no state) included. A login that was already answered is kept.
+    pub fn abandon(&self, request: &LoginRequest) -> Result<()> {
+        self.ledger.abandon(&request.pending_login_id)
     }
 
     /// How many logins are waiting for DingTalk's answer.

@@ -15,8 +15,9 @@
 //!
 //! What the platform layers ask instead of deciding themselves: [`auth_error`] (the small public
 //! error and [`ErrorHandling`], what the app should do about it), [`messages`] (a sentence and a stable
-//! key for every outcome, error and start problem) and [`replies`] (which replies are kept while nobody
-//! waits, the reply limits, which URL is DingTalk's callback).
+//! key for every outcome, error and start problem), [`replies`] (which replies are kept while nobody
+//! waits, the reply limits, which URL is DingTalk's callback) and [`setup`] (how serious a missing
+//! DingTalk is for the app's flows).
 //!
 //! [`wire`] holds the protocol the app's backend speaks (flow names, scopes, limits, ErrCodes, the
 //! grant JSON in both directions), so a backend written in Rust reads grants with the same code.
@@ -33,6 +34,7 @@ pub mod messages;
 pub mod replies;
 pub mod request;
 pub mod sdk;
+pub mod setup;
 pub mod state;
 mod strict_url;
 #[cfg(feature = "http")]
@@ -54,4 +56,5 @@ pub use replies::{
 };
 pub use request::LoginRequest;
 pub use sdk::{FailureReason, Outcome, SdkResponse};
+pub use setup::{dingtalk_unavailable_severity, SetupSeverity};
 pub use state::{Clock, ClockFailure, MemoryStore, PendingStore, StoreFailure, SystemClock};

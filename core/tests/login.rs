@@ -143,14 +143,14 @@ fn state_refusals() {
         auth.complete_sdk(&ok(&b)),
         Err(Error::State(StateError::FlowMismatch { .. }))
     ));
-    // Expiry: 10 minutes by default.
+    // Expiry: 10 minutes by default. The refusal changes nothing: the login reads expired again.
     clock.advance_s(601);
     assert_eq!(auth.complete_sdk(&ok(&s)), Err(StateError::Expired.into()));
-    assert_eq!(auth.complete_sdk(&ok(&s)), Err(StateError::Reused.into()));
+    assert_eq!(auth.complete_sdk(&ok(&s)), Err(StateError::Expired.into()));
 }
 
 #[test]
-fn success_without_code_is_an_error_and_uses_the_login() {
+fn success_without_code_is_refused_and_leaves_the_login_waiting() {
     let (auth, _, _) = setup(Platform::Android);
     for code in [None, Some(""), Some("has space")] {
         let s = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
@@ -158,11 +158,37 @@ fn success_without_code_is_an_error_and_uses_the_login() {
             auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", code, Some(&s))),
             Err(Error::Response(_))
         ));
-        assert_eq!(
+        assert!(matches!(
             auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&s))),
-            Err(StateError::Reused.into())
-        );
+            Ok(Outcome::Authorized(_))
+        ));
     }
+}
+
+/// Echoing a login's state through another flow (e.g. a new-SDK cancel carrying the browser login's
+/// state, sent by another app) is refused, and the login it names still completes.
+#[test]
+fn a_reply_through_another_flow_leaves_that_login_waiting() {
+    let (auth, _, _) = setup(Platform::Android);
+    let browser = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
+    let legacy = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
+    for err in ["-2", "-4", "0"] {
+        for (flow, state) in [(LoginFlow::NewSdk, &browser), (LoginFlow::NewSdk, &legacy)] {
+            assert!(matches!(
+                auth.complete_sdk(&reply(flow, err, Some("c"), Some(state))),
+                Err(Error::State(StateError::FlowMismatch { .. }))
+            ));
+        }
+    }
+    assert_eq!(auth.pending_count().unwrap(), 2);
+    assert!(matches!(
+        auth.complete_browser(&format!("{REDIRECT}?authCode=c&state={browser}")),
+        Ok(Outcome::Authorized(_))
+    ));
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&legacy))),
+        Ok(Outcome::Authorized(_))
+    ));
 }
 
 #[test]
@@ -233,9 +259,9 @@ fn a_cancel_that_names_no_pending_login_is_refused_and_changes_nothing() {
     auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&spent)))
         .unwrap();
     let unknown = "A".repeat(43);
+    // A state of another flow's login is refused and leaves that login waiting.
+    let legacy = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
     for err in ["-2", "-4", "-1", "-3", "-5", "-9"] {
-        // A state of another flow's login is used up (whoever sent it knew the state).
-        let legacy = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
         let cases: [(Option<&str>, Error); 5] = [
             (Some(&unknown), StateError::Unknown.into()),
             (
@@ -270,7 +296,7 @@ fn a_cancel_that_names_no_pending_login_is_refused_and_changes_nothing() {
             "{url}"
         );
     }
-    assert_eq!(auth.pending_count().unwrap(), 2);
+    assert_eq!(auth.pending_count().unwrap(), 3);
     // The real logins are untouched: each still completes (a cancel that names one still cancels it).
     clock.advance_s(1);
     assert!(matches!(
@@ -335,11 +361,11 @@ fn legacy_ios_reply_binds_to_the_single_pending_login() {
         auth.complete_sdk(&stateless("0")),
         Err(StateError::Expired.into())
     );
-    // Pending logins of other flows are not candidates.
+    // The refusal changed nothing, and pending logins of other flows are not candidates.
     auth.begin(LoginFlow::NewSdk).unwrap();
     assert_eq!(
         auth.complete_sdk(&stateless("0")),
-        Err(StateError::NoPendingLogin.into())
+        Err(StateError::Expired.into())
     );
     // A cancel settles it.
     auth.begin(LoginFlow::LegacySdk).unwrap();
@@ -374,9 +400,15 @@ fn two_stores_sharing_legacy_ios_logins_are_ambiguous() {
     ));
     assert_eq!(
         a.pending_count().unwrap(),
-        0,
-        "an unattributable reply uses up every candidate"
+        2,
+        "an unattributable reply is refused and changes nothing"
     );
+    // The next begin replaces both, so the next reply binds again.
+    a.begin(LoginFlow::LegacySdk).unwrap();
+    assert!(matches!(
+        a.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), None)),
+        Ok(Outcome::Authorized(_))
+    ));
 }
 
 #[test]
@@ -714,15 +746,20 @@ fn clock_jumps_never_stretch_a_login_beyond_its_bounds() {
     let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     clock.advance_s(601);
     assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+    // (The refusal left it as it was: a clock set back into its lifetime would find it live, like any
+    // login nobody answered. Forget it, so the count below is about the next login only.)
+    auth.discard(&s).unwrap();
 
     // Backwards by more than the step-back bound: expired at once, not alive for days.
     let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     clock.advance_s(-(MAX_CLOCK_STEP_BACK_MS / 1000) - 1);
     assert_eq!(auth.pending_count().unwrap(), 0);
     assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+    auth.discard(&s).unwrap();
     let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     clock.advance_s(-86_400);
     assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+    auth.discard(&s).unwrap();
 
     // A small step back (an NTP correction) keeps the login; it then lives until the clock reads its
     // expiry, i.e. at most the TTL plus the step in real time.
@@ -1104,4 +1141,55 @@ fn the_configured_scope_reaches_the_grant() {
     // The legacy SDK's scope is its own, whatever the configuration says.
     let req = auth.begin(LoginFlow::LegacySdk).unwrap();
     assert_eq!(req.scope, "sns_login");
+}
+
+/// A launch that failed is abandoned in one call, for every flow and platform, the stateless legacy
+/// iOS login included; a login already answered is kept, so a replay still reads "already used".
+#[test]
+fn abandon_forgets_a_login_whose_launch_failed_in_every_flow() {
+    for platform in [Platform::Android, Platform::Ios] {
+        let (auth, _, _) = setup(platform);
+        for flow in LoginFlow::ALL {
+            let other = auth.begin(LoginFlow::NewSdk).unwrap();
+            let req = auth.begin(flow).unwrap();
+            assert_eq!(req.pending_login_id.len(), 32);
+            assert_eq!(auth.pending_count().unwrap(), 2, "{platform:?} {flow:?}");
+            auth.abandon(&req).unwrap();
+            assert_eq!(auth.pending_count().unwrap(), 1, "{platform:?} {flow:?}");
+            // Abandoning again is no error; the other login still completes.
+            auth.abandon(&req).unwrap();
+            let s = other.state.clone().unwrap();
+            assert!(matches!(
+                auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+                Ok(Outcome::Authorized(_))
+            ));
+            // An answered login is not forgotten by a late abandon.
+            auth.abandon(&other).unwrap();
+            assert_eq!(
+                auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+                Err(StateError::Reused.into())
+            );
+        }
+        // The stateless login abandoned, a stateless reply has nothing to bind to.
+        assert_eq!(
+            auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), None)),
+            Err(if platform == Platform::Ios {
+                StateError::NoPendingLogin.into()
+            } else {
+                StateError::Missing.into()
+            })
+        );
+        let mut forged = auth.begin(LoginFlow::Browser).unwrap();
+        for bad in ["", "XYZ", &"A".repeat(32), &"0".repeat(31)] {
+            forged.pending_login_id = bad.into();
+            assert!(
+                matches!(
+                    auth.abandon(&forged),
+                    Err(Error::State(StateError::Malformed(_)))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(auth.pending_count().unwrap(), 1);
+    }
 }
