@@ -92,7 +92,7 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
                 val reply = withContext(Dispatchers.IO) { SimulatedDingTalk(fake).reply(app, request, simulated) }
                 app.startActivity(reply) // the same path DingTalk's reply takes
             } catch (e: IOException) {
-                request.state?.let { runCatching { login.auth.discard(it) } }
+                runCatching { login.auth.abandon(request) }
                 screen = Screen(status = "The simulated DingTalk could not answer: ${e.message}")
             }
         }

@@ -116,7 +116,8 @@ class HostileIntentsTest : DemoTest() {
         harmless(flow, intent().putExtra(code, "c$lone").putExtra(state, request.state), ignored(IgnoredReason.INVALID_TEXT))
         harmless(flow, intent().putExtra(code, "c").putExtra(state, request.state + lone), ignored(IgnoredReason.INVALID_TEXT))
         harmless(flow, intent().putExtra(code, huge).putExtra(state, request.state), ignored(IgnoredReason.TOO_LONG))
-        harmless(flow, intent().putExtra(error, "0").putExtra(state, "forged"), refused<AuthException.StateUnknown>())
+        // A success without a code is refused as such, before its state is looked at.
+        harmless(flow, intent().putExtra(error, "0").putExtra(state, "forged"), refused<AuthException.InvalidResponse>())
         harmless(flow, intent().putExtra(error, "00").putExtra(code, "c"), refused<AuthException.InvalidResponse>())
         harmless(flow, intent().putExtra(code, "c").putExtra(state, "forged"), refused<AuthException.StateUnknown>())
         harmless(flow, intent().putExtra(error, huge), ignored(IgnoredReason.TOO_LONG))

@@ -7,8 +7,12 @@ import android.content.Intent
 import androidx.test.core.app.ActivityScenario
 import androidx.test.ext.junit.runners.AndroidJUnit4
 import com.android.dingtalk.openauth.utils.DDAuthConstant
+import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.PendingLoginStore
+import dev.dingtalkauth.StoreException
 import dev.dingtalkauth.android.LoginResult
+import dev.dingtalkauth.android.StartProblem
 import dev.dingtalkauth.android.StartResult
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
@@ -85,6 +89,28 @@ class LoginFlowsTest : DemoTest() {
             val screen = awaitScreen("the identity") { it.identity != null || !it.busy }
             assertEquals(screen.status, Identity(user.nick, user.unionId, "new_sdk"), screen.identity)
         }
+    }
+
+    /** A store that cannot write fails begin(): that start problem is the storage's, not a disabled flow. */
+    @Test
+    fun aStoreFailureAtBeginReadsAsStorage() {
+        onMain { app.forgetEverythingInMemory() }
+        DemoApp.storeFactory = { UnwritableStore() }
+        ActivityScenario.launch(MainActivity::class.java).use { main ->
+            var started: StartResult? = null
+            main.onActivity { started = login(LoginFlow.BROWSER).startBrowser(it) }
+            val notStarted = started as? StartResult.NotStarted ?: throw AssertionError("started: $started")
+            assertEquals(StartProblem.STORAGE_FAILED, notStarted.problem)
+            assertTrue("got ${notStarted.error}", notStarted.error is AuthException.Store)
+        }
+    }
+
+    /** Reads like an empty store; every write fails, as a full or broken disk does. */
+    private class UnwritableStore : PendingLoginStore {
+        override fun put(key: String, value: String) = throw StoreException.Failed("disk full")
+        override fun get(key: String): String? = null
+        override fun remove(key: String) = Unit
+        override fun keys(): List<String> = emptyList()
     }
 
     private companion object {

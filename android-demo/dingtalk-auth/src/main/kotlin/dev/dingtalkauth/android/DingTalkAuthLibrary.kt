@@ -1,5 +1,9 @@
 package dev.dingtalkauth.android
 
+import dev.dingtalkauth.AuthConfig
+import dev.dingtalkauth.DingTalkAuth
+import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.Platform
 import dev.dingtalkauth.replyLimits
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.atomic.AtomicBoolean
@@ -26,6 +30,7 @@ object DingTalkAuthLibrary {
             val loader = Thread({
                 try {
                     replyLimits() // the cheapest call: it makes the bindings load and check the library
+                    warmUp()
                     loaded.complete(Unit)
                 } catch (t: Throwable) {
                     loaded.completeExceptionally(t)
@@ -35,6 +40,20 @@ object DingTalkAuthLibrary {
             loader.start()
         }
         return loaded
+    }
+
+    /**
+     * The bindings' classes load lazily, per type, on the thread that first uses them: one throwaway
+     * login on an in-memory store (never persisted, nothing sent) loads those a first `DingTalkAuth(...)`
+     * and `begin()` use, so the app's own first call does not pay for them on the main thread.
+     */
+    private fun warmUp() {
+        val auth = DingTalkAuth(AuthConfig("dingtalkpreload", Platform.ANDROID, listOf(LoginFlow.LEGACY_SDK)))
+        try {
+            auth.begin(LoginFlow.LEGACY_SDK)
+        } finally {
+            auth.close()
+        }
     }
 
     /** True once [preload] has finished loading the library. */

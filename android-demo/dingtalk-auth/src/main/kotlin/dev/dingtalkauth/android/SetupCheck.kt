@@ -12,6 +12,9 @@ import android.content.pm.verify.domain.DomainVerificationUserState
 import android.os.Build
 import dev.dingtalkauth.AuthConfig
 import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.Platform
+import dev.dingtalkauth.SetupSeverity
+import dev.dingtalkauth.dingtalkUnavailableSeverity
 import java.net.InetSocketAddress
 import java.net.Socket
 import java.net.URI
@@ -23,16 +26,13 @@ import kotlinx.coroutines.withContext
 data class SetupFinding(
     /** What is wrong. */
     val problem: SetupProblem,
-    /** [Severity.ERROR]: a flow cannot work; [Severity.WARNING]: it works only in some cases. */
-    val severity: Severity,
+    /** [SetupSeverity.ERROR]: a flow cannot work; [SetupSeverity.WARNING]: it works only in some cases. */
+    val severity: SetupSeverity,
     /** What was found, in a sentence. */
     val message: String,
     /** What to do, in a sentence. */
     val fix: String,
-) {
-    /** How bad a finding is. */
-    enum class Severity { ERROR, WARNING }
-}
+)
 
 /** The problems [SetupCheck] recognises. */
 enum class SetupProblem {
@@ -147,7 +147,10 @@ object SetupCheck {
         val out = mutableListOf<SetupFinding>()
         val flows = config.flows.toSet()
 
-        if (LoginFlow.LEGACY_SDK in flows || LoginFlow.NEW_SDK in flows) {
+        // How serious a missing DingTalk is for these flows is the core's rule (the same on iOS): an
+        // error for the legacy SDK, a warning for the new SDK (it falls back to its web login).
+        val unavailable = dingtalkUnavailableSeverity(config.flows, Platform.ANDROID)
+        if (unavailable != null) {
             if (!isInstalled(pm, DingTalkSdks.DINGTALK_PACKAGE)) {
                 val visibility = if (Build.VERSION.SDK_INT >= 30) {
                     " On Android 11 and later an app only sees DingTalk if its manifest has " +
@@ -158,7 +161,7 @@ object SetupCheck {
                 }
                 out += SetupFinding(
                     SetupProblem.DINGTALK_NOT_INSTALLED,
-                    if (LoginFlow.LEGACY_SDK in flows) SetupFinding.Severity.ERROR else SetupFinding.Severity.WARNING,
+                    unavailable,
                     "DingTalk (${DingTalkSdks.DINGTALK_PACKAGE}) is not installed or not visible to this app.$visibility",
                     "Install DingTalk, or offer the browser flow: the legacy SDK needs DingTalk; the new SDK falls " +
                         "back to a web page.",
@@ -183,7 +186,7 @@ object SetupCheck {
 
         if (config.backendUrl != null && pm.checkPermission(Manifest.permission.INTERNET, pkg) != PackageManager.PERMISSION_GRANTED) {
             out += SetupFinding(
-                SetupProblem.INTERNET_PERMISSION_MISSING, SetupFinding.Severity.ERROR,
+                SetupProblem.INTERNET_PERMISSION_MISSING, SetupSeverity.ERROR,
                 "The app does not have the INTERNET permission, so the grant cannot reach your backend.",
                 "Add <uses-permission android:name=\"android.permission.INTERNET\"/> (the AAR declares it; check " +
                     "that manifest merging keeps it).",
@@ -211,7 +214,7 @@ object SetupCheck {
         }
         return problem?.let {
             SetupFinding(
-                SetupProblem.BACKEND_UNREACHABLE, SetupFinding.Severity.ERROR,
+                SetupProblem.BACKEND_UNREACHABLE, SetupSeverity.ERROR,
                 "The backend at $url does not answer ($it).",
                 "Start the backend, check the URL (an emulator reaches the host's loopback as 10.0.2.2), and " +
                     "the device's network.",
@@ -237,7 +240,7 @@ object SetupCheck {
         } else {
             listOf(
                 SetupFinding(
-                    missing, SetupFinding.Severity.ERROR,
+                    missing, SetupSeverity.ERROR,
                     "DingTalk's $sdkName is not in the app.",
                     "Add $dependency to the app's dependencies.",
                 ),
@@ -258,7 +261,7 @@ object SetupCheck {
             } else {
                 listOf(
                     SetupFinding(
-                        SetupProblem.CALLBACK_ACTIVITY_NOT_EXPORTED, SetupFinding.Severity.ERROR,
+                        SetupProblem.CALLBACK_ACTIVITY_NOT_EXPORTED, SetupSeverity.ERROR,
                         "$expected is not exported, so DingTalk cannot deliver the $what reply.",
                         "Declare it with android:exported=\"true\".",
                     ),
@@ -274,14 +277,14 @@ object SetupCheck {
         return listOf(
             if (elsewhere != null) {
                 SetupFinding(
-                    SetupProblem.CALLBACK_ACTIVITY_WRONG_PACKAGE, SetupFinding.Severity.ERROR,
+                    SetupProblem.CALLBACK_ACTIVITY_WRONG_PACKAGE, SetupSeverity.ERROR,
                     "The $what callback is declared as $elsewhere, but DingTalk calls exactly $expected " +
                         "(the applicationId, not the Kotlin package).",
                     "Declare the activity with android:name=\"$expected\" (mind applicationIdSuffix in debug builds).",
                 )
             } else {
                 SetupFinding(
-                    SetupProblem.CALLBACK_ACTIVITY_MISSING, SetupFinding.Severity.ERROR,
+                    SetupProblem.CALLBACK_ACTIVITY_MISSING, SetupSeverity.ERROR,
                     "No activity $expected: DingTalk has nowhere to deliver the $what reply.",
                     "Declare an exported activity at exactly that name (a subclass of the library's callback activity).",
                 )
@@ -297,7 +300,7 @@ object SetupCheck {
         if (matches.isEmpty()) {
             return listOf(
                 SetupFinding(
-                    SetupProblem.REDIRECT_FILTER_MISSING, SetupFinding.Severity.ERROR,
+                    SetupProblem.REDIRECT_FILTER_MISSING, SetupSeverity.ERROR,
                     "No activity of this app opens $redirectUri, so the browser cannot hand the login back.",
                     "Add an intent filter (VIEW, DEFAULT, BROWSABLE, with the URI's scheme, host and path) to your " +
                         "redirect activity" + if (redirectUri.startsWith("https:")) ", with android:autoVerify=\"true\"." else ".",
@@ -312,7 +315,7 @@ object SetupCheck {
             listOfNotNull(
                 if (!activity.exported) {
                     SetupFinding(
-                        SetupProblem.REDIRECT_ACTIVITY_NOT_EXPORTED, SetupFinding.Severity.ERROR,
+                        SetupProblem.REDIRECT_ACTIVITY_NOT_EXPORTED, SetupSeverity.ERROR,
                         "$name opens $redirectUri but is not exported, so the browser cannot start it.",
                         "Declare it with android:exported=\"true\".",
                     )
@@ -321,7 +324,7 @@ object SetupCheck {
                 },
                 if (match.filter?.hasCategory(Intent.CATEGORY_DEFAULT) == false) {
                     SetupFinding(
-                        SetupProblem.REDIRECT_FILTER_NOT_DEFAULT, SetupFinding.Severity.ERROR,
+                        SetupProblem.REDIRECT_FILTER_NOT_DEFAULT, SetupSeverity.ERROR,
                         "The intent filter of $name for $redirectUri has no category DEFAULT, so the " +
                             "browser's startActivity does not find it.",
                         "Add <category android:name=\"android.intent.category.DEFAULT\"/> to the filter.",
@@ -344,7 +347,7 @@ object SetupCheck {
             if (state == DomainVerificationUserState.DOMAIN_STATE_NONE) {
                 return listOf(
                     SetupFinding(
-                        SetupProblem.REDIRECT_NOT_APP_LINK, SetupFinding.Severity.WARNING,
+                        SetupProblem.REDIRECT_NOT_APP_LINK, SetupSeverity.WARNING,
                         "$host is not verified for this app, so Android opens $redirectUri in the browser.",
                         "Set android:autoVerify=\"true\" on the filter and publish " +
                             "https://$host/.well-known/assetlinks.json with this app's signing certificate.",
