@@ -74,36 +74,95 @@ impl From<AuthConfig> for core::AuthConfig {
 
 impl From<core::Outcome> for LoginOutcome {
     fn from(o: core::Outcome) -> Self {
+        use core::Outcome as C;
         match o {
-            core::Outcome::Authorized(grant) => LoginOutcome::Authorized {
+            C::Authorized { grant, answered_by } => LoginOutcome::Authorized {
                 grant: Arc::new(AuthGrant(grant)),
+                answered_by,
             },
-            core::Outcome::Cancelled => LoginOutcome::Cancelled,
-            core::Outcome::Denied => LoginOutcome::Denied,
-            core::Outcome::Failed {
+            C::Cancelled {
+                dingtalk_message,
+                answered_by,
+            } => LoginOutcome::Cancelled {
+                dingtalk_message,
+                answered_by,
+            },
+            C::Denied {
+                dingtalk_message,
+                answered_by,
+            } => LoginOutcome::Denied {
+                dingtalk_message,
+                answered_by,
+            },
+            C::AppIdentityMismatch {
+                dingtalk_message,
+                developer_message,
+                answered_by,
+            } => LoginOutcome::AppIdentityMismatch {
+                dingtalk_message,
+                developer_message,
+                answered_by,
+            },
+            C::Failed {
                 reason,
                 err_code,
-                message,
+                dingtalk_message,
+                answered_by,
             } => LoginOutcome::Failed {
                 reason,
                 err_code,
-                message,
+                dingtalk_message,
+                answered_by,
             },
         }
     }
 }
 
-/// The core words the message; only the grant's shape differs, and the message never reads the grant.
-pub(crate) fn outcome_message(outcome: &LoginOutcome) -> core::UserMessage {
-    match outcome {
-        LoginOutcome::Authorized { grant } => {
-            core::Outcome::Authorized(grant.0.clone()).user_message()
+/// The core's outcome, so that its sentence and handling are decided there (the grant is cloned: it
+/// is a few short strings).
+impl From<&LoginOutcome> for core::Outcome {
+    fn from(o: &LoginOutcome) -> Self {
+        use core::Outcome as C;
+        match o.clone() {
+            LoginOutcome::Authorized { grant, answered_by } => C::Authorized {
+                grant: grant.0.clone(),
+                answered_by,
+            },
+            LoginOutcome::Cancelled {
+                dingtalk_message,
+                answered_by,
+            } => C::Cancelled {
+                dingtalk_message,
+                answered_by,
+            },
+            LoginOutcome::Denied {
+                dingtalk_message,
+                answered_by,
+            } => C::Denied {
+                dingtalk_message,
+                answered_by,
+            },
+            LoginOutcome::AppIdentityMismatch {
+                dingtalk_message,
+                developer_message,
+                answered_by,
+            } => C::AppIdentityMismatch {
+                dingtalk_message,
+                developer_message,
+                answered_by,
+            },
+            LoginOutcome::Failed {
+                reason,
+                err_code,
+                dingtalk_message,
+                answered_by,
+            } => C::Failed {
+                reason,
+                err_code,
+                dingtalk_message,
+                answered_by,
+            },
         }
-        LoginOutcome::Cancelled => core::Outcome::Cancelled.user_message(),
-        LoginOutcome::Denied => core::Outcome::Denied.user_message(),
-        LoginOutcome::Failed {
-            reason, err_code, ..
-        } => core::messages::failure_message(*reason, *err_code),
     }
 }
 
@@ -155,7 +214,7 @@ twins!(struct LoginRequest = core::LoginRequest;
     flow, client_id, state, nonce, scope, redirect_uri, authorize_url, expires_at_ms,
     pending_login_id);
 
-twins!(struct SdkResponse = core::SdkResponse; flow, err_code, message, code, state);
+twins!(struct SdkResponse = core::SdkResponse; flow, err_code, message, code, state, reply_type);
 
 impl From<core::Error> for AuthError {
     fn from(e: core::Error) -> Self {
@@ -240,6 +299,7 @@ mod tests {
             message: None,
             code: Some("SECRET-CODE".into()),
             state: Some("SECRET-STATE".into()),
+            reply_type: Some("web".into()),
         };
         for printed in [format!("{request:?}"), format!("{response:?}")] {
             assert!(!printed.contains("SECRET"), "{printed}");
@@ -248,6 +308,57 @@ mod tests {
             core::LoginRequest::from(request.clone()),
             core::LoginRequest::from(LoginRequest::from(core::LoginRequest::from(request)))
         );
+    }
+
+    #[test]
+    fn every_outcome_crosses_both_ways_unchanged() {
+        let mut config = core::AuthConfig::new(
+            "dingclient",
+            core::Platform::Android,
+            vec![core::LoginFlow::NewSdk],
+        );
+        config.redirect_uri = Some("https://app.example/cb".into());
+        let auth = core::Authenticator::new(config, None, None).unwrap();
+        let state = auth.begin(core::LoginFlow::NewSdk).unwrap().state;
+        let authorized = auth
+            .complete_sdk(&core::SdkResponse {
+                flow: core::LoginFlow::NewSdk,
+                err_code: "0".into(),
+                message: None,
+                code: Some("c".into()),
+                state,
+                reply_type: Some("web".into()),
+            })
+            .unwrap();
+        let by = core::AnsweredBy::DingTalkWebFallback;
+        let m = || Some("DingTalk's words".to_string());
+        for outcome in [
+            authorized,
+            core::Outcome::Cancelled {
+                dingtalk_message: m(),
+                answered_by: by,
+            },
+            core::Outcome::Denied {
+                dingtalk_message: None,
+                answered_by: core::AnsweredBy::Browser,
+            },
+            core::Outcome::AppIdentityMismatch {
+                dingtalk_message: m(),
+                developer_message: "register".into(),
+                answered_by: core::AnsweredBy::DingTalkApp,
+            },
+            core::Outcome::Failed {
+                reason: core::FailureReason::Unknown,
+                err_code: Some(-7),
+                dingtalk_message: m(),
+                answered_by: core::AnsweredBy::Unknown,
+            },
+        ] {
+            let facade = LoginOutcome::from(outcome.clone());
+            assert_eq!(core::Outcome::from(&facade), outcome);
+            assert_eq!(crate::outcome_message(&facade), outcome.user_message());
+            assert_eq!(crate::outcome_handling(&facade), outcome.handling());
+        }
     }
 
     #[test]

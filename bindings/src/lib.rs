@@ -11,8 +11,8 @@
 use std::sync::{Arc, Mutex};
 
 use dingtalk_auth::{
-    BackendResponse, CallbackKind, ErrorHandling, FailureReason, LoginFlow, MessageKey, OAuthScope,
-    Platform, ReplyLimits, SetupSeverity, StartProblem, UserMessage,
+    AnsweredBy, BackendResponse, CallbackKind, ErrorHandling, FailureReason, LoginFlow, MessageKey,
+    OAuthScope, Platform, ReplyLimits, SetupSeverity, StartProblem, UserMessage,
 };
 
 mod convert;
@@ -140,27 +140,63 @@ pub struct SdkResponse {
     /// The state DingTalk echoed back (the legacy iOS SDK has none).
     #[uniffi(default = None)]
     pub state: Option<String>,
+    /// Which path answered, exactly as the SDK reported it: the new Android SDK's `type` extra
+    /// (`DDAuthConstant.CALLBACK_EXTRA_TYPE`: `"app"` or `"web"`). `None` when the SDK does not say.
+    #[uniffi(default = None)]
+    pub reply_type: Option<String>,
 }
 
 dingtalk_auth::define_failure_reason!(#[uniffi::remote(Enum)]);
 
+dingtalk_auth::define_answered_by!(#[uniffi::remote(Enum)]);
+
 /// How a login ended. A forged, replayed or expired answer is never an outcome: it is an `AuthError`.
-#[derive(uniffi::Enum)]
+/// Every outcome says which path answered (`answeredBy`); every non-success keeps DingTalk's own
+/// message (`dingtalkMessage`) for developers and logs. Show users `outcomeMessage(outcome)`, never
+/// DingTalk's message.
+#[derive(Clone, uniffi::Enum)]
 pub enum LoginOutcome {
     /// The user agreed; send the grant to your backend.
-    Authorized { grant: Arc<AuthGrant> },
+    Authorized {
+        grant: Arc<AuthGrant>,
+        /// Which path answered.
+        answered_by: AnsweredBy,
+    },
     /// The user backed out (ErrCode -2).
-    Cancelled,
+    Cancelled {
+        /// DingTalk's message, when it gave one (developer-facing).
+        dingtalk_message: Option<String>,
+        /// Which path answered.
+        answered_by: AnsweredBy,
+    },
     /// The user refused (ErrCode -4, or the browser's `access_denied`).
-    Denied,
+    Denied {
+        /// DingTalk's message, when it gave one (developer-facing; the browser's `error` value).
+        dingtalk_message: Option<String>,
+        /// Which path answered.
+        answered_by: AnsweredBy,
+    },
+    /// DingTalk did not recognise the app (ErrCode -4 with `key check error`): the package name and
+    /// signing certificate (Android) or bundle id (iOS) are not the ones registered in DingTalk's
+    /// console. Not the user's choice: `outcomeHandling` says `FixAppSetup`.
+    AppIdentityMismatch {
+        /// DingTalk's message (developer-facing).
+        dingtalk_message: Option<String>,
+        /// What to register in DingTalk's console, for the developer (logs, a debug screen).
+        developer_message: String,
+        /// Which path answered.
+        answered_by: AnsweredBy,
+    },
     /// DingTalk reported another failure.
     Failed {
         /// What kind of failure.
         reason: FailureReason,
         /// DingTalk's ErrCode, when the SDK gave one.
         err_code: Option<i32>,
-        /// DingTalk's message, when it gave one.
-        message: Option<String>,
+        /// DingTalk's message, when it gave one (developer-facing).
+        dingtalk_message: Option<String>,
+        /// Which path answered.
+        answered_by: AnsweredBy,
     },
 }
 
@@ -443,7 +479,15 @@ pub fn error_message(error: AuthError) -> UserMessage {
 /// The sentence for the user about how a login ended. DingTalk's own message is not in it.
 #[uniffi::export]
 pub fn outcome_message(outcome: &LoginOutcome) -> UserMessage {
-    convert::outcome_message(outcome)
+    dingtalk_auth::Outcome::from(outcome).user_message()
+}
+
+/// What the app should do about `outcome` beyond showing its message: `None` for `Authorized` (send
+/// the grant), `Cancelled` and `Denied` (the user's choice: offer the login again); `FixAppSetup` for
+/// `AppIdentityMismatch`; `StartAgain` for `Failed`.
+#[uniffi::export]
+pub fn outcome_handling(outcome: &LoginOutcome) -> Option<ErrorHandling> {
+    dingtalk_auth::Outcome::from(outcome).handling()
 }
 
 /// The sentence for the user about a flow that could not be started.

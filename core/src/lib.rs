@@ -55,6 +55,6 @@ pub use replies::{
     classify_callback_url, CallbackKind, ReplyLimits, UndeliveredReplies, REPLY_LIMITS,
 };
 pub use request::LoginRequest;
-pub use sdk::{FailureReason, Outcome, SdkResponse};
+pub use sdk::{answered_by, AnsweredBy, FailureReason, Outcome, SdkResponse};
 pub use setup::{dingtalk_unavailable_severity, SetupSeverity};
 pub use state::{Clock, ClockFailure, MemoryStore, PendingStore, StoreFailure, SystemClock};

@@ -19,6 +19,9 @@ macro_rules! define_message_key {
             Cancelled,
             /// The user declined to share their identity.
             Denied,
+            /// DingTalk did not recognise the app (its registration in DingTalk's console does not match):
+            /// a developer must fix it.
+            AppIdentityMismatch,
             /// DingTalk is too old for this login (ErrCode -5, or found before starting).
             DingTalkTooOld,
             /// The request could not be handed to DingTalk (ErrCode -3, or found before starting).
@@ -221,16 +224,20 @@ impl Outcome {
     pub fn user_message(&self) -> UserMessage {
         use MessageKey as K;
         match self {
-            Outcome::Authorized(_) => UserMessage::new(
+            Outcome::Authorized { .. } => UserMessage::new(
                 K::Authorized,
                 "DingTalk confirmed your login. Signing you in…",
             ),
-            Outcome::Cancelled => {
+            Outcome::Cancelled { .. } => {
                 UserMessage::new(K::Cancelled, "You cancelled the DingTalk login.")
             }
-            Outcome::Denied => UserMessage::new(
+            Outcome::Denied { .. } => UserMessage::new(
                 K::Denied,
                 "You declined to share your DingTalk identity with this app.",
+            ),
+            Outcome::AppIdentityMismatch { .. } => UserMessage::new(
+                K::AppIdentityMismatch,
+                "DingTalk did not recognise this app, so logging in with DingTalk cannot work until the app is set up correctly. Please tell the app's developer.",
             ),
             Outcome::Failed {
                 reason, err_code, ..
@@ -410,14 +417,43 @@ mod tests {
     }
 
     #[test]
-    fn outcomes_have_their_own_keys() {
-        assert_eq!(Outcome::Cancelled.user_message().key, MessageKey::Cancelled);
-        assert_eq!(Outcome::Denied.user_message().key, MessageKey::Denied);
+    fn outcomes_have_their_own_keys_and_never_show_dingtalks_message() {
+        use crate::sdk::AnsweredBy::DingTalkApp;
+        let from_dingtalk = || Some("from DingTalk".to_string());
+        for (outcome, key) in [
+            (
+                Outcome::Cancelled {
+                    dingtalk_message: from_dingtalk(),
+                    answered_by: DingTalkApp,
+                },
+                MessageKey::Cancelled,
+            ),
+            (
+                Outcome::Denied {
+                    dingtalk_message: from_dingtalk(),
+                    answered_by: DingTalkApp,
+                },
+                MessageKey::Denied,
+            ),
+            (
+                Outcome::AppIdentityMismatch {
+                    dingtalk_message: from_dingtalk(),
+                    developer_message: "Register from DingTalk".into(),
+                    answered_by: DingTalkApp,
+                },
+                MessageKey::AppIdentityMismatch,
+            ),
+        ] {
+            let m = outcome.user_message();
+            assert_eq!(m.key, key);
+            assert!(!m.text.contains("from DingTalk"), "{m:?}");
+        }
         let failed = |reason, err_code| {
             Outcome::Failed {
                 reason,
                 err_code,
-                message: Some("from DingTalk".into()),
+                dingtalk_message: from_dingtalk(),
+                answered_by: DingTalkApp,
             }
             .user_message()
         };

@@ -27,6 +27,8 @@ macro_rules! define_reply_limits {
             pub max_message_chars: u32,
             /// A browser callback URL, bytes.
             pub max_callback_url_len: u32,
+            /// The new Android SDK's `type` extra, bytes; a longer one reads as `AnsweredBy::Unknown`.
+            pub max_reply_type_len: u32,
         }
     };
 }
@@ -39,6 +41,7 @@ pub const REPLY_LIMITS: ReplyLimits = ReplyLimits {
     max_err_code_len: crate::sdk::MAX_ERR_CODE_LEN as u32,
     max_message_chars: crate::sdk::MAX_MESSAGE_CHARS as u32,
     max_callback_url_len: crate::browser::MAX_CALLBACK_LEN as u32,
+    max_reply_type_len: crate::sdk::MAX_REPLY_TYPE_LEN as u32,
 };
 
 /// Defines [`CallbackKind`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
@@ -245,6 +248,7 @@ mod tests {
         );
         assert_eq!(REPLY_LIMITS.max_message_chars, 512);
         assert_eq!(REPLY_LIMITS.max_callback_url_len, 8 * 1024);
+        assert_eq!(REPLY_LIMITS.max_reply_type_len, 32);
     }
 
     #[test]

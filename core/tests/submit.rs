@@ -73,8 +73,9 @@ fn authenticator(url: &str, timeout_ms: u32) -> (Authenticator, AuthGrant) {
         message: None,
         code: Some("CODE9".into()),
         state: Some(s),
+        reply_type: None,
     };
-    let Outcome::Authorized(g) = auth.complete_sdk(&resp).unwrap() else {
+    let Outcome::Authorized { grant: g, .. } = auth.complete_sdk(&resp).unwrap() else {
         panic!()
     };
     (auth, g)
@@ -237,8 +238,9 @@ async fn no_backend_configured() {
         message: None,
         code: Some("c".into()),
         state: None,
+        reply_type: None,
     };
-    let Outcome::Authorized(g) = auth.complete_sdk(&resp).unwrap() else {
+    let Outcome::Authorized { grant: g, .. } = auth.complete_sdk(&resp).unwrap() else {
         panic!()
     };
     assert!(matches!(

@@ -223,7 +223,8 @@ fun describe(outcome: LoginOutcome): String = when (outcome) {
     is LoginOutcome.Authorized -> "Authorized"
     is LoginOutcome.Cancelled -> "Cancelled (the user backed out)"
     is LoginOutcome.Denied -> "Denied (the user refused)"
-    is LoginOutcome.Failed -> "Failed ${outcome.reason} errCode=${outcome.errCode} message=${outcome.message}"
+    is LoginOutcome.AppIdentityMismatch -> "AppIdentityMismatch: ${outcome.developerMessage}"
+    is LoginOutcome.Failed -> "Failed ${outcome.reason} errCode=${outcome.errCode} message=${outcome.dingtalkMessage}"
 }
 
 fun expectAuthorized(outcome: LoginOutcome): AuthGrant {
