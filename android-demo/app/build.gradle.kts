@@ -53,13 +53,9 @@ dependencies {
     implementation(libs.kotlinx.coroutines.android)
     // The demo ships DDShare (legacy flow) and ddopenauth: the Java stand-in (its authLogin() starts
     // DingTalk if installed, nothing else: use the simulated DingTalk), or DingTalk's real AAR with
-    // -PdingtalkDdopenauth=real (hosted CI's real-ddopenauth job).
+    // -PdingtalkDdopenauth=real (hosted CI's real-ddopenauth job; see the root build.gradle.kts).
     implementation(libs.dingtalk.ddsharesdk)
-    if (providers.gradleProperty("dingtalkDdopenauth").orNull == "real") {
-        implementation(libs.dingtalk.ddopenauth) { artifact { type = "aar" } }
-    } else {
-        implementation(project(":ddopenauth-standin"))
-    }
+    implementation(project(":ddopenauth-standin"))
 
     testImplementation(libs.bundles.robolectric.tests)
 

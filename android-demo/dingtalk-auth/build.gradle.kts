@@ -57,12 +57,8 @@ dependencies {
     implementation(libs.androidx.core)
     // The DingTalk SDKs are the app's choice: an app that only uses the browser flow ships neither.
     compileOnly(libs.dingtalk.ddsharesdk)
-    // ddopenauth: the Java stand-in, or DingTalk's AAR with -PdingtalkDdopenauth=real (hosted CI).
-    if (providers.gradleProperty("dingtalkDdopenauth").orNull == "real") {
-        compileOnly(libs.dingtalk.ddopenauth) { artifact { type = "aar" } }
-    } else {
-        compileOnly(project(":ddopenauth-standin"))
-    }
+    // ddopenauth's Java stand-in (DingTalk's AAR with -PdingtalkDdopenauth=real: the root build.gradle.kts).
+    compileOnly(project(":ddopenauth-standin"))
 
     testImplementation(libs.bundles.robolectric.tests)
 }

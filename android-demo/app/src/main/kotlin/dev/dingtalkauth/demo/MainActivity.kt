@@ -66,7 +66,9 @@ class MainActivity : Activity() {
             buttons.forEach { it.isEnabled = true }
             subscription = app.controller.listen { screen ->
                 status.text = screen.status
-                identity.text = screen.identity?.let { "${it.nick}\nunionId ${it.unionId}\nvia ${it.flow}" } ?: ""
+                identity.text = screen.identity?.let {
+                    "${it.nick}\nunionId ${it.unionId}\nvia ${it.flow}" + (screen.answeredBy?.let { by -> ", answered by ${by.describe()}" } ?: "")
+                } ?: ""
                 identity.visibility = if (screen.identity == null) View.GONE else View.VISIBLE
             }
         }

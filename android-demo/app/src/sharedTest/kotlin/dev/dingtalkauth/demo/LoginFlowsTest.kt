@@ -7,6 +7,7 @@ import android.content.Intent
 import androidx.test.core.app.ActivityScenario
 import androidx.test.ext.junit.runners.AndroidJUnit4
 import com.android.dingtalk.openauth.utils.DDAuthConstant
+import dev.dingtalkauth.AnsweredBy
 import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.PendingLoginStore
@@ -22,28 +23,29 @@ import org.junit.runner.RunWith
 
 @RunWith(AndroidJUnit4::class)
 class LoginFlowsTest : DemoTest() {
-    private fun loginShowsIdentity(flow: LoginFlow, wire: String) {
+    private fun loginShowsIdentity(flow: LoginFlow, wire: String, answeredBy: AnsweredBy) {
         ActivityScenario.launch(MainActivity::class.java).use { main ->
             val request = begin(flow)
             assertEquals(1, pending(flow))
             val user = SimulatedDingTalk.User.random()
             val result = deliverOne(simulator.reply(app, request, SimulatedAnswer.APPROVE, user))
-            assertTrue("got $result", result is LoginResult.Authorized)
+            assertEquals("got $result", answeredBy, (result as? LoginResult.Authorized)?.answeredBy)
             assertEquals(0, pending(flow))
             val screen = awaitScreen("the identity of $flow") { it.identity != null || !it.busy }
             assertEquals(screen.status, Identity(user.nick, user.unionId, wire), screen.identity)
+            assertEquals(answeredBy, screen.answeredBy)
             main.onActivity { assertTrue(it.identity.text.contains(user.nick)) }
         }
     }
 
     @Test
-    fun legacySdkLoginShowsTheIdentity() = loginShowsIdentity(LoginFlow.LEGACY_SDK, "legacy_sdk")
+    fun legacySdkLoginShowsTheIdentity() = loginShowsIdentity(LoginFlow.LEGACY_SDK, "legacy_sdk", AnsweredBy.DING_TALK_APP)
 
     @Test
-    fun newSdkLoginShowsTheIdentity() = loginShowsIdentity(LoginFlow.NEW_SDK, "new_sdk")
+    fun newSdkLoginShowsTheIdentity() = loginShowsIdentity(LoginFlow.NEW_SDK, "new_sdk", AnsweredBy.DING_TALK_APP)
 
     @Test
-    fun browserLoginShowsTheIdentity() = loginShowsIdentity(LoginFlow.BROWSER, "browser")
+    fun browserLoginShowsTheIdentity() = loginShowsIdentity(LoginFlow.BROWSER, "browser", AnsweredBy.BROWSER)
 
     /**
      * The new-SDK launcher hands ddopenauth exactly what the core asked for, and ddopenauth sends it on:
@@ -77,17 +79,21 @@ class LoginFlowsTest : DemoTest() {
         }
     }
 
-    /** The new SDK's web fallback answers the same login through the same activity, with `type=web`. */
+    /**
+     * The new SDK's web fallback answers the same login through the same activity, with `type=web`: the
+     * result and the demo's screen say so.
+     */
     @Test
     fun newSdkWebFallbackReplyShowsTheIdentity() {
         ActivityScenario.launch(MainActivity::class.java).use {
             val request = begin(LoginFlow.NEW_SDK)
             val user = SimulatedDingTalk.User.random()
             val result = deliverOne(simulator.reply(app, request, SimulatedAnswer.APPROVE_IN_WEB_FALLBACK, user))
-            assertTrue("got $result", result is LoginResult.Authorized)
+            assertEquals("got $result", AnsweredBy.DING_TALK_WEB_FALLBACK, (result as? LoginResult.Authorized)?.answeredBy)
             assertEquals(0, pending(LoginFlow.NEW_SDK))
             val screen = awaitScreen("the identity") { it.identity != null || !it.busy }
             assertEquals(screen.status, Identity(user.nick, user.unionId, "new_sdk"), screen.identity)
+            assertEquals(AnsweredBy.DING_TALK_WEB_FALLBACK, screen.answeredBy)
         }
     }
 

@@ -16,8 +16,8 @@ object Messages {
     fun message(result: LoginResult): UserMessage = when (result) {
         is LoginResult.Refused -> errorMessage(result.error)
         is LoginResult.Ignored -> message(result.reason)
-        is LoginResult.Authorized, is LoginResult.Cancelled, is LoginResult.Denied, is LoginResult.Failed ->
-            outcomeMessage(result.outcome()!!)
+        is LoginResult.Authorized, is LoginResult.Cancelled, is LoginResult.Denied,
+        is LoginResult.AppIdentityMismatch, is LoginResult.Failed -> outcomeMessage(result.outcome()!!)
     }
 
     /** A core error (from begin, a reply, or submit). */

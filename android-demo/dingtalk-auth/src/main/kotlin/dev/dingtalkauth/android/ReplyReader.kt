@@ -24,6 +24,8 @@ object ReplyReader {
     val MAX_CODE: Int get() = limits.maxCodeLen.toInt()
     /** The longest new-SDK error code ("0", "-2", …) the core reads. */
     val MAX_ERROR_CODE: Int get() = limits.maxErrCodeLen.toInt()
+    /** The longest new-SDK `type` extra the core reads. */
+    val MAX_REPLY_TYPE: Int get() = limits.maxReplyTypeLen.toInt()
     /** The longest callback URL the core accepts. */
     val MAX_CALLBACK_URL: Int get() = limits.maxCallbackUrlLen.toInt()
 
@@ -126,7 +128,11 @@ object ReplyReader {
             code != null -> "0"
             else -> throw Drop(IgnoredReason.NOT_A_REPLY)
         }
-        SdkResponse(flow = LoginFlow.NEW_SDK, errCode = errCode, message = null, code = code, state = state)
+        // Which path answered: informational (the core reads an unknown or missing one as UNKNOWN), so a
+        // value the core would not take is passed as absent rather than dropping a genuine reply.
+        val type = extras.getString(DDAuthConstant.CALLBACK_EXTRA_TYPE)
+            ?.takeIf { it.length <= MAX_REPLY_TYPE && isWellFormedUtf16(it) }
+        SdkResponse(flow = LoginFlow.NEW_SDK, errCode = errCode, message = null, code = code, state = state, replyType = type)
     }
 
     /** The browser flow's redirect: an `ACTION_VIEW` intent whose data is the callback URL. */
