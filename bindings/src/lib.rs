@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use dingtalk_auth::{
     AnsweredBy, BackendResponse, CallbackKind, ErrorHandling, FailureReason, LoginFlow, MessageKey,
-    OAuthScope, Platform, ReplyLimits, SetupSeverity, StartProblem, UserMessage,
+    OAuthScope, Platform, ReplyLimits, ReplyVerdict, SetupSeverity, StartProblem, UserMessage,
 };
 
 mod convert;
@@ -549,11 +549,28 @@ pub enum LoginReply {
     Refused { flow: LoginFlow, error: AuthError },
 }
 
+dingtalk_auth::define_reply_verdict!(#[uniffi::remote(Enum)]);
+
+/// What `reply` may do: end the login that is waiting (`Answer`, `LoginFailed`) or not (`NotForUs`),
+/// and whether `UndeliveredReplies` keeps it. Every outcome is an `Answer`; a refusal's verdict follows
+/// its error (`StateExpired` and device failures: `LoginFailed`; forged, replayed, malformed, another
+/// flow's: `NotForUs`).
+#[uniffi::export]
+pub fn reply_verdict(reply: &LoginReply) -> ReplyVerdict {
+    match reply {
+        LoginReply::Outcome { .. } => ReplyVerdict::Answer,
+        LoginReply::Refused { error, .. } => {
+            dingtalk_auth::AuthError::from(error.clone()).reply_verdict()
+        }
+    }
+}
+
 /// Replies that arrived while nothing was waiting for them (the app was relaunched by DingTalk's
-/// reply, or the screen is not observing yet), kept in order until the app takes them. Every outcome
-/// and every error that concerns this device's login is kept; replies whose handling is `IgnoreReply`
-/// never are, so a forged reply can neither be shown later nor push out a real one. At most 8 are kept;
-/// when full, the oldest makes room. Thread-safe.
+/// reply, or the screen is not observing yet), kept in order until the app takes them, by
+/// `replyVerdict(reply)`: a `NotForUs` reply is never kept, so a forged reply can neither be shown later
+/// nor push out a real one; an `Answer` is always kept and nothing displaces it; a `LoginFailed` reply
+/// is kept only while no answer is kept, so the last reply taken is never a failure that came after a
+/// success. At most 8 are kept (a failure makes room before an answer). Thread-safe.
 #[derive(uniffi::Object)]
 pub struct UndeliveredReplies(Mutex<dingtalk_auth::UndeliveredReplies<LoginReply>>);
 
@@ -565,15 +582,10 @@ impl UndeliveredReplies {
         Arc::new(UndeliveredReplies(Mutex::default()))
     }
 
-    /// Keeps `reply` if it concerns this device's login; returns whether it was kept.
+    /// Keeps `reply` if its verdict allows (see the type); returns whether it was kept.
     pub fn offer(&self, reply: LoginReply) -> bool {
-        let handling = match &reply {
-            LoginReply::Outcome { .. } => None,
-            LoginReply::Refused { error, .. } => {
-                Some(dingtalk_auth::AuthError::from(error.clone()).handling())
-            }
-        };
-        self.replies().offer(reply, handling)
+        let verdict = reply_verdict(&reply);
+        self.replies().offer(reply, verdict)
     }
 
     /// Every kept reply, oldest first; afterwards none is kept.

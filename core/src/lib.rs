@@ -52,7 +52,8 @@ pub use error::{CallbackError, Error, HttpError, StateError};
 pub use grant::AuthGrant;
 pub use messages::{MessageKey, StartProblem, UserMessage};
 pub use replies::{
-    classify_callback_url, CallbackKind, ReplyLimits, UndeliveredReplies, REPLY_LIMITS,
+    classify_callback_url, CallbackKind, ReplyLimits, ReplyVerdict, UndeliveredReplies,
+    REPLY_LIMITS,
 };
 pub use request::LoginRequest;
 pub use sdk::{answered_by, AnsweredBy, FailureReason, Outcome, SdkResponse};

@@ -159,6 +159,26 @@ class SurfaceTest {
         assertEquals(CallbackKind.SDK_REPLY, classifyCallbackUrl("$CLIENT_ID://reply?x=1", listOf(CLIENT_ID)))
         assertEquals(CallbackKind.BROWSER_REDIRECT, classifyCallbackUrl("$REDIRECT_URI?authCode=x", emptyList(), REDIRECT_URI))
         assertEquals(CallbackKind.OTHER, classifyCallbackUrl("https://other.example.com/", listOf(CLIENT_ID), REDIRECT_URI))
+        // Which replies may end a waiting login or be kept, a failed begin as a start problem, and how
+        // serious a missing DingTalk is: each decided in Rust, reachable here.
+        assertEquals(ReplyVerdict.NOT_FOR_US, replyVerdict(LoginReply.Refused(LoginFlow.NEW_SDK, AuthException.StateUnknown())))
+        assertEquals(ReplyVerdict.LOGIN_FAILED, replyVerdict(LoginReply.Refused(LoginFlow.NEW_SDK, AuthException.StateExpired())))
+        assertEquals(
+            ReplyVerdict.ANSWER,
+            replyVerdict(LoginReply.Outcome(LoginFlow.BROWSER, LoginOutcome.Denied(null, AnsweredBy.BROWSER))),
+        )
+        assertEquals(StartProblem.STORAGE_FAILED, startProblemOf(AuthException.Store("disk full")))
+        assertEquals(SetupSeverity.ERROR, dingtalkUnavailableSeverity(listOf(LoginFlow.LEGACY_SDK), Platform.ANDROID))
+        assertNull(dingtalkUnavailableSeverity(listOf(LoginFlow.BROWSER), Platform.IOS))
+    }
+
+    @Test
+    fun `abandon forgets a login whose launch failed`() {
+        val request = auth.begin(LoginFlow.BROWSER)
+        assertEquals(32, request.pendingLoginId.length)
+        assertEquals(1u, auth.pendingCount())
+        auth.abandon(request)
+        assertEquals(0u, auth.pendingCount())
     }
 
     @Test
