@@ -3,8 +3,8 @@ package dev.dingtalkauth.demo
 import android.app.Activity
 import dev.dingtalkauth.AnsweredBy
 import dev.dingtalkauth.AuthException
-import dev.dingtalkauth.ErrorHandling
 import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.ReplyVerdict
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.Messages
 import dev.dingtalkauth.android.SetupCheck
@@ -117,7 +117,7 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
             screen = screen.copy(lastResult = result)
             return
         }
-        if (result is LoginResult.Refused && result.handling == ErrorHandling.IGNORE_REPLY) {
+        if (result.verdict == ReplyVerdict.NOT_FOR_US) {
             // Not for this login (forged, replayed, another flow's): a passing note, the login waits on.
             screen = screen.copy(status = Messages.describe(result), lastResult = result)
             return

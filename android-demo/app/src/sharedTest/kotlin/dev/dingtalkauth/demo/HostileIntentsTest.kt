@@ -14,6 +14,7 @@ import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.ErrorHandling
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginRequest
+import dev.dingtalkauth.ReplyVerdict
 import dev.dingtalkauth.android.IgnoredReason
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.ReplyReader
@@ -60,6 +61,8 @@ class HostileIntentsTest : DemoTest() {
     private fun harmless(flow: LoginFlow, intent: Intent, expected: Expected): LoginResult {
         val result = deliverOne(intent)
         assertTrue("$intent ended as $result, expected $expected", expected.matches(result))
+        // The core's verdict: nothing any app can send may end, displace or bring back our login.
+        assertEquals("$result", ReplyVerdict.NOT_FOR_US, result.verdict)
         assertEquals("the real pending login is untouched", 1, pending(flow))
         return result
     }

@@ -3,6 +3,7 @@ package dev.dingtalkauth.android
 import android.app.Activity
 import android.content.Intent
 import android.os.Bundle
+import dev.dingtalkauth.ReplyVerdict
 
 /**
  * Base of the exported activities DingTalk (and, for the redirect, the browser) starts with a reply.
@@ -51,7 +52,7 @@ abstract class DingTalkCallbackActivity : Activity() {
         lastResult = result
         onResult(result)
         // Only a reply for this device's login may bring the app back; anyone can send the others.
-        if (result.isForOurLogin()) returnToApp()
+        if (result.verdict != ReplyVerdict.NOT_FOR_US) returnToApp()
         finish()
     }
 

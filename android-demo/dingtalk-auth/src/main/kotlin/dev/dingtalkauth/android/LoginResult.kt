@@ -8,7 +8,9 @@ import dev.dingtalkauth.FailureReason
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginOutcome
 import dev.dingtalkauth.LoginReply
+import dev.dingtalkauth.ReplyVerdict
 import dev.dingtalkauth.errorHandling
+import dev.dingtalkauth.replyVerdict
 
 /**
  * What became of one intent that reached a callback activity. Every intent ends as exactly one of these:
@@ -91,14 +93,13 @@ sealed class LoginResult {
     }
 
     /**
-     * Whether this result concerns a login this device began (DingTalk's verdict on it, or a refusal the
-     * app must act on): only such a result may bring the app to the front or be kept for the screen.
-     * Anything else could have been sent by any app on the device.
+     * Whether this result concerns a login this device began: the core's verdict on the reply
+     * ([replyVerdict]; the same rule on iOS). [ReplyVerdict.ANSWER]: DingTalk's verdict on our login;
+     * [ReplyVerdict.LOGIN_FAILED]: our login cannot finish (it expired, the store failed, …);
+     * [ReplyVerdict.NOT_FOR_US]: anything any app could have sent, and every [Ignored] intent. Only the
+     * first two may end a waiting login, bring the app back or be kept for a screen that is not there yet.
      */
-    internal fun isForOurLogin(): Boolean {
-        val reply = toReply() ?: return false
-        return reply !is LoginReply.Refused || errorHandling(reply.error) != ErrorHandling.IGNORE_REPLY
-    }
+    val verdict: ReplyVerdict get() = toReply()?.let(::replyVerdict) ?: ReplyVerdict.NOT_FOR_US
 
     internal companion object {
         /** What [outcome] of a [flow] reply is. */
