@@ -13,7 +13,9 @@ use crate::wire::err_code;
 pub struct SdkResponse {
     /// Which SDK answered: [`LoginFlow::LegacySdk`] or [`LoginFlow::NewSdk`].
     pub flow: LoginFlow,
-    /// The ErrCode as received: `"0"`, `"-2"`, … (Android `mErrCode.toString()`, iOS `errorCode`).
+    /// The ErrCode as received: `"0"`, `"-2"`, … (Android `mErrCode.toString()`, iOS `errorCode`). The
+    /// new SDK's web fallback (`reply_type` `web`) puts the login page's `error` value here instead
+    /// (e.g. `access_denied`), read as the browser flow reads it.
     pub err_code: String,
     /// DingTalk's message (`mErrStr`, `respMessage`), if any.
     pub message: Option<String>,
@@ -57,7 +59,8 @@ macro_rules! define_failure_reason {
             Unsupported,
             /// Any other ErrCode; its number and DingTalk's message are in the outcome.
             Unknown,
-            /// The browser flow came back with `error=…` (the message holds DingTalk's value).
+            /// DingTalk's login page came back with `error=…` (the message holds DingTalk's value): in the
+            /// browser flow, or in the new Android SDK's web fallback, which passes the page's value on.
             BrowserError,
         }
     };
@@ -92,9 +95,12 @@ define_answered_by!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 /// Longest `type` value read; a longer one is [`AnsweredBy::Unknown`] (DingTalk's are 3 characters).
 pub const MAX_REPLY_TYPE_LEN: usize = 32;
 
-/// Which path answered an SDK reply of `flow` that reported `reply_type`. The new Android SDK's values
-/// are `DDAuthConstant.AUTH_LOGIN_TYPE_APP` (`"app"`) and `AUTH_LOGIN_TYPE_WEB` (`"web"`); they are
-/// compared trimmed and ignoring ASCII case. The legacy SDKs only ever answer through the app.
+/// Which path answered an SDK reply of `flow` that reported `reply_type`. The new Android SDK opens
+/// DingTalk when it is installed and otherwise logs in "通过H5登录并授权" (through its own web page,
+/// <https://open.dingtalk.com/document/dingstart/mini-app-android-platform-application-authorization-login-access>,
+/// step 3), and says which in the `type` extra: `DDAuthConstant.AUTH_LOGIN_TYPE_APP` (`"app"`) or
+/// `AUTH_LOGIN_TYPE_WEB` (`"web"`), compared trimmed and ignoring ASCII case. The legacy SDKs only
+/// ever answer through the app.
 pub fn answered_by(flow: LoginFlow, reply_type: Option<&str>) -> AnsweredBy {
     match flow {
         LoginFlow::LegacySdk => AnsweredBy::DingTalkApp,
@@ -122,43 +128,121 @@ pub fn answered_by(flow: LoginFlow, reply_type: Option<&str>) -> AnsweredBy {
     }
 }
 
-/// How a login ended, as far as DingTalk's answer tells. A forged or replayed answer is not an
-/// outcome but an [`crate::Error`], so a cancel can never be mistaken for an attack or the reverse.
-/// Every outcome says which path answered; every non-success keeps DingTalk's own message, for
-/// developers and logs only (users read [`Outcome::user_message`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The user agreed; the grant carries the code for the backend.
-    Authorized {
-        grant: AuthGrant,
-        answered_by: AnsweredBy,
-    },
-    /// The user backed out (ErrCode -2).
-    Cancelled {
-        dingtalk_message: Option<String>,
-        answered_by: AnsweredBy,
-    },
-    /// The user refused the authorization (ErrCode -4, or the browser's `access_denied`).
-    Denied {
-        dingtalk_message: Option<String>,
-        answered_by: AnsweredBy,
-    },
-    /// DingTalk did not recognise the app: ErrCode -4 with the message `key check error`, which the
-    /// SDK gives when the app's package name and signing certificate (Android) or bundle id (iOS) are
-    /// not the ones registered for the app id in DingTalk's console. Not the user's choice: a developer
-    /// must fix the registration; `developer_message` says what to register.
-    AppIdentityMismatch {
-        dingtalk_message: Option<String>,
-        developer_message: String,
-        answered_by: AnsweredBy,
-    },
-    /// Anything else DingTalk reported.
-    Failed {
-        reason: FailureReason,
-        err_code: Option<i32>,
-        dingtalk_message: Option<String>,
-        answered_by: AnsweredBy,
-    },
+/// Defines the outcome enum `$name`, whose success carries a `$grant`: the core expands it as
+/// [`Outcome`] over [`AuthGrant`], the UniFFI façade as `LoginOutcome` over its `AuthGrant` object
+/// (an object, so that printing an outcome never prints the code). One definition, one set of doc
+/// comments (they become the KDoc / Swift docs); [`map_outcome!`](crate::map_outcome) converts between
+/// the two expansions.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_outcome {
+    ($name:ident, $grant:ty, $(#[$attr:meta])*) => {
+        /// How a login ended, as far as DingTalk's answer tells. A forged, replayed or expired answer is
+        /// not an outcome but an error, so a cancel can never be mistaken for an attack or the reverse.
+        /// Every outcome says which path answered (`answered_by`); every non-success keeps DingTalk's own
+        /// message (`dingtalk_message`) for developers and logs. Users read the outcome's sentence
+        /// (`outcomeMessage(outcome)`), never DingTalk's message.
+        $(#[$attr])*
+        pub enum $name {
+            /// The user agreed; the grant carries the code for the backend.
+            Authorized {
+                /// Send it to your backend.
+                grant: $grant,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+            /// The user backed out (ErrCode -2).
+            Cancelled {
+                /// DingTalk's message, when it gave one (developer-facing).
+                dingtalk_message: Option<String>,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+            /// The user refused the authorization (ErrCode -4, or the browser's `access_denied`).
+            Denied {
+                /// DingTalk's message, when it gave one (developer-facing; the browser's `error` value).
+                dingtalk_message: Option<String>,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+            /// DingTalk did not recognise the app: ErrCode -4 with the message `key check error`, which
+            /// the SDK gives when the app's package name and signing certificate (Android) or bundle id
+            /// (iOS) are not the ones registered for the app id in DingTalk's console. Not the user's
+            /// choice: a developer must fix the registration (`outcomeHandling` says `FixAppSetup`).
+            AppIdentityMismatch {
+                /// DingTalk's message (developer-facing).
+                dingtalk_message: Option<String>,
+                /// What to register in DingTalk's console, for the developer (logs, a debug screen).
+                developer_message: String,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+            /// Anything else DingTalk reported.
+            Failed {
+                /// What kind of failure.
+                reason: FailureReason,
+                /// DingTalk's ErrCode, when the SDK gave one.
+                err_code: Option<i32>,
+                /// DingTalk's message, when it gave one (developer-facing).
+                dingtalk_message: Option<String>,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+        }
+    };
+}
+define_outcome!(Outcome, AuthGrant, #[derive(Debug, Clone, PartialEq, Eq)]);
+
+/// Converts `$value`, an outcome of one [`define_outcome!`](crate::define_outcome) expansion (`$from`),
+/// to another (`$to`), mapping only the grant with `|$grant| $map`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! map_outcome {
+    ($value:expr, $from:ident => $to:ident, |$grant:ident| $map:expr) => {
+        match $value {
+            $from::Authorized {
+                grant: $grant,
+                answered_by,
+            } => $to::Authorized {
+                grant: $map,
+                answered_by,
+            },
+            $from::Cancelled {
+                dingtalk_message,
+                answered_by,
+            } => $to::Cancelled {
+                dingtalk_message,
+                answered_by,
+            },
+            $from::Denied {
+                dingtalk_message,
+                answered_by,
+            } => $to::Denied {
+                dingtalk_message,
+                answered_by,
+            },
+            $from::AppIdentityMismatch {
+                dingtalk_message,
+                developer_message,
+                answered_by,
+            } => $to::AppIdentityMismatch {
+                dingtalk_message,
+                developer_message,
+                answered_by,
+            },
+            $from::Failed {
+                reason,
+                err_code,
+                dingtalk_message,
+                answered_by,
+            } => $to::Failed {
+                reason,
+                err_code,
+                dingtalk_message,
+                answered_by,
+            },
+        }
+    };
 }
 
 impl Outcome {
@@ -188,17 +272,20 @@ impl Outcome {
 
 /// DingTalk's message with ErrCode -4 when the app's identity does not match its registration.
 ///
-/// Assumption, stated here because DingTalk's documentation does not list it: DingTalk's SDK ErrCode
-/// tables document -4 only as `ERR_AUTH_DENIED` (the user refused; the same constant the SDK wrappers
-/// publish, e.g. <https://pub.dev/documentation/dingtalk_kit/latest/response_dingtalk_response/DingtalkErrorCode/ERR_AUTH_DENIED-constant.html>),
-/// while integrators report that the SDK answers -4 with this message when the package name or the
-/// signing certificate's signature differs from what the console's "登录与分享" (login and share)
-/// settings hold — where the console asks for the Android package name and signature (the MD5 of the
-/// signing certificate, lower case without colons:
+/// Assumption, stated here because DingTalk's documentation does not list it: DingTalk documents -4
+/// only as `ERR_AUTH_DENIED` (the user refused: "Android应用授权登录接入流程", step 4, the `error` values
+/// `ERR_OK = 0`, `ERR_AUTH_DENIED = -4`, `ERR_USER_CANCEL = -2`,
+/// <https://open.dingtalk.com/document/dingstart/mini-app-android-platform-application-authorization-login-access>;
+/// the SDK wrappers publish the same constant, e.g.
+/// <https://pub.dev/documentation/dingtalk_kit/latest/response_dingtalk_response/DingtalkErrorCode/ERR_AUTH_DENIED-constant.html>).
+/// Integrators report that the SDK answers -4 with this message when the package name or the signing
+/// certificate's signature differs from what the app's "钉钉登录与分享" (login and share) settings in
+/// the console hold. Those settings ask for the Android package name and signature (same page, step 1;
+/// the signature is the MD5 of the signing certificate, lower case without colons:
 /// <https://segmentfault.com/a/1190000043755934>) and the iOS bundle id
 /// (<https://pub.dev/packages/dingtalk_auth>: "确保项目的 Bundle ID 与钉钉开放平台配置的一致").
-/// So only this exact message (trimmed, ignoring ASCII case) is taken as a setup failure; every other
-/// -4 stays a denial.
+/// So only this exact message (trimmed, ignoring ASCII case) with -4 is taken as a setup failure;
+/// every other -4 stays a denial.
 pub const KEY_CHECK_ERROR: &str = "key check error";
 
 fn is_key_check_error(message: Option<&str>) -> bool {
@@ -239,6 +326,27 @@ pub fn parse_err_code(raw: &str) -> Option<i32> {
         return None;
     }
     raw.parse::<i32>().ok()
+}
+
+/// What DingTalk's login page (login.dingtalk.com) meant by `error=…`: `access_denied` is the user's
+/// refusal, any other value a failure of the page. The browser flow's redirect carries it, and so does
+/// the new Android SDK's web fallback, which copies the page's redirect parameters into its reply
+/// instead of an ErrCode.
+pub(crate) fn login_page_error(error: &str, answered_by: AnsweredBy) -> Outcome {
+    let dingtalk_message = Some(clip_message(error));
+    if error == "access_denied" {
+        Outcome::Denied {
+            dingtalk_message,
+            answered_by,
+        }
+    } else {
+        Outcome::Failed {
+            reason: FailureReason::BrowserError,
+            err_code: None,
+            dingtalk_message,
+            answered_by,
+        }
+    }
 }
 
 /// What an ErrCode means, before the state is looked at.
