@@ -56,6 +56,21 @@ class OutcomesTest : DemoTest() {
     )
 
     /**
+     * A refusal on the new SDK's web login: the SDK passes the login page's `error=access_denied` on
+     * (not an ErrCode), with `type=web`. It ends the login as a denial, like the browser flow's.
+     */
+    @Test
+    fun newSdkWebFallbackDeny() {
+        ActivityScenario.launch(MainActivity::class.java).use {
+            val request = begin(LoginFlow.NEW_SDK)
+            val result = deliverOne(simulator.newSdkWebReply(app, null, request.state, "access_denied"))
+            assertEquals(LoginResult.Denied(LoginFlow.NEW_SDK, "access_denied", AnsweredBy.DING_TALK_WEB_FALLBACK), result)
+            assertEquals(0, pending(LoginFlow.NEW_SDK))
+            assertEquals(Messages.describe(result), onMain { app.controller.screen.status })
+        }
+    }
+
+    /**
      * ErrCode -4 with `key check error`: DingTalk did not recognise the app. Not a denial: the app's
      * setup, and the demo shows what to register (the core's developer message and this build's package
      * name and signature).

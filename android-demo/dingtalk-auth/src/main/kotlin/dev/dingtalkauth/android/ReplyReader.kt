@@ -22,6 +22,8 @@ object ReplyReader {
     val MAX_STATE: Int get() = limits.maxStateLen.toInt()
     /** The longest auth code the core accepts. */
     val MAX_CODE: Int get() = limits.maxCodeLen.toInt()
+    /** The longest DingTalk message the core keeps, in characters (a longer one is cut). */
+    val MAX_MESSAGE: Int get() = limits.maxMessageChars.toInt()
     /** The longest new-SDK error code ("0", "-2", …) the core reads. */
     val MAX_ERROR_CODE: Int get() = limits.maxErrCodeLen.toInt()
     /** The longest new-SDK `type` extra the core reads. */
@@ -122,7 +124,10 @@ object ReplyReader {
         fun extra(name: String, max: Int) = exact(extras.getString(name)?.takeIf { it.isNotEmpty() }, max)
         val code = extra(DDAuthConstant.CALLBACK_EXTRA_AUTH_CODE, MAX_CODE)
         val state = extra(DDAuthConstant.CALLBACK_EXTRA_STATE, MAX_STATE)
-        val error = extra(DDAuthConstant.CALLBACK_EXTRA_ERROR, MAX_ERROR_CODE)
+        // An ErrCode ("0", "-2", "-4"), or from the web fallback the login page's own `error` value
+        // (`access_denied`, …), which the core reads like DingTalk's message: up to its length, counted
+        // in characters (at most two UTF-16 units each).
+        val error = extra(DDAuthConstant.CALLBACK_EXTRA_ERROR, maxOf(MAX_ERROR_CODE, 2 * MAX_MESSAGE))
         val errCode = when {
             error != null -> error
             code != null -> "0"
