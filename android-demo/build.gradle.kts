@@ -13,3 +13,16 @@ plugins {
     alias(libs.plugins.android.application) apply false
     alias(libs.plugins.android.library) apply false
 }
+
+// -PdingtalkDdopenauth=real (hosted CI's real-ddopenauth job): every module that uses ddopenauth's Java
+// stand-in gets DingTalk's AAR instead, at the catalog's version (Maven Central).
+if (providers.gradleProperty("dingtalkDdopenauth").orNull == "real") {
+    val ddopenauth = libs.dingtalk.ddopenauth.get().let { "${it.module}:${it.versionConstraint.requiredVersion}" }
+    subprojects {
+        configurations.configureEach {
+            resolutionStrategy.dependencySubstitution {
+                substitute(project(":ddopenauth-standin")).using(module(ddopenauth)).because("the real SDK, not its stand-in")
+            }
+        }
+    }
+}

@@ -28,5 +28,6 @@ fi
 "$actionlint" "$ROOT/.github/workflows/android.yml"
 shellcheck -x "$ROOT/scripts/build-android.sh" "$ROOT/scripts/ci-android-emulator-tests.sh" \
     "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh" "$ROOT/scripts/check-android-rust.sh" \
-    "$ROOT/scripts/test-kotlin.sh" "$ROOT/scripts/bench-kotlin.sh" "$ROOT/scripts/ensure-jdk-maven.sh"
+    "$ROOT/scripts/test-kotlin.sh" "$ROOT/scripts/bench-kotlin.sh" "$ROOT/scripts/ensure-jdk-maven.sh" \
+    "$ROOT/scripts/check-ddopenauth-calls.sh"
 echo "actionlint: .github/workflows/android.yml clean; shellcheck: Android and Kotlin scripts clean"

@@ -51,8 +51,9 @@ android {
 dependencies {
     implementation(project(":dingtalk-auth"))
     implementation(libs.kotlinx.coroutines.android)
-    // The demo ships DDShare (legacy flow). A real app using the new SDK adds DingTalk's ddopenauth AAR;
-    // the demo ships the stand-in instead (its authLogin() starts nothing: use the simulated DingTalk).
+    // The demo ships DDShare (legacy flow) and ddopenauth: the Java stand-in (its authLogin() starts
+    // DingTalk if installed, nothing else: use the simulated DingTalk), or DingTalk's real AAR with
+    // -PdingtalkDdopenauth=real (hosted CI's real-ddopenauth job; see the root build.gradle.kts).
     implementation(libs.dingtalk.ddsharesdk)
     implementation(project(":ddopenauth-standin"))
 

@@ -1,6 +1,6 @@
-// STAND-IN for DingTalk's ddopenauth SDK (com.android.dingtalk.openauth), which no public Maven
-// repository serves. It has the documented API's shape only, so the library compiles; it is compileOnly
-// everywhere and never shipped. An app that uses the new-SDK flow adds DingTalk's real AAR instead.
+// STAND-IN for DingTalk's ddopenauth SDK (see ddopenauth-standin/README.md): the real SDK's public shape,
+// in Java like the real SDK, so that dingtalk-auth compiles to the same calls against both. compileOnly
+// in the library; never part of the AAR. Builds with -PdingtalkDdopenauth=real use DingTalk's AAR.
 plugins {
     alias(libs.plugins.android.library)
 }

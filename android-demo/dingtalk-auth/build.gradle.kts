@@ -57,6 +57,7 @@ dependencies {
     implementation(libs.androidx.core)
     // The DingTalk SDKs are the app's choice: an app that only uses the browser flow ships neither.
     compileOnly(libs.dingtalk.ddsharesdk)
+    // ddopenauth's Java stand-in (DingTalk's AAR with -PdingtalkDdopenauth=real: the root build.gradle.kts).
     compileOnly(project(":ddopenauth-standin"))
 
     testImplementation(libs.bundles.robolectric.tests)

@@ -5,6 +5,7 @@ import dev.dingtalkauth.AuthConfig
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.Platform
 import dev.dingtalkauth.PendingLoginStore
+import dev.dingtalkauth.android.DingTalkAuthLibrary
 import dev.dingtalkauth.android.DingTalkLogin
 import dev.dingtalkauth.android.DingTalkLoginOwner
 import dev.dingtalkauth.android.KeystorePendingLoginStore
@@ -18,6 +19,12 @@ open class DemoApp : Application(), DingTalkLoginOwner {
     private var legacy: DingTalkLogin? = null
     private var v1: DingTalkLogin? = null
     private var controllerInstance: LoginController? = null
+
+    override fun onCreate() {
+        super.onCreate()
+        // Load the library while the app starts, off the main thread (MainActivity waits for it).
+        DingTalkAuthLibrary.preload()
+    }
 
     /** The settings the logins were built with. */
     val settings: DemoSettings get() = DemoSettings.load(this)

@@ -1,11 +1,13 @@
 package dev.dingtalkauth.demo
 
 import android.app.Activity
+import dev.dingtalkauth.AnsweredBy
 import dev.dingtalkauth.AuthException
-import dev.dingtalkauth.ErrorHandling
 import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.ReplyVerdict
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.Messages
+import dev.dingtalkauth.android.SetupCheck
 import dev.dingtalkauth.android.StartResult
 import java.io.IOException
 import kotlinx.coroutines.CoroutineScope
@@ -30,7 +32,17 @@ data class Screen(
     val busy: Boolean = false,
     /** The last reply's result (for the tests). */
     val lastResult: LoginResult? = null,
+    /** Which path answered the login shown (DingTalk, the new SDK's web login, the browser). */
+    val answeredBy: AnsweredBy? = null,
 )
+
+/** The demo's words for [AnsweredBy]. */
+fun AnsweredBy.describe(): String = when (this) {
+    AnsweredBy.DING_TALK_APP -> "DingTalk"
+    AnsweredBy.DING_TALK_WEB_FALLBACK -> "DingTalk's web login (DingTalk missing or too old)"
+    AnsweredBy.BROWSER -> "the browser"
+    AnsweredBy.UNKNOWN -> "DingTalk (the SDK did not say how)"
+}
 
 /**
  * The demo's logic, kept out of the activities so it survives them (and is testable): starts a flow
@@ -92,7 +104,7 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
                 val reply = withContext(Dispatchers.IO) { SimulatedDingTalk(fake).reply(app, request, simulated) }
                 app.startActivity(reply) // the same path DingTalk's reply takes
             } catch (e: IOException) {
-                request.state?.let { runCatching { login.auth.discard(it) } }
+                runCatching { login.auth.abandon(request) }
                 screen = Screen(status = "The simulated DingTalk could not answer: ${e.message}")
             }
         }
@@ -105,16 +117,26 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
             screen = screen.copy(lastResult = result)
             return
         }
-        if (result is LoginResult.Refused && result.handling == ErrorHandling.IGNORE_REPLY) {
+        if (result.verdict == ReplyVerdict.NOT_FOR_US) {
             // Not for this login (forged, replayed, another flow's): a passing note, the login waits on.
             screen = screen.copy(status = Messages.describe(result), lastResult = result)
+            return
+        }
+        if (result is LoginResult.AppIdentityMismatch) {
+            // The app's setup, not the user: the demo (a developer's tool) shows what to register.
+            screen = Screen(
+                status = Messages.describe(result) + "\n\nFor the developer: " + result.developerMessage + "\n" +
+                    SetupCheck.appIdentity(app).describe(),
+                lastResult = result,
+            )
             return
         }
         if (result !is LoginResult.Authorized) {
             screen = Screen(status = Messages.describe(result), lastResult = result)
             return
         }
-        screen = Screen(status = Messages.describe(result), busy = true, lastResult = result)
+        val answeredBy = result.answeredBy
+        screen = Screen(status = Messages.describe(result), busy = true, lastResult = result, answeredBy = answeredBy)
         val flow = result.flow
         app.dingTalkLogin(flow).submit(result.grant, scope) { answer ->
             screen = answer.fold(
@@ -124,7 +146,7 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
                         val unreadable = AuthException.UnreadableBody("not the reference backend's identity answer")
                         Screen(status = Messages.describe(unreadable), lastResult = result)
                     } else {
-                        Screen(status = "Logged in as ${identity.nick}.", identity = identity, lastResult = result)
+                        Screen(status = "Logged in as ${identity.nick}.", identity = identity, lastResult = result, answeredBy = answeredBy)
                     }
                 },
                 onFailure = { e ->

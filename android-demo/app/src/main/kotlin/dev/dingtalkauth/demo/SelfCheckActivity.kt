@@ -13,7 +13,10 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
 
-/** The setup self-check: every finding with what to do, or "nothing found". */
+/**
+ * The setup self-check: what to register in DingTalk's console for this build (package name and
+ * signature), then every finding with what to do, or "nothing found".
+ */
 class SelfCheckActivity : Activity() {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
 
@@ -26,7 +29,8 @@ class SelfCheckActivity : Activity() {
         report = TextView(this).apply { text = "Checking…" }
         setContentView(ScrollView(this).apply { addView(report) })
         scope.launch {
-            report.text = render(SelfCheck.run(application as DemoApp))
+            report.text = SetupCheck.appIdentity(this@SelfCheckActivity).describe() + "\n\n" +
+                render(SelfCheck.run(application as DemoApp))
         }
     }
 

@@ -5,11 +5,11 @@ import android.content.Context
 import android.content.Intent
 import android.net.Uri
 import android.os.Bundle
+import com.android.dingtalk.openauth.utils.DDAuthConstant
 import com.android.dingtalk.share.ddsharemodule.ShareConstant
 import com.android.dingtalk.share.ddsharemodule.message.SendAuth
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginRequest
-import dev.dingtalkauth.android.ReplyReader
 import dev.dingtalkauth.android.SetupCheck
 import java.io.IOException
 import java.net.HttpURLConnection
@@ -17,7 +17,23 @@ import java.net.URL
 import org.json.JSONObject
 
 /** What the simulated DingTalk answers. */
-enum class SimulatedAnswer { APPROVE, CANCEL, DENY, TAMPERED_STATE }
+enum class SimulatedAnswer {
+    /** The user approves in DingTalk. */
+    APPROVE,
+    /** New SDK only: the user approves in the SDK's own web login (DingTalk missing or too old). */
+    APPROVE_IN_WEB_FALLBACK,
+    /** The user backs out. */
+    CANCEL,
+    /** The user refuses. */
+    DENY,
+    /**
+     * Legacy SDK: DingTalk does not recognise the app (ErrCode -4 with the message `key check error`:
+     * package name or signing certificate not the ones registered in the console). Elsewhere a denial.
+     */
+    KEY_CHECK_ERROR,
+    /** A reply whose state was changed on the way. */
+    TAMPERED_STATE,
+}
 
 /**
  * Plays DingTalk's part on an emulator, where DingTalk cannot be installed: asks the fake DingTalk to
@@ -48,32 +64,38 @@ class SimulatedDingTalk(private val fakeBase: String) {
             LoginFlow.LEGACY_SDK -> {
                 val resp = SendAuth.Resp()
                 when (answer) {
-                    SimulatedAnswer.APPROVE, SimulatedAnswer.TAMPERED_STATE -> {
+                    SimulatedAnswer.APPROVE, SimulatedAnswer.APPROVE_IN_WEB_FALLBACK, SimulatedAnswer.TAMPERED_STATE -> {
                         resp.mErrCode = 0
                         resp.code = mint("legacy_sdk", request.clientId, null, user)
                     }
                     SimulatedAnswer.CANCEL -> { resp.mErrCode = -2; resp.mErrStr = "user cancelled" }
                     SimulatedAnswer.DENY -> { resp.mErrCode = -4; resp.mErrStr = "auth denied" }
+                    SimulatedAnswer.KEY_CHECK_ERROR -> { resp.mErrCode = -4; resp.mErrStr = "key check error" }
                 }
                 resp.state = state
                 legacyIntent(context, resp)
             }
             LoginFlow.NEW_SDK -> {
-                val intent = Intent().setComponent(
-                    ComponentName(context.packageName, SetupCheck.newSdkCallbackName(context.packageName)),
-                )
-                when (answer) {
-                    SimulatedAnswer.APPROVE, SimulatedAnswer.TAMPERED_STATE ->
-                        intent.putExtra(ReplyReader.EXTRA_NEW_SDK_CODE, mint("new_sdk", request.clientId, request.scope, user))
-                    SimulatedAnswer.CANCEL -> intent.putExtra(ReplyReader.EXTRA_NEW_SDK_ERROR, "-2")
-                    SimulatedAnswer.DENY -> intent.putExtra(ReplyReader.EXTRA_NEW_SDK_ERROR, "-4")
+                val code = when (answer) {
+                    SimulatedAnswer.APPROVE, SimulatedAnswer.APPROVE_IN_WEB_FALLBACK, SimulatedAnswer.TAMPERED_STATE ->
+                        mint("new_sdk", request.clientId, request.scope, user)
+                    else -> null
                 }
-                intent.putExtra(ReplyReader.EXTRA_NEW_SDK_STATE, state)
+                val error = when (answer) {
+                    SimulatedAnswer.CANCEL -> "-2"
+                    SimulatedAnswer.DENY, SimulatedAnswer.KEY_CHECK_ERROR -> "-4"
+                    else -> null
+                }
+                if (answer == SimulatedAnswer.APPROVE_IN_WEB_FALLBACK) {
+                    newSdkWebReply(context, code, state, error)
+                } else {
+                    newSdkAppReply(context, code, state, error)
+                }
             }
             LoginFlow.BROWSER -> {
                 // The fake's authorize page, told to approve (or deny) at once, redirects like
                 // login.dingtalk.com; the Location is what the browser hands to the app.
-                val mode = if (answer == SimulatedAnswer.DENY) "deny" else "approve"
+                val mode = if (answer == SimulatedAnswer.DENY || answer == SimulatedAnswer.KEY_CHECK_ERROR) "deny" else "approve"
                 post("/_fake/browser", JSONObject().put("mode", mode).put("user", user.toJson()))
                 var location = redirectOf(request.authorizeUrl ?: throw IOException("no authorize URL"))
                 if (answer == SimulatedAnswer.TAMPERED_STATE && request.state != null) {
@@ -100,6 +122,34 @@ class SimulatedDingTalk(private val fakeBase: String) {
             .putExtra(ShareConstant.EXTRA_MESSAGE_APP_PACKAGE_NAME, DINGTALK_PACKAGE)
             .putExtra(ShareConstant.EXTRA_COMMAND_TYPE, resp.type)
     }
+
+    /**
+     * DingTalk's reply to the new SDK's login, as ddopenauth's callback activity receives it: the
+     * [DDAuthConstant] extras that are present, and `type` = `app`.
+     */
+    fun newSdkAppReply(context: Context, code: String?, state: String?, error: String?): Intent {
+        val intent = Intent().setComponent(newSdkCallback(context))
+        code?.let { intent.putExtra(DDAuthConstant.CALLBACK_EXTRA_AUTH_CODE, it) }
+        error?.let { intent.putExtra(DDAuthConstant.CALLBACK_EXTRA_ERROR, it) }
+        state?.let { intent.putExtra(DDAuthConstant.CALLBACK_EXTRA_STATE, it) }
+        return intent.putExtra(DDAuthConstant.CALLBACK_EXTRA_TYPE, DDAuthConstant.AUTH_LOGIN_TYPE_APP)
+    }
+
+    /**
+     * The reply of ddopenauth's own web login (`AuthWebviewActivity`, used when DingTalk is missing or
+     * too old), as that SDK sends it: the redirect's `authCode`, `state` and `error` query parameters,
+     * each an empty string when the redirect lacked it, and `type` = `web`, to the same activity.
+     */
+    fun newSdkWebReply(context: Context, code: String?, state: String?, error: String?): Intent =
+        Intent().setComponent(newSdkCallback(context))
+            .addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TOP)
+            .putExtra(DDAuthConstant.CALLBACK_EXTRA_AUTH_CODE, code.orEmpty())
+            .putExtra(DDAuthConstant.CALLBACK_EXTRA_STATE, state.orEmpty())
+            .putExtra(DDAuthConstant.CALLBACK_EXTRA_ERROR, error.orEmpty())
+            .putExtra(DDAuthConstant.CALLBACK_EXTRA_TYPE, DDAuthConstant.AUTH_LOGIN_TYPE_WEB)
+
+    private fun newSdkCallback(context: Context) =
+        ComponentName(context.packageName, SetupCheck.newSdkCallbackName(context.packageName))
 
     /** `POST /_fake/mint`: the code DingTalk would hand back for [clientId]. */
     fun mint(flow: String, clientId: String, scope: String?, user: User): String {

@@ -11,6 +11,7 @@ import androidx.test.core.app.ApplicationProvider
 import androidx.test.platform.app.InstrumentationRegistry
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginRequest
+import dev.dingtalkauth.android.DingTalkAuthLibrary
 import dev.dingtalkauth.android.DingTalkLogin
 import dev.dingtalkauth.android.LoginResult
 import org.junit.After
@@ -56,6 +57,8 @@ abstract class DemoTest {
     fun setUpDemo() {
         servers = TestServers.load()
         app = ApplicationProvider.getApplicationContext()
+        // DemoApp started it; MainActivity binds at once only when it is done (else after a post).
+        DingTalkAuthLibrary.preload().get()
         DemoApp.storeFactory = TestPlatform.storeFactory()
         onMain {
             app.forgetEverythingInMemory()

@@ -1,18 +1,20 @@
 // The callback activities are exported: any app can start them with anything. Every such intent ends
-// as Ignored or Refused as a reply to ignore — never a crash, never an authorization — and a real
-// pending login survives it.
+// exactly as expected, Ignored for its reason or Refused with its error as a reply to ignore — never a
+// crash, never an authorization — and a real pending login survives it.
 package dev.dingtalkauth.demo
 
 import android.content.ComponentName
 import android.content.Intent
 import android.net.Uri
 import androidx.test.ext.junit.runners.AndroidJUnit4
+import com.android.dingtalk.openauth.utils.DDAuthConstant
 import com.android.dingtalk.share.ddsharemodule.ShareConstant
 import com.android.dingtalk.share.ddsharemodule.message.SendAuth
 import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.ErrorHandling
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginRequest
+import dev.dingtalkauth.ReplyVerdict
 import dev.dingtalkauth.android.IgnoredReason
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.ReplyReader
@@ -40,21 +42,30 @@ class HostileIntentsTest : DemoTest() {
         return simulator.legacyIntent(app, resp)
     }
 
-    /** Delivers [intent] and checks it ended as Ignored/Refused, published once, leaving [flow]'s login pending. */
-    private fun harmless(flow: LoginFlow, intent: Intent, expect: (LoginResult) -> Boolean = { true }): LoginResult {
+    /** What one hostile intent must end as, exactly. */
+    private class Expected(private val description: String, val matches: (LoginResult) -> Boolean) {
+        override fun toString() = description
+    }
+
+    /** Dropped before the core, for [reason]. */
+    private fun ignored(reason: IgnoredReason) =
+        Expected("Ignored($reason)") { it is LoginResult.Ignored && it.reason == reason }
+
+    /** Refused by the core with an [E], as a reply to ignore. */
+    private inline fun <reified E : AuthException> refused() =
+        Expected("Refused(${E::class.simpleName}, IGNORE_REPLY)") {
+            it is LoginResult.Refused && it.error is E && it.handling == ErrorHandling.IGNORE_REPLY
+        }
+
+    /** Delivers [intent]: it ends exactly as [expected], published once, leaving [flow]'s login pending. */
+    private fun harmless(flow: LoginFlow, intent: Intent, expected: Expected): LoginResult {
         val result = deliverOne(intent)
-        // Never for this login: dropped before the core, or refused by it as a reply to ignore.
-        assertTrue(
-            "$intent ended as $result",
-            result is LoginResult.Ignored || (result is LoginResult.Refused && result.handling == ErrorHandling.IGNORE_REPLY),
-        )
-        assertTrue("unexpected $result", expect(result))
+        assertTrue("$intent ended as $result, expected $expected", expected.matches(result))
+        // The core's verdict: nothing any app can send may end, displace or bring back our login.
+        assertEquals("$result", ReplyVerdict.NOT_FOR_US, result.verdict)
         assertEquals("the real pending login is untouched", 1, pending(flow))
         return result
     }
-
-    private fun ignoredBecause(reason: IgnoredReason): (LoginResult) -> Boolean =
-        { it is LoginResult.Ignored && it.reason == reason }
 
     /** After all that: nothing was authorized, and DingTalk's genuine reply still completes [request]. */
     private fun realLoginStillCompletes(request: LoginRequest) {
@@ -67,22 +78,24 @@ class HostileIntentsTest : DemoTest() {
     fun legacyCallbackSurvivesEverythingAndTheRealLoginStillCompletes() {
         val request = begin(LoginFlow.LEGACY_SDK)
         val flow = LoginFlow.LEGACY_SDK
-        harmless(flow, Intent().setComponent(legacyActivity()), ignoredBecause(IgnoredReason.NOT_A_REPLY))
+        harmless(flow, Intent().setComponent(legacyActivity()), ignored(IgnoredReason.NOT_A_REPLY))
         harmless(
             flow,
             Intent().setComponent(legacyActivity())
-                .putExtra(ShareConstant.EXTRA_MESSAGE_APP_PACKAGE_NAME, 42) // wrong type
+                .putExtra(ShareConstant.EXTRA_MESSAGE_APP_PACKAGE_NAME, 42) // wrong type: DDShare reads none
                 .putExtra(ShareConstant.EXTRA_COMMAND_TYPE, "one"),
+            ignored(IgnoredReason.NOT_A_REPLY),
         )
-        harmless(flow, legacy("code", lone), ignoredBecause(IgnoredReason.INVALID_TEXT))
-        harmless(flow, legacy(lone, request.state), ignoredBecause(IgnoredReason.INVALID_TEXT))
-        harmless(flow, legacy(huge, request.state), ignoredBecause(IgnoredReason.TOO_LONG))
-        harmless(flow, legacy("code", huge), ignoredBecause(IgnoredReason.TOO_LONG))
-        harmless(flow, legacy("forged-code", "forged-state"))
-        harmless(flow, legacy("forged-code", null))
+        harmless(flow, legacy("code", lone), ignored(IgnoredReason.INVALID_TEXT))
+        harmless(flow, legacy(lone, request.state), ignored(IgnoredReason.INVALID_TEXT))
+        harmless(flow, legacy(huge, request.state), ignored(IgnoredReason.TOO_LONG))
+        harmless(flow, legacy("code", huge), ignored(IgnoredReason.TOO_LONG))
+        harmless(flow, legacy("forged-code", "forged-state"), refused<AuthException.StateUnknown>())
+        harmless(flow, legacy("forged-code", null), refused<AuthException.StateMissing>())
+        harmless(flow, legacy("forged-code", "not base64url!"), refused<AuthException.StateMalformed>())
         // A wrong-typed state extra reads as absent: the core refuses a success without state.
         val wrongType = legacy("code", request.state).apply { putExtra("android.intent.ding.EXTRA_SEND_AUTH_STATE", 7) }
-        harmless(flow, wrongType)
+        harmless(flow, wrongType, refused<AuthException.StateMissing>())
         // A cancel naming another state is refused with the state error (never shown as a cancel) and
         // never touches the real login.
         val cancel = deliverOne(legacy(null, request.state.orEmpty() + "x", errCode = -2))
@@ -96,18 +109,33 @@ class HostileIntentsTest : DemoTest() {
         val request = begin(LoginFlow.NEW_SDK)
         val flow = LoginFlow.NEW_SDK
         fun intent() = Intent().setComponent(newSdkActivity())
-        harmless(flow, intent(), ignoredBecause(IgnoredReason.NOT_A_REPLY))
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_CODE, 12345L).putExtra(ReplyReader.EXTRA_NEW_SDK_STATE, request.state), ignoredBecause(IgnoredReason.NOT_A_REPLY))
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_CODE, "c").putExtra(ReplyReader.EXTRA_NEW_SDK_STATE, intArrayOf(1)))
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_CODE, "c$lone").putExtra(ReplyReader.EXTRA_NEW_SDK_STATE, request.state), ignoredBecause(IgnoredReason.INVALID_TEXT))
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_CODE, "c").putExtra(ReplyReader.EXTRA_NEW_SDK_STATE, request.state + lone), ignoredBecause(IgnoredReason.INVALID_TEXT))
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_CODE, huge).putExtra(ReplyReader.EXTRA_NEW_SDK_STATE, request.state), ignoredBecause(IgnoredReason.TOO_LONG))
-        // (With the real state, a malformed reply would use the login up: the state is single-use, and
-        // only DingTalk ever sees it. Here a sender that does not know it.)
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_ERROR, "0").putExtra(ReplyReader.EXTRA_NEW_SDK_STATE, "forged"))
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_ERROR, "00").putExtra(ReplyReader.EXTRA_NEW_SDK_CODE, "c"))
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_CODE, "c").putExtra(ReplyReader.EXTRA_NEW_SDK_STATE, "forged"))
-        harmless(flow, intent().putExtra(ReplyReader.EXTRA_NEW_SDK_ERROR, huge), ignoredBecause(IgnoredReason.TOO_LONG))
+        val code = DDAuthConstant.CALLBACK_EXTRA_AUTH_CODE
+        val state = DDAuthConstant.CALLBACK_EXTRA_STATE
+        val error = DDAuthConstant.CALLBACK_EXTRA_ERROR
+        val type = DDAuthConstant.CALLBACK_EXTRA_TYPE
+        harmless(flow, intent(), ignored(IgnoredReason.NOT_A_REPLY))
+        harmless(flow, intent().putExtra(code, 12345L).putExtra(state, request.state), ignored(IgnoredReason.NOT_A_REPLY))
+        harmless(flow, intent().putExtra(code, "c").putExtra(state, intArrayOf(1)), refused<AuthException.StateMissing>())
+        harmless(flow, intent().putExtra(code, "c$lone").putExtra(state, request.state), ignored(IgnoredReason.INVALID_TEXT))
+        harmless(flow, intent().putExtra(code, "c").putExtra(state, request.state + lone), ignored(IgnoredReason.INVALID_TEXT))
+        harmless(flow, intent().putExtra(code, huge).putExtra(state, request.state), ignored(IgnoredReason.TOO_LONG))
+        // A success without a code is refused as such, before its state is looked at.
+        harmless(flow, intent().putExtra(error, "0").putExtra(state, "forged"), refused<AuthException.InvalidResponse>())
+        harmless(flow, intent().putExtra(error, "00").putExtra(code, "c"), refused<AuthException.InvalidResponse>())
+        harmless(flow, intent().putExtra(code, "c").putExtra(state, "forged"), refused<AuthException.StateUnknown>())
+        harmless(flow, intent().putExtra(error, huge), ignored(IgnoredReason.TOO_LONG))
+        // The web fallback's shape (every value an empty string) with nothing in it.
+        harmless(
+            flow,
+            intent().putExtra(code, "").putExtra(state, "").putExtra(error, "").putExtra(type, DDAuthConstant.AUTH_LOGIN_TYPE_WEB),
+            ignored(IgnoredReason.NOT_A_REPLY),
+        )
+        // A forged web-fallback cancel naming no login of this device.
+        harmless(
+            flow,
+            simulator.newSdkWebReply(app, null, SimulatedDingTalk.tamper(request.state!!), "-2"),
+            refused<AuthException.StateUnknown>(),
+        )
         realLoginStillCompletes(request)
     }
 
@@ -116,15 +144,16 @@ class HostileIntentsTest : DemoTest() {
         val request = begin(LoginFlow.BROWSER)
         val flow = LoginFlow.BROWSER
         fun view(url: String) = Intent(Intent.ACTION_VIEW, Uri.parse(url)).setComponent(redirectActivity())
-        harmless(flow, Intent().setComponent(redirectActivity()), ignoredBecause(IgnoredReason.NOT_A_REPLY))
-        harmless(flow, Intent(Intent.ACTION_SEND).setComponent(redirectActivity()).putExtra(Intent.EXTRA_TEXT, "hi"), ignoredBecause(IgnoredReason.NOT_A_REPLY))
-        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=c&state=${request.state}$lone"), ignoredBecause(IgnoredReason.INVALID_TEXT))
-        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=c&state=" + "s".repeat(ReplyReader.MAX_CALLBACK_URL)), ignoredBecause(IgnoredReason.TOO_LONG))
-        harmless(flow, view("https://evil.example/dingtalk/callback?authCode=c&state=${request.state}"))
-        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=c&state=forged"))
-        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=c&authCode=d&state=${request.state}"))
-        harmless(flow, view("$DEMO_REDIRECT_URI?state=${request.state}"))
-        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=%ZZ&state=${request.state}"))
+        harmless(flow, Intent().setComponent(redirectActivity()), ignored(IgnoredReason.NOT_A_REPLY))
+        harmless(flow, Intent(Intent.ACTION_SEND).setComponent(redirectActivity()).putExtra(Intent.EXTRA_TEXT, "hi"), ignored(IgnoredReason.NOT_A_REPLY))
+        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=c&state=${request.state}$lone"), ignored(IgnoredReason.INVALID_TEXT))
+        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=c&state=" + "s".repeat(ReplyReader.MAX_CALLBACK_URL)), ignored(IgnoredReason.TOO_LONG))
+        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=c&state=forged"), refused<AuthException.StateUnknown>())
+        // Malformed callbacks: another endpoint, a duplicated parameter, neither code nor error, bad escapes.
+        harmless(flow, view("https://evil.example/dingtalk/callback?authCode=c&state=${request.state}"), refused<AuthException.InvalidCallback>())
+        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=c&authCode=d&state=${request.state}"), refused<AuthException.InvalidCallback>())
+        harmless(flow, view("$DEMO_REDIRECT_URI?state=${request.state}"), refused<AuthException.InvalidCallback>())
+        harmless(flow, view("$DEMO_REDIRECT_URI?authCode=%ZZ&state=${request.state}"), refused<AuthException.InvalidCallback>())
         realLoginStillCompletes(request)
     }
 }

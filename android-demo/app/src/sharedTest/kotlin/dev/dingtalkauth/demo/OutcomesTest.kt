@@ -3,9 +3,12 @@ package dev.dingtalkauth.demo
 
 import androidx.test.core.app.ActivityScenario
 import androidx.test.ext.junit.runners.AndroidJUnit4
+import dev.dingtalkauth.AnsweredBy
 import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.ErrorHandling
 import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.LoginOutcome
+import dev.dingtalkauth.outcomeHandling
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.Messages
 import org.junit.Assert.assertEquals
@@ -33,14 +36,65 @@ class OutcomesTest : DemoTest() {
         }
     }
 
-    private fun cancelled(flow: LoginFlow) = endedByUser(flow, SimulatedAnswer.CANCEL, LoginResult.Cancelled(flow))
-    private fun denied(flow: LoginFlow) = endedByUser(flow, SimulatedAnswer.DENY, LoginResult.Denied(flow))
+    // DingTalk's message is kept for the developer (the simulated DingTalk sends what DDShare sends; the
+    // new SDK sends none); the result says which path answered.
+    @Test fun legacySdkCancel() = endedByUser(
+        LoginFlow.LEGACY_SDK, SimulatedAnswer.CANCEL,
+        LoginResult.Cancelled(LoginFlow.LEGACY_SDK, "user cancelled", AnsweredBy.DING_TALK_APP),
+    )
+    @Test fun newSdkCancel() = endedByUser(
+        LoginFlow.NEW_SDK, SimulatedAnswer.CANCEL, LoginResult.Cancelled(LoginFlow.NEW_SDK, null, AnsweredBy.DING_TALK_APP),
+    )
+    @Test fun legacySdkDeny() = endedByUser(
+        LoginFlow.LEGACY_SDK, SimulatedAnswer.DENY, LoginResult.Denied(LoginFlow.LEGACY_SDK, "auth denied", AnsweredBy.DING_TALK_APP),
+    )
+    @Test fun newSdkDeny() = endedByUser(
+        LoginFlow.NEW_SDK, SimulatedAnswer.DENY, LoginResult.Denied(LoginFlow.NEW_SDK, null, AnsweredBy.DING_TALK_APP),
+    )
+    @Test fun browserDeny() = endedByUser(
+        LoginFlow.BROWSER, SimulatedAnswer.DENY, LoginResult.Denied(LoginFlow.BROWSER, "access_denied", AnsweredBy.BROWSER),
+    )
 
-    @Test fun legacySdkCancel() = cancelled(LoginFlow.LEGACY_SDK)
-    @Test fun newSdkCancel() = cancelled(LoginFlow.NEW_SDK)
-    @Test fun legacySdkDeny() = denied(LoginFlow.LEGACY_SDK)
-    @Test fun newSdkDeny() = denied(LoginFlow.NEW_SDK)
-    @Test fun browserDeny() = denied(LoginFlow.BROWSER)
+    /**
+     * A refusal on the new SDK's web login: the SDK passes the login page's `error=access_denied` on
+     * (not an ErrCode), with `type=web`. It ends the login as a denial, like the browser flow's.
+     */
+    @Test
+    fun newSdkWebFallbackDeny() {
+        ActivityScenario.launch(MainActivity::class.java).use {
+            val request = begin(LoginFlow.NEW_SDK)
+            val result = deliverOne(simulator.newSdkWebReply(app, null, request.state, "access_denied"))
+            assertEquals(LoginResult.Denied(LoginFlow.NEW_SDK, "access_denied", AnsweredBy.DING_TALK_WEB_FALLBACK), result)
+            assertEquals(0, pending(LoginFlow.NEW_SDK))
+            assertEquals(Messages.describe(result), onMain { app.controller.screen.status })
+        }
+    }
+
+    /**
+     * ErrCode -4 with `key check error`: DingTalk did not recognise the app. Not a denial: the app's
+     * setup, and the demo shows what to register (the core's developer message and this build's package
+     * name and signature).
+     */
+    @Test
+    fun legacySdkKeyCheckErrorIsTheAppsSetup() {
+        ActivityScenario.launch(MainActivity::class.java).use {
+            val result = answer(LoginFlow.LEGACY_SDK, SimulatedAnswer.KEY_CHECK_ERROR)
+            val mismatch = result as? LoginResult.AppIdentityMismatch ?: throw AssertionError("got $result")
+            assertEquals(LoginFlow.LEGACY_SDK, mismatch.flow)
+            assertEquals("key check error", mismatch.dingtalkMessage)
+            assertEquals(AnsweredBy.DING_TALK_APP, mismatch.answeredBy)
+            assertEquals(ErrorHandling.FIX_APP_SETUP, outcomeHandling(mismatch.toOutcome()))
+            assertEquals(0, pending(LoginFlow.LEGACY_SDK))
+            val status = onMain { app.controller.screen.status }
+            assertTrue(status, status.startsWith(Messages.describe(result)))
+            assertTrue(status, status.contains(mismatch.developerMessage))
+            assertTrue(status, status.contains("package name ${app.packageName}, signature "))
+        }
+    }
+
+    /** The core's outcome behind [LoginResult.AppIdentityMismatch] (to ask the core what to do about it). */
+    private fun LoginResult.AppIdentityMismatch.toOutcome() =
+        LoginOutcome.AppIdentityMismatch(dingtalkMessage, developerMessage, answeredBy)
 
     /** [result] is the core's refusal with an [E], a reply the app ignores (the login it waits for waits on). */
     private inline fun <reified E : AuthException> assertIgnorableRefusal(result: LoginResult) =

@@ -3,10 +3,14 @@
 // once it comes back.
 package dev.dingtalkauth.demo
 
+import android.app.Activity
+import android.content.ComponentName
+import android.content.Intent
 import androidx.test.core.app.ActivityScenario
 import androidx.test.ext.junit.runners.AndroidJUnit4
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.android.LoginResult
+import dev.dingtalkauth.android.SetupCheck
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Test
@@ -21,7 +25,7 @@ class ProcessDeathTest : DemoTest() {
         val user = SimulatedDingTalk.User.random()
         val reply = simulator.reply(app, request, SimulatedAnswer.APPROVE, user)
         // The reply starts the callback activity in the new process, before any screen exists.
-        ActivityScenario.launch<android.app.Activity>(reply).close()
+        ActivityScenario.launch<Activity>(reply).close()
         ActivityScenario.launch(MainActivity::class.java).use {
             val screen = awaitScreen("the identity after process death") { it.identity != null || (!it.busy && it.lastResult != null) }
             assertTrue("got ${screen.lastResult}", screen.lastResult is LoginResult.Authorized)
@@ -33,6 +37,37 @@ class ProcessDeathTest : DemoTest() {
     @Test fun legacySdkLoginSurvivesProcessDeath() = survives(LoginFlow.LEGACY_SDK, "legacy_sdk")
     @Test fun newSdkLoginSurvivesProcessDeath() = survives(LoginFlow.NEW_SDK, "new_sdk")
     @Test fun browserLoginSurvivesProcessDeath() = survives(LoginFlow.BROWSER, "browser")
+
+    /**
+     * After process death the one Authorized result waits for the screen. Whatever reaches the exported
+     * activity before the screen is back (garbage, a forged cancel, DingTalk's reply again, a cancel
+     * carrying the used state) never displaces it: the screen gets the single-use grant.
+     */
+    @Test
+    fun theAuthorizedResultSurvivesLaterIntentsUntilTheScreenTakesIt() {
+        val flow = LoginFlow.NEW_SDK
+        val request = ActivityScenario.launch(MainActivity::class.java).use { begin(flow) }
+        onMain { app.forgetEverythingInMemory() }
+        val user = SimulatedDingTalk.User.random()
+        val reply = simulator.reply(app, request, SimulatedAnswer.APPROVE, user)
+        val state = request.state!!
+        val callback = ComponentName(app.packageName, SetupCheck.newSdkCallbackName(app.packageName))
+        for (intent in listOf(
+            reply,
+            Intent().setComponent(callback),
+            simulator.newSdkAppReply(app, null, SimulatedDingTalk.tamper(state), "-2"),
+            reply,
+            simulator.newSdkAppReply(app, null, state, "-2"),
+            simulator.newSdkWebReply(app, null, state, "-4"),
+        )) {
+            ActivityScenario.launch<Activity>(intent).close()
+        }
+        ActivityScenario.launch(MainActivity::class.java).use {
+            val screen = awaitScreen("the identity after process death") { it.identity != null || (!it.busy && it.lastResult != null) }
+            assertEquals(screen.status, Identity(user.nick, user.unionId, "new_sdk"), screen.identity)
+        }
+        assertEquals(0, pending(flow))
+    }
 
     /** "Don't keep activities": the screen is destroyed and re-created; the result still reaches it. */
     @Test

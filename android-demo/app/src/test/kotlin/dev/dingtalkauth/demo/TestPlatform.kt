@@ -2,6 +2,8 @@
 package dev.dingtalkauth.demo
 
 import android.app.Application
+import android.content.Intent
+import androidx.test.core.app.ApplicationProvider
 import android.os.Looper
 import dev.dingtalkauth.PendingLoginStore
 import dev.dingtalkauth.android.AesGcmCipher
@@ -25,6 +27,14 @@ object TestPlatform {
                 AesGcmCipher { key },
             )
         }
+    }
+
+    /** The activities [block] started (Robolectric records them) that [which] selects. */
+    fun startedActivities(which: (Intent) -> Boolean, block: () -> Unit): List<Intent> {
+        val app = shadowOf(ApplicationProvider.getApplicationContext<Application>())
+        app.clearNextStartedActivities()
+        block()
+        return generateSequence { app.nextStartedActivity }.filter(which).toList()
     }
 
     /**

@@ -3,12 +3,14 @@ package dev.dingtalkauth.android
 import android.app.Activity
 import android.content.Intent
 import android.os.Bundle
+import dev.dingtalkauth.ReplyVerdict
 
 /**
  * Base of the exported activities DingTalk (and, for the redirect, the browser) starts with a reply.
  * It reads the reply through the app's [DingTalkLogin] (from [DingTalkLoginOwner]), which publishes the
- * result to the app's observers, brings the app's task back unless the intent was [LoginResult.Ignored],
- * and finishes. It shows nothing: declare it with a translucent or no-display theme.
+ * result to the app's observers, brings the app's task back when the intent was a reply for this device's
+ * login (never for an intent any other app could have sent), and finishes. It shows nothing: declare it
+ * with a translucent or no-display theme.
  *
  * Exported: any app can start it with anything; every intent ends as a [LoginResult], never a crash.
  */
@@ -39,15 +41,18 @@ abstract class DingTalkCallbackActivity : Activity() {
     }
 
     private fun handle(intent: Intent?) {
-        val login = try {
-            dingTalkLogin()
-        } catch (e: RuntimeException) {
-            null // e.g. an InvalidConfig thrown while the app builds it
+        val result = try {
+            val login = dingTalkLogin()
+            if (login == null) LoginResult.Ignored(flow, IgnoredReason.NO_LOGIN) else read(login, intent)
+        } catch (e: Exception) {
+            // The app's own dingTalkLogin() failed (an AuthException.InvalidConfig while it builds the
+            // DingTalkLogin, …): an exported activity reports that, it never crashes on it.
+            LoginResult.Ignored(flow, IgnoredReason.NO_LOGIN)
         }
-        val result = if (login == null) LoginResult.Ignored(flow, IgnoredReason.NO_LOGIN) else read(login, intent)
         lastResult = result
         onResult(result)
-        if (result !is LoginResult.Ignored) returnToApp()
+        // Only a reply for this device's login may bring the app back; anyone can send the others.
+        if (result.verdict != ReplyVerdict.NOT_FOR_US) returnToApp()
         finish()
     }
 

@@ -57,6 +57,10 @@ class DingTalkLogin(
     private val observers = CopyOnWriteArrayList<(LoginResult) -> Unit>()
     private val undelivered = UndeliveredReplies()
 
+    /** Set by [close]: replies arriving afterwards are [IgnoredReason.LOGIN_CLOSED]. */
+    @Volatile
+    private var closed = false
+
     /** The core. Use it directly for anything this class does not wrap. */
     val auth: DingTalkAuth = DingTalkAuth(config, store)
 
@@ -79,34 +83,36 @@ class DingTalkLogin(
 
     /** The legacy SDK's reply, from `IDDAPIEventHandler.onResp`'s fields. Publishes the result. */
     fun handleLegacyReply(errCode: Int, errStr: String?, code: String?, state: String?): LoginResult =
-        publish(complete(LoginFlow.LEGACY_SDK, ReplyReader.legacy(errCode, errStr, code, state)))
+        handling(LoginFlow.LEGACY_SDK) { complete(LoginFlow.LEGACY_SDK, ReplyReader.legacy(errCode, errStr, code, state)) }
 
     /** The intent DingTalk sent to `<applicationId>.ddshare.DDShareActivity`, read through DDShare. */
-    fun handleLegacyIntent(intent: Intent?, ddShareAppId: String = config.clientId): LoginResult {
-        val read = LegacySdkReplies.read(appContext, intent, ddShareAppId)
-        return publish(
-            when (read) {
+    fun handleLegacyIntent(intent: Intent?, ddShareAppId: String = config.clientId): LoginResult =
+        handling(LoginFlow.LEGACY_SDK) {
+            when (val read = LegacySdkReplies.read(appContext, intent, ddShareAppId)) {
                 is LegacySdkReplies.Reply -> complete(
                     LoginFlow.LEGACY_SDK,
                     ReplyReader.legacy(read.errCode, read.errStr, read.code, read.state),
                 )
                 is LegacySdkReplies.NotAReply -> LoginResult.Ignored(LoginFlow.LEGACY_SDK, read.reason)
-            },
-        )
-    }
+            }
+        }
 
     /** The intent DingTalk's new SDK sent to `<applicationId>.ddauth.DDAuthActivity`. */
     fun handleNewSdkIntent(intent: Intent?): LoginResult =
-        publish(complete(LoginFlow.NEW_SDK, ReplyReader.newSdk(intent)))
+        handling(LoginFlow.NEW_SDK) { complete(LoginFlow.NEW_SDK, ReplyReader.newSdk(intent)) }
 
     /** The browser flow's redirect (`ACTION_VIEW` with the callback URL) to your redirect activity. */
-    fun handleRedirect(intent: Intent?): LoginResult {
-        val result = when (val read = ReplyReader.redirect(intent)) {
-            is ReplyReader.Read.Dropped -> LoginResult.Ignored(LoginFlow.BROWSER, read.reason)
-            is ReplyReader.Read.Ok -> guardCore(LoginFlow.BROWSER) { auth.completeBrowser(read.value) }
+    fun handleRedirect(intent: Intent?): LoginResult =
+        handling(LoginFlow.BROWSER) {
+            when (val read = ReplyReader.redirect(intent)) {
+                is ReplyReader.Read.Dropped -> LoginResult.Ignored(LoginFlow.BROWSER, read.reason)
+                is ReplyReader.Read.Ok -> guardCore(LoginFlow.BROWSER) { auth.completeBrowser(read.value) }
+            }
         }
-        return publish(result)
-    }
+
+    /** Publishes what [read] makes of a reply, or, once [close]d, that this object no longer reads any. */
+    private inline fun handling(flow: LoginFlow, read: () -> LoginResult): LoginResult =
+        publish(if (closed) LoginResult.Ignored(flow, IgnoredReason.LOGIN_CLOSED) else read())
 
     private fun complete(flow: LoginFlow, read: ReplyReader.Read<SdkResponse>): LoginResult =
         when (read) {
@@ -120,9 +126,10 @@ class DingTalkLogin(
         } catch (e: AuthException) {
             LoginResult.Refused(flow, e)
         } catch (e: RuntimeException) {
-            // The inputs were checked, so this is the bindings' own failure (InternalException…): the
-            // reply still ends as "not for us" rather than crashing an exported activity.
-            LoginResult.Ignored(flow, IgnoredReason.UNREADABLE_EXTRAS)
+            // The inputs were checked, so this is the library's own failure: closed meanwhile (the
+            // bindings refuse a destroyed object), or the bindings' InternalException. The reply still
+            // ends as "not read" rather than crashing an exported activity.
+            LoginResult.Ignored(flow, if (closed) IgnoredReason.LOGIN_CLOSED else IgnoredReason.UNREADABLE_EXTRAS)
         }
 
     // --- delivery -------------------------------------------------------------------------------------
@@ -178,5 +185,8 @@ class DingTalkLogin(
      * Releases the core. The kept results stay readable (a result posted to the main thread before
      * this call may still arrive); they are freed with this object.
      */
-    override fun close() = auth.close()
+    override fun close() {
+        closed = true
+        auth.close()
+    }
 }

@@ -18,6 +18,7 @@ import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.DingTalkAuth
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginRequest
+import dev.dingtalkauth.startProblemOf
 
 /** Whether starting a flow handed the user to DingTalk or the browser. */
 sealed class StartResult {
@@ -30,9 +31,11 @@ sealed class StartResult {
 
 /**
  * Why a flow could not start: the core's enum (its sentences are `startProblemMessage`, the same on
- * iOS). This layer reports [StartProblem.FLOW_NOT_ENABLED], [StartProblem.DING_TALK_NOT_INSTALLED],
- * [StartProblem.DING_TALK_TOO_OLD], [StartProblem.SDK_MISSING], [StartProblem.SEND_FAILED] and
- * [StartProblem.NO_BROWSER]; Android can always tell them apart, so never `DING_TALK_DID_NOT_OPEN`.
+ * iOS). This layer reports what `begin` failed on as the core classifies it (`startProblemOf`:
+ * [StartProblem.FLOW_NOT_ENABLED], [StartProblem.STORAGE_FAILED], [StartProblem.CLOCK_FAILED],
+ * [StartProblem.UNEXPECTED]), and [StartProblem.DING_TALK_NOT_INSTALLED], [StartProblem.DING_TALK_TOO_OLD],
+ * [StartProblem.SDK_MISSING], [StartProblem.SEND_FAILED] and [StartProblem.NO_BROWSER]; Android can
+ * always tell them apart, so never `DING_TALK_DID_NOT_OPEN`.
  */
 typealias StartProblem = dev.dingtalkauth.StartProblem
 
@@ -63,7 +66,8 @@ internal object FlowLaunchers {
         val request = try {
             auth.begin(flow)
         } catch (e: AuthException) {
-            return StartResult.NotStarted(StartProblem.FLOW_NOT_ENABLED, e)
+            // The core says what a failed begin is (a flow not enabled, the store, the clock, …).
+            return StartResult.NotStarted(startProblemOf(e), e)
         }
         val problem = try {
             start(request)
@@ -71,8 +75,12 @@ internal object FlowLaunchers {
             StartProblem.SEND_FAILED
         }
         if (problem == null) return StartResult.Started(request)
-        // Nothing reached DingTalk: leave no pending login behind.
-        request.state?.let { runCatching { auth.discard(it) } }
+        // Nothing reached DingTalk: leave no pending login behind (every flow's, the state-less one too).
+        try {
+            auth.abandon(request)
+        } catch (e: AuthException) {
+            // The store failed again: the record expires by itself, and the start problem is the news.
+        }
         return StartResult.NotStarted(problem)
     }
 

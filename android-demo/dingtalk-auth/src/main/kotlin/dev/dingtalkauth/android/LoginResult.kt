@@ -1,5 +1,6 @@
 package dev.dingtalkauth.android
 
+import dev.dingtalkauth.AnsweredBy
 import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.AuthGrant
 import dev.dingtalkauth.ErrorHandling
@@ -7,7 +8,9 @@ import dev.dingtalkauth.FailureReason
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginOutcome
 import dev.dingtalkauth.LoginReply
+import dev.dingtalkauth.ReplyVerdict
 import dev.dingtalkauth.errorHandling
+import dev.dingtalkauth.replyVerdict
 
 /**
  * What became of one intent that reached a callback activity. Every intent ends as exactly one of these:
@@ -17,23 +20,40 @@ sealed class LoginResult {
     /** The flow the reply was for, as far as it is known. */
     abstract val flow: LoginFlow?
 
-    /** DingTalk approved the login this device started: send [grant] to your backend. */
-    class Authorized(override val flow: LoginFlow, val grant: AuthGrant) : LoginResult() {
-        override fun toString() = "Authorized($flow, ${grant.redactedDescription()})"
+    /**
+     * DingTalk approved the login this device started: send [grant] to your backend. [answeredBy] says
+     * which path answered (DingTalk itself, the new SDK's web login, the browser): useful in support logs.
+     */
+    class Authorized(override val flow: LoginFlow, val grant: AuthGrant, val answeredBy: AnsweredBy) : LoginResult() {
+        override fun toString() = "Authorized($flow, ${grant.redactedDescription()}, $answeredBy)"
     }
 
-    /** The user backed out in DingTalk or closed the page. */
-    data class Cancelled(override val flow: LoginFlow) : LoginResult()
+    /** The user backed out in DingTalk or closed the page. [dingtalkMessage] is for logs, never the user. */
+    data class Cancelled(override val flow: LoginFlow, val dingtalkMessage: String?, val answeredBy: AnsweredBy) : LoginResult()
 
-    /** The user refused to log in. */
-    data class Denied(override val flow: LoginFlow) : LoginResult()
+    /** The user refused to log in. [dingtalkMessage] is for logs, never the user. */
+    data class Denied(override val flow: LoginFlow, val dingtalkMessage: String?, val answeredBy: AnsweredBy) : LoginResult()
+
+    /**
+     * DingTalk did not recognise the app (ErrCode -4 with `key check error`): the package name or the
+     * signing certificate is not the one registered in DingTalk's console. Not the user's refusal: the
+     * app's setup. [developerMessage] says what to register (see [SetupCheck.appIdentity] for this build's
+     * values).
+     */
+    data class AppIdentityMismatch(
+        override val flow: LoginFlow,
+        val dingtalkMessage: String?,
+        val developerMessage: String,
+        val answeredBy: AnsweredBy,
+    ) : LoginResult()
 
     /** DingTalk reported another failure (`reason`, DingTalk's ErrCode and message when it gave them). */
     data class Failed(
         override val flow: LoginFlow,
         val reason: FailureReason,
         val errCode: Int?,
-        val message: String?,
+        val dingtalkMessage: String?,
+        val answeredBy: AnsweredBy,
     ) : LoginResult()
 
     /**
@@ -52,12 +72,13 @@ sealed class LoginResult {
     /** The intent is not a reply at all (no or unreadable extras, not valid text, too large). */
     data class Ignored(override val flow: LoginFlow?, val reason: IgnoredReason) : LoginResult()
 
-    /** DingTalk's verdict, for the four results that carry one. */
+    /** DingTalk's verdict, for the results that carry one. */
     internal fun outcome(): LoginOutcome? = when (this) {
-        is Authorized -> LoginOutcome.Authorized(grant)
-        is Cancelled -> LoginOutcome.Cancelled
-        is Denied -> LoginOutcome.Denied
-        is Failed -> LoginOutcome.Failed(reason, errCode, message)
+        is Authorized -> LoginOutcome.Authorized(grant, answeredBy)
+        is Cancelled -> LoginOutcome.Cancelled(dingtalkMessage, answeredBy)
+        is Denied -> LoginOutcome.Denied(dingtalkMessage, answeredBy)
+        is AppIdentityMismatch -> LoginOutcome.AppIdentityMismatch(dingtalkMessage, developerMessage, answeredBy)
+        is Failed -> LoginOutcome.Failed(reason, errCode, dingtalkMessage, answeredBy)
         is Refused, is Ignored -> null
     }
 
@@ -71,13 +92,24 @@ sealed class LoginResult {
         }
     }
 
+    /**
+     * Whether this result concerns a login this device began: the core's verdict on the reply
+     * ([replyVerdict]; the same rule on iOS). [ReplyVerdict.ANSWER]: DingTalk's verdict on our login;
+     * [ReplyVerdict.LOGIN_FAILED]: our login cannot finish (it expired, the store failed, …);
+     * [ReplyVerdict.NOT_FOR_US]: anything any app could have sent, and every [Ignored] intent. Only the
+     * first two may end a waiting login, bring the app back or be kept for a screen that is not there yet.
+     */
+    val verdict: ReplyVerdict get() = toReply()?.let(::replyVerdict) ?: ReplyVerdict.NOT_FOR_US
+
     internal companion object {
         /** What [outcome] of a [flow] reply is. */
         fun of(flow: LoginFlow, outcome: LoginOutcome): LoginResult = when (outcome) {
-            is LoginOutcome.Authorized -> Authorized(flow, outcome.grant)
-            is LoginOutcome.Cancelled -> Cancelled(flow)
-            is LoginOutcome.Denied -> Denied(flow)
-            is LoginOutcome.Failed -> Failed(flow, outcome.reason, outcome.errCode, outcome.message)
+            is LoginOutcome.Authorized -> Authorized(flow, outcome.grant, outcome.answeredBy)
+            is LoginOutcome.Cancelled -> Cancelled(flow, outcome.dingtalkMessage, outcome.answeredBy)
+            is LoginOutcome.Denied -> Denied(flow, outcome.dingtalkMessage, outcome.answeredBy)
+            is LoginOutcome.AppIdentityMismatch ->
+                AppIdentityMismatch(flow, outcome.dingtalkMessage, outcome.developerMessage, outcome.answeredBy)
+            is LoginOutcome.Failed -> Failed(flow, outcome.reason, outcome.errCode, outcome.dingtalkMessage, outcome.answeredBy)
         }
 
         /** A reply the core kept while nobody observed. */
@@ -98,8 +130,10 @@ enum class IgnoredReason {
     TOO_LONG,
     /** Reading the intent's extras failed (a malformed Parcel, a wrong type). */
     UNREADABLE_EXTRAS,
-    /** The app has no [DingTalkLogin] to hand the reply to (see [DingTalkLoginOwner]). */
+    /** The app has no [DingTalkLogin] to hand the reply to (see [DingTalkLoginOwner]), or building it failed. */
     NO_LOGIN,
+    /** The [DingTalkLogin] the reply reached was closed: the app's doing, not the sender's. */
+    LOGIN_CLOSED,
     /** The SDK this reply needs is not in the app. */
     SDK_MISSING,
 }

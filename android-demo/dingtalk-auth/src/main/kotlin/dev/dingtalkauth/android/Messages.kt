@@ -16,8 +16,8 @@ object Messages {
     fun message(result: LoginResult): UserMessage = when (result) {
         is LoginResult.Refused -> errorMessage(result.error)
         is LoginResult.Ignored -> message(result.reason)
-        is LoginResult.Authorized, is LoginResult.Cancelled, is LoginResult.Denied, is LoginResult.Failed ->
-            outcomeMessage(result.outcome()!!)
+        is LoginResult.Authorized, is LoginResult.Cancelled, is LoginResult.Denied,
+        is LoginResult.AppIdentityMismatch, is LoginResult.Failed -> outcomeMessage(result.outcome()!!)
     }
 
     /** A core error (from begin, a reply, or submit). */
@@ -31,8 +31,8 @@ object Messages {
      * said had it read it (an unreadable reply, an app without a login for the flow, a missing SDK).
      */
     private fun message(reason: IgnoredReason): UserMessage = when (reason) {
-        IgnoredReason.NO_LOGIN ->
-            errorMessage(AuthException.InvalidConfig("the app has no DingTalkLogin for this flow"))
+        IgnoredReason.NO_LOGIN, IgnoredReason.LOGIN_CLOSED ->
+            errorMessage(AuthException.InvalidConfig("the app has no usable DingTalkLogin for this flow"))
         IgnoredReason.SDK_MISSING -> startProblemMessage(StartProblem.SDK_MISSING)
         IgnoredReason.NOT_A_REPLY, IgnoredReason.INVALID_TEXT, IgnoredReason.TOO_LONG, IgnoredReason.UNREADABLE_EXTRAS ->
             errorMessage(AuthException.InvalidResponse(reason.name.lowercase()))

@@ -2,6 +2,7 @@ package dev.dingtalkauth.android
 
 import android.content.Intent
 import android.os.Bundle
+import com.android.dingtalk.openauth.utils.DDAuthConstant
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.SdkResponse
 import dev.dingtalkauth.replyLimits
@@ -21,17 +22,14 @@ object ReplyReader {
     val MAX_STATE: Int get() = limits.maxStateLen.toInt()
     /** The longest auth code the core accepts. */
     val MAX_CODE: Int get() = limits.maxCodeLen.toInt()
+    /** The longest DingTalk message the core keeps, in characters (a longer one is cut). */
+    val MAX_MESSAGE: Int get() = limits.maxMessageChars.toInt()
     /** The longest new-SDK error code ("0", "-2", …) the core reads. */
     val MAX_ERROR_CODE: Int get() = limits.maxErrCodeLen.toInt()
+    /** The longest new-SDK `type` extra the core reads. */
+    val MAX_REPLY_TYPE: Int get() = limits.maxReplyTypeLen.toInt()
     /** The longest callback URL the core accepts. */
     val MAX_CALLBACK_URL: Int get() = limits.maxCallbackUrlLen.toInt()
-
-    /** The extras DingTalk's new SDK puts on the intent to `<applicationId>.ddauth.DDAuthActivity`. */
-    const val EXTRA_NEW_SDK_CODE = "authCode"
-    /** See [EXTRA_NEW_SDK_CODE]. */
-    const val EXTRA_NEW_SDK_STATE = "state"
-    /** See [EXTRA_NEW_SDK_CODE]; absent on success. */
-    const val EXTRA_NEW_SDK_ERROR = "error"
 
     /** A reply made ready for the core, or the reason it was dropped. */
     sealed class Read<out T> {
@@ -113,19 +111,33 @@ object ReplyReader {
         )
     }
 
-    /** The new SDK's reply: the `authCode`, `state` and `error` string extras of [intent]. */
+    /**
+     * The new SDK's reply: the string extras [DDAuthConstant] names on the intent to
+     * `<applicationId>.ddauth.DDAuthActivity` (`authCode`, `state`, `error`, and `type`: `app` when
+     * DingTalk answered, `web` when the SDK's own web login did). The web login sends an empty string
+     * for each parameter its redirect lacked, so an empty value counts as absent. (The names are the
+     * SDK's compile-time constants: Kotlin copies them here, so reading a reply never loads the SDK.)
+     */
     fun newSdk(intent: Intent?): Read<SdkResponse> = guarded {
         val extras: Bundle = intent?.extras ?: throw Drop(IgnoredReason.NOT_A_REPLY)
         // getString returns null for a value of another type (it logs the ClassCastException).
-        val code = exact(extras.getString(EXTRA_NEW_SDK_CODE), MAX_CODE)
-        val state = exact(extras.getString(EXTRA_NEW_SDK_STATE), MAX_STATE)
-        val error = exact(extras.getString(EXTRA_NEW_SDK_ERROR), MAX_ERROR_CODE)
+        fun extra(name: String, max: Int) = exact(extras.getString(name)?.takeIf { it.isNotEmpty() }, max)
+        val code = extra(DDAuthConstant.CALLBACK_EXTRA_AUTH_CODE, MAX_CODE)
+        val state = extra(DDAuthConstant.CALLBACK_EXTRA_STATE, MAX_STATE)
+        // An ErrCode ("0", "-2", "-4"), or from the web fallback the login page's own `error` value
+        // (`access_denied`, …), which the core reads like DingTalk's message: up to its length, counted
+        // in characters (at most two UTF-16 units each).
+        val error = extra(DDAuthConstant.CALLBACK_EXTRA_ERROR, maxOf(MAX_ERROR_CODE, 2 * MAX_MESSAGE))
         val errCode = when {
             error != null -> error
             code != null -> "0"
             else -> throw Drop(IgnoredReason.NOT_A_REPLY)
         }
-        SdkResponse(flow = LoginFlow.NEW_SDK, errCode = errCode, message = null, code = code, state = state)
+        // Which path answered: informational (the core reads an unknown or missing one as UNKNOWN), so a
+        // value the core would not take is passed as absent rather than dropping a genuine reply.
+        val type = extras.getString(DDAuthConstant.CALLBACK_EXTRA_TYPE)
+            ?.takeIf { it.length <= MAX_REPLY_TYPE && isWellFormedUtf16(it) }
+        SdkResponse(flow = LoginFlow.NEW_SDK, errCode = errCode, message = null, code = code, state = state, replyType = type)
     }
 
     /** The browser flow's redirect: an `ACTION_VIEW` intent whose data is the callback URL. */
