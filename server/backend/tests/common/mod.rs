@@ -26,6 +26,9 @@ pub const SHORT_UPSTREAM_TIMEOUT: Duration = Duration::from_millis(2_000);
 /// A stall far beyond [`SHORT_UPSTREAM_TIMEOUT`]: the timeout fires whatever the machine's load.
 pub const STALL_MS: u64 = 60_000;
 
+/// Every HTTP call of the tests ends within this: a deadlock fails the test instead of hanging CI.
+pub const HTTP_BOUND: Duration = Duration::from_secs(60);
+
 pub struct Harness {
     pub fake: FakeDingTalk,
     pub fake_srv: RunningServer,
@@ -58,6 +61,7 @@ pub async fn start_with(tweak: impl FnOnce(&mut BackendConfig)) -> Harness {
         backend_srv,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(HTTP_BOUND)
             .build()
             .unwrap(),
     }
