@@ -118,6 +118,34 @@ impl Redis {
         r
     }
 
+    /// A Redis that also listens with TLS (the test certificates; clients need no certificate) on
+    /// the returned port.
+    fn start_tls(bin: &str, tls: &std::path::Path) -> (Redis, u16) {
+        let tls_port = free_port();
+        let file = |name: &str| tls.join(name).to_str().unwrap().to_owned();
+        let (cert, key, ca) = (file("server.crt"), file("server.key"), file("ca.crt"));
+        let redis = Redis::start_with(
+            bin,
+            &[
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--tls-port",
+                &tls_port.to_string(),
+                "--tls-cert-file",
+                &cert,
+                "--tls-key-file",
+                &key,
+                "--tls-ca-cert-file",
+                &ca,
+                "--tls-auth-clients",
+                "no",
+            ],
+        );
+        (redis, tls_port)
+    }
+
     fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
@@ -329,6 +357,39 @@ impl Cluster {
         }
     }
 
+    /// A login of a freshly minted code at backend `i`, which must succeed.
+    async fn fresh_login(&self, i: usize, flow: LoginFlow) -> Answer {
+        let a = login(
+            &self.http,
+            &self.backends[i],
+            &grant(flow, &self.mint(flow), &key()),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.json);
+        a
+    }
+
+    /// Submits `body` to backend `i` until it is answered 200 (returned), every other answer being
+    /// `error`, within `bound`.
+    async fn until_ok(&self, i: usize, body: &str, error: &str, bound: Duration) -> Answer {
+        let start = Instant::now();
+        loop {
+            let a = login(&self.http, &self.backends[i], body).await;
+            if a.status == 200 {
+                return a;
+            }
+            assert_eq!(a.json["error"], error, "{}", a.json);
+            assert!(start.elapsed() < bound, "still {error} after {bound:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `body` submitted to backend `i` on its own task.
+    fn spawn_login(&self, i: usize, body: &str) -> tokio::task::JoinHandle<Answer> {
+        let (http, backend, body) = (self.http.clone(), self.backends[i].clone(), body.to_owned());
+        tokio::spawn(async move { login(&http, &backend, &body).await })
+    }
+
     async fn get(&self, backend: usize, path: &str) -> (u16, serde_json::Value) {
         let r = self
             .http
@@ -475,13 +536,7 @@ async fn redis_down_fails_closed_and_recovers_by_itself() {
     let bin = redis_server();
     let mut redis = Redis::start(&bin);
     let c = Cluster::start(&redis).await;
-    let ok = login(
-        &c.http,
-        &c.backends[0],
-        &grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key()),
-    )
-    .await;
-    assert_eq!(ok.status, 200, "{}", ok.json);
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
 
     assert_eq!(c.get(0, "/readyz").await.0, 200);
 
@@ -505,19 +560,14 @@ async fn redis_down_fails_closed_and_recovers_by_itself() {
 
     redis.restart();
     // The backends reconnect by themselves: the same grant goes through within a bound.
-    let start = Instant::now();
-    let done = loop {
-        let a = login(&c.http, &c.backends[1], &body).await;
-        if a.status == 200 {
-            break a;
-        }
-        assert_eq!(a.json["error"], "replay_store_unavailable", "{}", a.json);
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no recovery within 20 s after Redis came back"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let done = c
+        .until_ok(
+            1,
+            &body,
+            "replay_store_unavailable",
+            Duration::from_secs(20),
+        )
+        .await;
     assert_eq!(done.json["flow"], "legacy_sdk");
     assert_eq!(
         c.exchanges().0,
@@ -525,13 +575,7 @@ async fn redis_down_fails_closed_and_recovers_by_itself() {
         "exchanged once, after recovery"
     );
     // The other instance recovered too.
-    let a = login(
-        &c.http,
-        &c.backends[0],
-        &grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key()),
-    )
-    .await;
-    assert_eq!(a.status, 200, "{}", a.json);
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
     assert_eq!(c.get(0, "/readyz").await.0, 200);
     // Ten refused logins, one log line per change of state.
     let log = c.log(0);
@@ -557,10 +601,7 @@ async fn a_transient_failure_seen_on_both_instances_is_not_kept() {
         Some(1),
     );
     let body = grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key());
-    let first = {
-        let (http, backend, body) = (c.http.clone(), c.backends[0].clone(), body.clone());
-        tokio::spawn(async move { login(&http, &backend, &body).await })
-    };
+    let first = c.spawn_login(0, &body);
     let start = Instant::now();
     while c.exchanges().0 == 0 {
         assert!(
@@ -615,13 +656,7 @@ async fn a_client_that_hangs_up_mid_claim_still_gets_its_login_exchanged() {
     let redis = Redis::start(&bin);
     // A store deadline far beyond the pause below: the claim itself is not late.
     let c = Cluster::start_with(&redis.url(), &["--replay-store-timeout-ms", "20000"], &[]).await;
-    let warm = login(
-        &c.http,
-        &c.backends[0],
-        &grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key()),
-    )
-    .await;
-    assert_eq!(warm.status, 200, "{}", warm.json);
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
     let body = grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key());
     // Redis paused: the backend's claim waits in Redis's socket while the client hangs up.
     redis.signal("-STOP");
@@ -667,13 +702,7 @@ async fn a_claim_that_reaches_redis_after_its_deadline_is_refused_by_redis() {
         &[],
     )
     .await;
-    let warm = login(
-        &c.http,
-        &c.backends[0],
-        &grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key()),
-    )
-    .await;
-    assert_eq!(warm.status, 200, "{}", warm.json);
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
     let body = grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key());
     redis.signal("-STOP");
     let queued = redis.unread_bytes();
@@ -738,18 +767,9 @@ async fn an_instance_killed_mid_exchange_releases_the_code_after_its_lease() {
     let pending = login(&c.http, &c.backends[1], &body).await;
     assert_eq!(pending.json["error"], "replay_pending", "{}", pending.json);
     // Within the lease: the grant stays pending; after it, the code is released and exchanged.
-    let start = Instant::now();
-    let done = loop {
-        let a = login(&c.http, &c.backends[1], &body).await;
-        if a.status == 200 {
-            break a;
-        }
-        assert_eq!(a.json["error"], "replay_pending", "{}", a.json);
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the lease never released the code"
-        );
-    };
+    let done = c
+        .until_ok(1, &body, "replay_pending", Duration::from_secs(60))
+        .await;
     assert!(!done.replayed, "exchanged by the surviving instance");
     assert_eq!(c.exchanges().0, 2);
     passed("instance killed mid-exchange -> the lease releases the code, the retry is exchanged");
@@ -766,10 +786,7 @@ async fn commands_for_one_login(redis: &Redis, c: &Cluster, waiters: usize) -> (
     let body = grant(LoginFlow::NewSdk, &c.mint(LoginFlow::NewSdk), &key());
     let before = c.exchanges();
     cli(redis.port, &["CONFIG", "RESETSTAT"]);
-    let first = {
-        let (http, backend, body) = (c.http.clone(), c.backends[0].clone(), body.clone());
-        tokio::spawn(async move { login(&http, &backend, &body).await })
-    };
+    let first = c.spawn_login(0, &body);
     c.until_exchanges((before.0, before.1 + 1)).await;
     let mut tasks = Vec::new();
     for i in 0..waiters {
@@ -917,26 +934,7 @@ async fn start_up_reports_what_redis_said() {
             "right-pw",
         ],
     );
-    let tls_port = free_port();
-    let tls_redis = Redis::start_with(
-        &bin,
-        &[
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--tls-port",
-            &tls_port.to_string(),
-            "--tls-cert-file",
-            tls.join("server.crt").to_str().unwrap(),
-            "--tls-key-file",
-            tls.join("server.key").to_str().unwrap(),
-            "--tls-ca-cert-file",
-            tls.join("ca.crt").to_str().unwrap(),
-            "--tls-auth-clients",
-            "no",
-        ],
-    );
+    let (tls_redis, tls_port) = Redis::start_tls(&bin, &tls);
     let p = secured.port;
     let other_ca = tls.join("other-ca.crt");
     let cases: Vec<StartCase> = vec![
@@ -984,26 +982,7 @@ async fn start_up_reports_what_redis_said() {
 async fn a_tls_redis_serves_logins_with_the_configured_ca() {
     let bin = redis_server();
     let tls = tls_dir();
-    let tls_port = free_port();
-    let redis = Redis::start_with(
-        &bin,
-        &[
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--tls-port",
-            &tls_port.to_string(),
-            "--tls-cert-file",
-            tls.join("server.crt").to_str().unwrap(),
-            "--tls-key-file",
-            tls.join("server.key").to_str().unwrap(),
-            "--tls-ca-cert-file",
-            tls.join("ca.crt").to_str().unwrap(),
-            "--tls-auth-clients",
-            "no",
-        ],
-    );
+    let (redis, tls_port) = Redis::start_tls(&bin, &tls);
     let url = format!("rediss://localhost:{tls_port}");
     let ca = tls.join("ca.crt");
     let c = Cluster::start_with(
@@ -1120,10 +1099,7 @@ async fn a_redis_cluster_follows_moved_and_spreads_logins_over_shards() {
     );
     let body = grant(LoginFlow::NewSdk, &c.mint(LoginFlow::NewSdk), &key());
     let before = c.exchanges();
-    let first = {
-        let (http, backend, body) = (c.http.clone(), c.backends[0].clone(), body.clone());
-        tokio::spawn(async move { login(&http, &backend, &body).await })
-    };
+    let first = c.spawn_login(0, &body);
     c.until_exchanges((before.0, before.1 + 1)).await;
     let waiting = login(&c.http, &c.backends[1], &body).await;
     let first = first.await.unwrap();
@@ -1161,15 +1137,9 @@ async fn aof_keeps_spent_codes_and_answers_across_a_kill_and_an_empty_redis_is_n
     // kill -9: the AOF (written before the reply; the kernel keeps it) is replayed at restart.
     redis.stop();
     redis.restart();
-    let start = Instant::now();
-    let retry = loop {
-        let a = login(&c.http, &c.backends[1], &body).await;
-        if a.status != 503 {
-            break a;
-        }
-        assert!(start.elapsed() < CHILD_BOUND, "no recovery: {}", a.json);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let retry = c
+        .until_ok(1, &body, "replay_store_unavailable", CHILD_BOUND)
+        .await;
     assert_eq!(retry.text, first.text, "byte-identical after the restart");
     let replay = login(
         &c.http,

@@ -287,6 +287,19 @@ fn said(what: &str, e: &redis::RedisError) -> StoreError {
     StoreError(format!("Redis {what}: {text}"))
 }
 
+/// Writes a new epoch unless one is there, and reads the epoch that is.
+fn epoch_write() -> redis::Pipeline {
+    let mut p = redis::pipe();
+    p.cmd("SET")
+        .arg(EPOCH_KEY)
+        .arg(crate::serve::random_hex(16))
+        .arg("NX")
+        .ignore()
+        .cmd("GET")
+        .arg(EPOCH_KEY);
+    p
+}
+
 /// `rediss+cluster://u:p@h1:1,h2:2` → `rediss://u:p@h1:1`, `rediss://u:p@h2:2`.
 fn cluster_nodes(url: &str) -> Result<Vec<String>, String> {
     let (scheme, rest) = url.split_once("+cluster://").ok_or("not a cluster URL")?;
@@ -502,14 +515,7 @@ impl RedisStore {
 
     /// Writes the epoch key if absent, and remembers its value.
     async fn adopt_epoch<C: ConnectionLike + Send>(&self, c: &mut C) -> Result<(), StoreError> {
-        let (epoch,): (String,) = redis::pipe()
-            .cmd("SET")
-            .arg(EPOCH_KEY)
-            .arg(crate::serve::random_hex(16))
-            .arg("NX")
-            .ignore()
-            .cmd("GET")
-            .arg(EPOCH_KEY)
+        let (epoch,): (String,) = epoch_write()
             .query_async(c)
             .await
             .map_err(|e| said("write check", &e))?;
@@ -564,16 +570,7 @@ impl RedisStore {
             }
             let adopted = self
                 .op("epoch write", |mut con| async move {
-                    let (e,): (String,) = redis::pipe()
-                        .cmd("SET")
-                        .arg(EPOCH_KEY)
-                        .arg(crate::serve::random_hex(16))
-                        .arg("NX")
-                        .ignore()
-                        .cmd("GET")
-                        .arg(EPOCH_KEY)
-                        .query_async(&mut con)
-                        .await?;
+                    let (e,): (String,) = epoch_write().query_async(&mut con).await?;
                     Ok(e)
                 })
                 .await;
