@@ -1173,3 +1173,43 @@ async fn aof_keeps_spent_codes_and_answers_across_a_kill_and_an_empty_redis_is_n
     }
     passed("AOF everysec: kill -9 + restart keeps 409 and byte-identical retries; an empty Redis is logged");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn run_time_store_errors_are_reported_in_redis_words_once_per_change() {
+    let bin = redis_server();
+    let mut redis = Redis::start(&bin);
+    let c = Cluster::start(&redis).await;
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
+    // The operator restarts Redis with a password the backends were not given.
+    redis.stop();
+    redis
+        .args
+        .extend(["--requirepass".to_owned(), "new-pw".to_owned()]);
+    redis.restart();
+    let body = grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key());
+    for _ in 0..5 {
+        let a = login(&c.http, &c.backends[0], &body).await;
+        assert_eq!(a.json["error"], "replay_store_unavailable", "{}", a.json);
+    }
+    let (status, ready) = c.get(0, "/readyz").await;
+    assert_eq!(status, 503, "{ready}");
+    // The background check asks a fresh connection why, and logs Redis's own words once.
+    let start = Instant::now();
+    while !c.log(0).contains("NOAUTH") {
+        assert!(
+            start.elapsed() < CHILD_BOUND,
+            "NOAUTH never logged:\n{}",
+            c.log(0)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = c.log(0);
+    let lines = log.matches("replay store unavailable").count();
+    assert!(
+        (1..=3).contains(&lines),
+        "once per change, not per request ({lines}):\n{log}"
+    );
+    assert!(!log.contains("new-pw"), "{log}");
+    passed("run time: Redis restarted with a password -> NOAUTH logged once, not ready");
+}
