@@ -2,7 +2,7 @@
 # The one test command (README, .ci/run): every layer, each failing loudly when it cannot run.
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. Android library + demo under Robolectric (scripts/test-android.sh)
-#   2b. two backends sharing Redis (scripts/test-server-cluster.sh)
+#   2b. backends sharing Redis: plain, TLS, Cluster, AOF restart (scripts/test-server-cluster.sh)
 #   3. cargo-fuzz, bounded (nightly)        6. the shipped library's size budgets (scripts/size.sh)
 #                                           7. Swift on Linux: the generated bindings, the iOS package layer
 #                                              and the demo's logic, one package (scripts/test-ios.sh)
@@ -58,7 +58,7 @@ cargo test --workspace 2>&1 | tee "$LOGS/rust.log"
 count Rust libtest "$LOGS/rust.log" --run-elsewhere 'needs redis-server: scripts/test-server-cluster\.sh'
 rust_passed=$passed
 
-step "backend cluster: two instances sharing Redis"
+step "backend cluster: instances sharing Redis (plain, TLS, 3-master Cluster, AOF restart)"
 scripts/test-server-cluster.sh 2>&1 | tee "$LOGS/cluster.log"
 cluster_passed=$(sed -n 's/^Server cluster summary: \([0-9]*\) scenarios passed.*/\1/p' "$LOGS/cluster.log")
 [ "${cluster_passed:-0}" -gt 0 ] || die "no server cluster summary"

@@ -10,8 +10,11 @@
 #   2. backend logins/s, p50/p99 for the legacy route (1 request in + 1 out to the fake)
 #   3. the same for the v1.0 route (new_sdk: 1 in + 2 out)
 #   4. steps 2 and 3 again against a second backend whose replay store is Redis, same run:
-#      a redis-server on a free loopback port (--save '' --appendonly no), stopped at exit
-#   5. backend RSS and replay entries after >= 100 000 logins, then after a further flood (FLOOD=0 skips)
+#      a redis-server on a free loopback port (--save '' --appendonly no), stopped at exit; the
+#      Redis/memory ratios of throughput and p99, and Redis commands per login (INFO commandstats)
+#   5. Redis memory per login: INFO memory used_memory before and after >= 100 000 Redis logins,
+#      every key still alive (TTL 15 min)
+#   6. backend RSS and replay entries after >= 100 000 logins, then after a further flood (FLOOD=0 skips)
 # Logging is at warn (per-request info logs would measure the terminal, not the server).
 # Redis: redis-server from PATH, else redis-check-rdb (Debian's redis-tools) through a link named
 # redis-server (that binary is the server); install one of them first.
@@ -20,6 +23,7 @@ cd "$(dirname "$0")/.."
 DUR=${1:-10}
 CONN=${2:-64}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
+command -v redis-cli >/dev/null || { echo "redis-cli not found: apt-get install -y redis-tools" >&2; exit 1; }
 REDIS_BIN=$(command -v redis-server || command -v redis-check-rdb || true)
 [ -n "$REDIS_BIN" ] || { echo "redis-server not found: apt-get install -y redis-tools" >&2; exit 1; }
 cargo build --profile server -p dingtalk-auth-server -p dingtalk-fake >&2
@@ -64,6 +68,7 @@ done
 RUST_LOG=warn DINGTALK_LEGACY_APP_SECRET=demo-legacy-app-secret-0123456789abcdef \
   DINGTALK_CLIENT_SECRET=demo-client-secret-0123456789abcdef \
   DINGTALK_REPLAY_STORE="redis://127.0.0.1:$REDIS_PORT" \
+  DINGTALK_REPLAY_STORE_KEY="bench:$(head -c 32 /dev/urandom | base64)" \
   "$BIN" serve --listen 127.0.0.1:0 --legacy-app-key $LEGACY_KEY --client-id $CLIENT_ID \
   --oapi-base "$FAKE" --api-base "$FAKE" >"$OUT/redis-backend.out" 2>"$OUT/redis-backend.err" &
 pids+=($!)
@@ -96,9 +101,32 @@ logins() {
   summary "login new_sdk/v1.0, $label (3 req)" "$out-v1.txt"
   head -3 "$out-legacy.err" "$out-v1.err" 2>/dev/null | grep non-200 >&2 || true
 }
+rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+calls() { rcli INFO commandstats | awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" {n += $3} END {print n+0}'; }
+used_memory() { rcli INFO memory | awk -F: '/^used_memory:/{print $2+0}'; }
+keys() { rcli DBSIZE | tr -d '\r'; }
 logins "$BACKEND" "$OUT/memory" "memory store"
+mem0=$(used_memory); keys0=$(keys)
+rcli CONFIG RESETSTAT >/dev/null
 logins "$REDIS_BACKEND" "$OUT/redis" "Redis store"
-echo "redis-server RSS $(rss_kib "${pids[2]}") KiB after the Redis runs (keys expire with --replay-ttl-secs)"
+redis_logins=$(( $(awk '/requests in/{print $1}' "$OUT/redis-legacy.txt") + $(awk '/requests in/{print $1}' "$OUT/redis-v1.txt") ))
+redis_calls=$(calls)
+echo "Redis commands per login (INFO commandstats, scripts' inner commands included): $(awk -v c="$redis_calls" -v n="$redis_logins" 'BEGIN{printf "%.2f", c/n}') ($redis_calls over $redis_logins logins; client round trips per login: 2, the claim and the finish scripts)"
+ratio() { # label memory-file redis-file
+  awk -v label="$1" -v m="$(awk '/^Requests\/sec/{print $2}' "$2")" -v r="$(awk '/^Requests\/sec/{print $2}' "$3")" \
+      -v mp="$(awk '$1=="99%"{print $2}' "$2")" -v rp="$(awk '$1=="99%"{print $2}' "$3")" '
+    function ms(x) { if (x ~ /us$/) return x / 1000; if (x ~ /ms$/) return x + 0; if (x ~ /s$/) return x * 1000; return x }
+    BEGIN { printf "Redis / memory, %s: throughput %.0f %% (goal >= 85 %%), p99 %.2f x (goal <= 1.5 x)\n", label, 100 * r / m, ms(rp) / ms(mp) }'
+}
+ratio "legacy_sdk" "$OUT/memory-legacy.txt" "$OUT/redis-legacy.txt"
+ratio "new_sdk/v1.0" "$OUT/memory-v1.txt" "$OUT/redis-v1.txt"
+while [ "$redis_logins" -lt 100000 ]; do
+  FLOW=legacy_sdk CLIENT_ID=$LEGACY_KEY SCOPE=sns_login \
+    wrk -t2 -c"$CONN" -d5s -s server/bench/login.lua "$REDIS_BACKEND" >"$OUT/more-redis.txt" 2>/dev/null
+  redis_logins=$(( redis_logins + $(awk '/requests in/{print $1}' "$OUT/more-redis.txt") ))
+done
+mem1=$(used_memory); keys1=$(keys)
+echo "Redis memory: used_memory $mem0 -> $mem1 bytes over $redis_logins logins, $(( keys1 - keys0 )) keys: $(awk -v a="$mem0" -v b="$mem1" -v n="$(( keys1 - keys0 ))" 'BEGIN{printf "%.0f", (b-a)/n}') bytes per kept login"
 [ "${FLOOD:-1}" = 0 ] && { echo "memory flood skipped (FLOOD=0)"; exit 0; }
 
 total=$(( $(awk '/requests in/{print $1}' "$OUT/memory-legacy.txt") + $(awk '/requests in/{print $1}' "$OUT/memory-v1.txt") ))

@@ -4,7 +4,7 @@ local flow = os.getenv("FLOW") or "legacy_sdk"
 local client_id = os.getenv("CLIENT_ID")
 local scope = os.getenv("SCOPE") or "sns_login"
 local counter = 0
-local tid = 0
+tid = 0 -- global: setup() counts threads here, thread:set() gives each thread its own
 local threads = {}
 
 function setup(thread)

@@ -37,7 +37,9 @@ mod replay;
 pub mod serve;
 mod service;
 
-pub use config::{id_with_secret, secret_from_env, BackendConfig, ReplayStoreConfig};
+pub use config::{
+    id_with_secret, secret_from_env, AnswerKeys, BackendConfig, RedisStoreConfig, ReplayStoreConfig,
+};
 pub use error::{ApiError, ErrorCode};
 pub use replay::redis::RedisTimings;
 pub use serve::{init_tracing, random_token, RunningServer, ServeOptions};

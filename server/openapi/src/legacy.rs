@@ -169,7 +169,7 @@ pub(crate) fn parse_legacy_answer(raw: &RawResponse) -> Result<LegacyUserInfo, O
     })
 }
 
-fn map_errcode(errcode: i64, message: String) -> OpenApiError {
+pub(crate) fn map_errcode(errcode: i64, message: String) -> OpenApiError {
     match errcode {
         40078 => OpenApiError::CodeInvalid { message },
         853001 => OpenApiError::TimestampFormat { message },
