@@ -46,6 +46,9 @@ command -v cargo >/dev/null || die "cargo is missing: install Rust (stable) with
 cargo fmt --version >/dev/null 2>&1 || die "rustfmt is missing: rustup component add rustfmt"
 cargo clippy --version >/dev/null 2>&1 || die "clippy is missing: rustup component add clippy"
 
+step "one product version (scripts/version.py)"
+python3 scripts/version.py
+
 step "rustfmt and clippy"
 cargo fmt --all -- --check
 cargo clippy -q --workspace --all-targets -- -D warnings
