@@ -30,10 +30,18 @@ POMS = [
     "android-demo/maven/pom.xml",
     "android-demo/maven/bindings.pom.xml",
     "android-demo/maven/deps.pom.xml",
+    "android-demo/maven/library.pom.xml",
+    "android-demo/consumer/pom.xml",
     "bindings/tests/kotlin/pom.xml",
     "bindings/demo-jvm/pom.xml",
 ]
 SEMVER = r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?"
+# Other files that must name the current version (group 1) or the repository (group "repo"), and a
+# pattern that finds it: defaults of the consumer projects, which build outside the repository's tools.
+COPIES = [
+    ("examples/ios-consumer/Package.swift", r'environment\["DINGTALK_AUTH_VERSION"\] \?\? "([^"]*)"'),
+    ("examples/ios-consumer/Package.swift", r'environment\["DINGTALK_AUTH_URL"\] \?\? "(?P<repo>[^"]*)"'),
+]
 # The Android artifacts (android-demo/build.gradle.kts sets the group; the modules are the artifact ids).
 ANDROID_GROUP = "dev.dingtalkauth"
 ANDROID_ARTIFACTS = ("dingtalk-auth-android", "dingtalk-auth-testing")
@@ -91,6 +99,13 @@ def check(version, repository):
         elif m.group(1) != version:
             problems.append(f"{pom}: dingtalk-auth-jvm-versions {m.group(1)}, the product is {version} "
                             "(scripts/version.py --set)")
+    for path, pattern in COPIES:
+        m = re.search(pattern, (ROOT / path).read_text())
+        want = repository if "repo" in re.compile(pattern).groupindex else version
+        if not m:
+            problems.append(f"{path}: nothing matches {pattern}")
+        elif m.group(1) != want:
+            problems.append(f"{path}: {m.group(1)}, want {want}")
     for n, line in enumerate(README.read_text().splitlines(), 1):
         where = f"README.md:{n}"
         if "<owner>" in line:
@@ -140,6 +155,12 @@ def set_version(new):
         t = path.read_text()
         m = pom_parent_version(t)
         path.write_text(t[: m.start(1)] + new + t[m.end(1):])
+    for path, pattern in COPIES:
+        if "repo" not in re.compile(pattern).groupindex:
+            file = ROOT / path
+            text = file.read_text()
+            m = re.search(pattern, text)
+            file.write_text(text[: m.start(1)] + new + text[m.end(1):])
     readme = README.read_text()
     readme = re.sub(r'(\.package\(url: "[^"]*dingtalk-auth[^"]*", from: ")[^"]*(")', rf"\g<1>{new}\2", readme)
     readme = re.sub(rf"({re.escape(ANDROID_GROUP)}:(?:{'|'.join(ANDROID_ARTIFACTS)}):){SEMVER}", rf"\g<1>{new}", readme)
