@@ -21,7 +21,7 @@ trap cleanup EXIT
 if [[ "${1:-}" == --binary ]]; then
     binary=${2:?--binary needs a path}
     # Port 0: the OS picks one; the backend prints it as its first stdout line.
-    env "${creds[@]}" DINGTALK_AUTH_LOG_JSON=1 "$binary" serve --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
+    env "${creds[@]}" DINGTALK_AUTH_LOG_JSON=true "$binary" serve --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     for _ in $(seq 100); do
         url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$tmp/out" | head -n 1)

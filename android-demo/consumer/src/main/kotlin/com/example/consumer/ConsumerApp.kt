@@ -37,7 +37,7 @@ fun consumerConfig(backend: String = "https://api.example.com") = AuthConfig(
 /** One DingTalkLogin for the process, and the login in progress, both outliving any activity. */
 class ConsumerApp : Application(), DingTalkLoginOwner {
     private val login by lazy { DingTalkLogin(this, consumerConfig(), KeystorePendingLoginStore.create(this)) }
-    val session by lazy { LoginSession(login, CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)) }
+    val session by lazy { GrantDelivery(login, CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)) }
 
     override fun dingTalkLogin(flow: LoginFlow) = login
 
@@ -53,7 +53,7 @@ class ConsumerApp : Application(), DingTalkLoginOwner {
  * grant and so the same idempotency key (the backend exchanges the code once and answers the retry
  * with the same result).
  */
-class LoginSession(private val login: DingTalkLogin, private val scope: CoroutineScope) {
+class GrantDelivery(private val login: DingTalkLogin, private val scope: CoroutineScope) {
     sealed class State {
         object Idle : State()
         class Sending(val grant: AuthGrant) : State()
@@ -108,8 +108,8 @@ class LoginActivity : Activity() {
         stateJob = CoroutineScope(Dispatchers.Main.immediate).launch {
             app.session.state.collect { state ->
                 when (state) {
-                    is LoginSession.State.LoggedIn -> text.text = "Welcome! ${state.response.body}"
-                    is LoginSession.State.Failed -> text.text = Messages.describe(state.error)
+                    is GrantDelivery.State.LoggedIn -> text.text = "Welcome! ${state.response.body}"
+                    is GrantDelivery.State.Failed -> text.text = Messages.describe(state.error)
                     else -> Unit
                 }
             }

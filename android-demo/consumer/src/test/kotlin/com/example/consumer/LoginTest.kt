@@ -53,10 +53,10 @@ class LoginTest {
         // The grant's wire JSON carries the code DingTalk sent (no accessor: the code is a secret).
         assertTrue(grant.toJson().contains("\"test-code\""))
 
-        val session = LoginSession(login, CoroutineScope(Dispatchers.IO))
+        val session = GrantDelivery(login, CoroutineScope(Dispatchers.IO))
         session.onResult(result)
-        val state = runBlocking { session.state.first { it is LoginSession.State.LoggedIn || it is LoginSession.State.Failed } }
-        assertTrue("$state", state is LoginSession.State.LoggedIn)
+        val state = runBlocking { session.state.first { it is GrantDelivery.State.LoggedIn || it is GrantDelivery.State.Failed } }
+        assertTrue("$state", state is GrantDelivery.State.LoggedIn)
         assertEquals(listOf(grant.idempotencyKey()), received)
     }
 
