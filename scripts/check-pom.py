@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks the published Android artifacts in a Maven repository directory before anyone consumes them.
 
-    scripts/check-pom.py android-demo/build/repo
+    scripts/check-pom.py android-demo/build/repo          # what Gradle published (hosted workflow)
+    scripts/check-pom.py --host target/android/repo       # the host stand-ins (scripts/test-android-consumer.sh)
 
 For dev.dingtalkauth:dingtalk-auth-android and dev.dingtalkauth:dingtalk-auth-testing at the product
 version (scripts/version.py): every POM field Maven Central requires (name, description, url, a license
@@ -9,7 +10,8 @@ with name and url, a developer, scm url and connection; Sonatype's "Requirements
 dependencies an app needs at run time (JNA as an AAR for the library: the plain jar has no Android
 natives; the desktop JNA jar and the library itself for the testing artifact), none an app must not get
 (the DingTalk SDKs are the app's choice), and the files beside the POM (the archive, -sources.jar,
--javadoc.jar, Gradle's .module). Exit 1 and a line per problem.
+-javadoc.jar, Gradle's .module). With --host: the jars scripts/test-android-consumer.sh builds without the
+Android SDK (packaging jar; the jar and its sources, no javadoc jar or .module). Exit 1 and a line per problem.
 """
 import re
 import subprocess
@@ -58,10 +60,12 @@ EXPECTED = {
 }
 
 
-def check(repo, version, expected=EXPECTED):
+def check(repo, version, expected=EXPECTED, host=False):
     problems = []
     jna = catalog_version("jna")
     for artifact, (packaging, wanted, unwanted) in expected.items():
+        if host:
+            packaging = "jar"
         base = repo / GROUP.replace(".", "/") / artifact / version
         pom_file = base / f"{artifact}-{version}.pom"
         where = f"{GROUP}:{artifact}:{version}"
@@ -97,9 +101,9 @@ def check(repo, version, expected=EXPECTED):
         for ga in unwanted:
             if ga in deps:
                 problems.append(f"{where}: depends on {ga}, which is the app's choice")
-        files = [f"{artifact}-{version}.{packaging}", f"{artifact}-{version}-sources.jar", f"{artifact}-{version}-javadoc.jar"]
-        if (base / f"{artifact}-{version}.module").exists() or packaging == "aar":
-            files.append(f"{artifact}-{version}.module")
+        files = [f"{artifact}-{version}.{packaging}", f"{artifact}-{version}-sources.jar"]
+        if not host:
+            files += [f"{artifact}-{version}-javadoc.jar", f"{artifact}-{version}.module"]
         for name in files:
             if not (base / name).is_file():
                 problems.append(f"{where}: no {name}")
@@ -107,10 +111,12 @@ def check(repo, version, expected=EXPECTED):
 
 
 def main(argv):
+    host = argv[:1] == ["--host"]
+    argv = argv[1:] if host else argv
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    problems = check(Path(argv[0]), product_version())
+    problems = check(Path(argv[0]), product_version(), host=host)
     for p in problems:
         print(f"check-pom: {p}", file=sys.stderr)
     if not problems:
