@@ -75,46 +75,7 @@ impl From<AuthConfig> for core::AuthConfig {
 impl From<core::Outcome> for LoginOutcome {
     fn from(o: core::Outcome) -> Self {
         use core::Outcome as C;
-        match o {
-            C::Authorized { grant, answered_by } => LoginOutcome::Authorized {
-                grant: Arc::new(AuthGrant(grant)),
-                answered_by,
-            },
-            C::Cancelled {
-                dingtalk_message,
-                answered_by,
-            } => LoginOutcome::Cancelled {
-                dingtalk_message,
-                answered_by,
-            },
-            C::Denied {
-                dingtalk_message,
-                answered_by,
-            } => LoginOutcome::Denied {
-                dingtalk_message,
-                answered_by,
-            },
-            C::AppIdentityMismatch {
-                dingtalk_message,
-                developer_message,
-                answered_by,
-            } => LoginOutcome::AppIdentityMismatch {
-                dingtalk_message,
-                developer_message,
-                answered_by,
-            },
-            C::Failed {
-                reason,
-                err_code,
-                dingtalk_message,
-                answered_by,
-            } => LoginOutcome::Failed {
-                reason,
-                err_code,
-                dingtalk_message,
-                answered_by,
-            },
-        }
+        dingtalk_auth::map_outcome!(o, C => LoginOutcome, |grant| Arc::new(AuthGrant(grant)))
     }
 }
 
@@ -123,46 +84,7 @@ impl From<core::Outcome> for LoginOutcome {
 impl From<&LoginOutcome> for core::Outcome {
     fn from(o: &LoginOutcome) -> Self {
         use core::Outcome as C;
-        match o.clone() {
-            LoginOutcome::Authorized { grant, answered_by } => C::Authorized {
-                grant: grant.0.clone(),
-                answered_by,
-            },
-            LoginOutcome::Cancelled {
-                dingtalk_message,
-                answered_by,
-            } => C::Cancelled {
-                dingtalk_message,
-                answered_by,
-            },
-            LoginOutcome::Denied {
-                dingtalk_message,
-                answered_by,
-            } => C::Denied {
-                dingtalk_message,
-                answered_by,
-            },
-            LoginOutcome::AppIdentityMismatch {
-                dingtalk_message,
-                developer_message,
-                answered_by,
-            } => C::AppIdentityMismatch {
-                dingtalk_message,
-                developer_message,
-                answered_by,
-            },
-            LoginOutcome::Failed {
-                reason,
-                err_code,
-                dingtalk_message,
-                answered_by,
-            } => C::Failed {
-                reason,
-                err_code,
-                dingtalk_message,
-                answered_by,
-            },
-        }
+        dingtalk_auth::map_outcome!(o.clone(), LoginOutcome => C, |grant| grant.0.clone())
     }
 }
 

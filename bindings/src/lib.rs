@@ -150,55 +150,7 @@ dingtalk_auth::define_failure_reason!(#[uniffi::remote(Enum)]);
 
 dingtalk_auth::define_answered_by!(#[uniffi::remote(Enum)]);
 
-/// How a login ended. A forged, replayed or expired answer is never an outcome: it is an `AuthError`.
-/// Every outcome says which path answered (`answeredBy`); every non-success keeps DingTalk's own
-/// message (`dingtalkMessage`) for developers and logs. Show users `outcomeMessage(outcome)`, never
-/// DingTalk's message.
-#[derive(Clone, uniffi::Enum)]
-pub enum LoginOutcome {
-    /// The user agreed; send the grant to your backend.
-    Authorized {
-        grant: Arc<AuthGrant>,
-        /// Which path answered.
-        answered_by: AnsweredBy,
-    },
-    /// The user backed out (ErrCode -2).
-    Cancelled {
-        /// DingTalk's message, when it gave one (developer-facing).
-        dingtalk_message: Option<String>,
-        /// Which path answered.
-        answered_by: AnsweredBy,
-    },
-    /// The user refused (ErrCode -4, or the browser's `access_denied`).
-    Denied {
-        /// DingTalk's message, when it gave one (developer-facing; the browser's `error` value).
-        dingtalk_message: Option<String>,
-        /// Which path answered.
-        answered_by: AnsweredBy,
-    },
-    /// DingTalk did not recognise the app (ErrCode -4 with `key check error`): the package name and
-    /// signing certificate (Android) or bundle id (iOS) are not the ones registered in DingTalk's
-    /// console. Not the user's choice: `outcomeHandling` says `FixAppSetup`.
-    AppIdentityMismatch {
-        /// DingTalk's message (developer-facing).
-        dingtalk_message: Option<String>,
-        /// What to register in DingTalk's console, for the developer (logs, a debug screen).
-        developer_message: String,
-        /// Which path answered.
-        answered_by: AnsweredBy,
-    },
-    /// DingTalk reported another failure.
-    Failed {
-        /// What kind of failure.
-        reason: FailureReason,
-        /// DingTalk's ErrCode, when the SDK gave one.
-        err_code: Option<i32>,
-        /// DingTalk's message, when it gave one (developer-facing).
-        dingtalk_message: Option<String>,
-        /// Which path answered.
-        answered_by: AnsweredBy,
-    },
-}
+dingtalk_auth::define_outcome!(LoginOutcome, Arc<AuthGrant>, #[derive(Clone, uniffi::Enum)]);
 
 /// A successful login's auth code, packaged for your backend. An object rather than a record so that
 /// printing it never prints the code.

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use crate::auth_error::AuthError;
+use crate::auth_error::{AuthError, ErrorHandling};
 use crate::strict_url;
 
 /// Defines [`ReplyLimits`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
@@ -123,30 +123,19 @@ macro_rules! define_reply_verdict {
 define_reply_verdict!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 
 impl AuthError {
-    /// What a reply refused with this error may do (see [`ReplyVerdict`]).
+    /// What a reply refused with this error may do (see [`ReplyVerdict`]). It follows from
+    /// [`AuthError::handling`]: a reply to ignore is not for us; one whose login must be started again,
+    /// or that the device or this library failed to check, ends our login; the configuration and
+    /// sending errors cannot be the answer to a login that began (a flow not enabled never began).
     pub fn reply_verdict(&self) -> ReplyVerdict {
-        use AuthError as E;
-        match self {
-            E::StateExpired
-            | E::AmbiguousPendingLogin
-            | E::Store { .. }
-            | E::TimeSource { .. }
-            | E::Internal { .. } => ReplyVerdict::LoginFailed,
-            E::StateMissing
-            | E::StateMalformed
-            | E::StateUnknown
-            | E::StateReused
-            | E::FlowMismatch
-            | E::NoPendingLogin
-            | E::InvalidResponse { .. }
-            | E::InvalidCallback { .. }
-            | E::InvalidConfig { .. } => ReplyVerdict::NotForUs,
-            // Sending errors: never the answer to a reply.
-            E::HttpUnavailable { .. }
-            | E::Network { .. }
-            | E::Timeout
-            | E::BackendRejected { .. }
-            | E::UnreadableBody { .. } => ReplyVerdict::NotForUs,
+        match self.handling() {
+            ErrorHandling::StartAgain | ErrorHandling::DeviceFailure | ErrorHandling::ReportBug => {
+                ReplyVerdict::LoginFailed
+            }
+            ErrorHandling::IgnoreReply
+            | ErrorHandling::FixAppSetup
+            | ErrorHandling::RetrySubmit
+            | ErrorHandling::LogInAgain => ReplyVerdict::NotForUs,
         }
     }
 }

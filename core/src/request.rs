@@ -146,16 +146,12 @@ mod tests {
 
     #[test]
     fn legacy_ios_request_has_no_state_and_debug_redacts() {
-        let c = AuthConfig::new("dingoa", Platform::Ios, vec![LoginFlow::LegacySdk]);
-        let r = LoginRequest::new(
-            &c,
-            LoginFlow::LegacySdk,
-            "secretstate".into(),
-            None,
-            "id".into(),
-            5,
-        )
-        .unwrap();
+        let legacy_request = |platform| {
+            let c = AuthConfig::new("dingoa", platform, vec![LoginFlow::LegacySdk]);
+            let state = "secretstate".to_string();
+            LoginRequest::new(&c, LoginFlow::LegacySdk, state, None, "id".into(), 5).unwrap()
+        };
+        let r = legacy_request(Platform::Ios);
         assert_eq!(
             (
                 r.state.as_deref(),
@@ -164,16 +160,7 @@ mod tests {
             ),
             (None, "sns_login", None)
         );
-        let c = AuthConfig::new("dingoa", Platform::Android, vec![LoginFlow::LegacySdk]);
-        let r = LoginRequest::new(
-            &c,
-            LoginFlow::LegacySdk,
-            "secretstate".into(),
-            None,
-            "id".into(),
-            5,
-        )
-        .unwrap();
+        let r = legacy_request(Platform::Android);
         assert_eq!(r.state.as_deref(), Some("secretstate"));
         assert!(!format!("{r:?}").contains("secretstate"));
     }

@@ -122,43 +122,121 @@ pub fn answered_by(flow: LoginFlow, reply_type: Option<&str>) -> AnsweredBy {
     }
 }
 
-/// How a login ended, as far as DingTalk's answer tells. A forged or replayed answer is not an
-/// outcome but an [`crate::Error`], so a cancel can never be mistaken for an attack or the reverse.
-/// Every outcome says which path answered; every non-success keeps DingTalk's own message, for
-/// developers and logs only (users read [`Outcome::user_message`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The user agreed; the grant carries the code for the backend.
-    Authorized {
-        grant: AuthGrant,
-        answered_by: AnsweredBy,
-    },
-    /// The user backed out (ErrCode -2).
-    Cancelled {
-        dingtalk_message: Option<String>,
-        answered_by: AnsweredBy,
-    },
-    /// The user refused the authorization (ErrCode -4, or the browser's `access_denied`).
-    Denied {
-        dingtalk_message: Option<String>,
-        answered_by: AnsweredBy,
-    },
-    /// DingTalk did not recognise the app: ErrCode -4 with the message `key check error`, which the
-    /// SDK gives when the app's package name and signing certificate (Android) or bundle id (iOS) are
-    /// not the ones registered for the app id in DingTalk's console. Not the user's choice: a developer
-    /// must fix the registration; `developer_message` says what to register.
-    AppIdentityMismatch {
-        dingtalk_message: Option<String>,
-        developer_message: String,
-        answered_by: AnsweredBy,
-    },
-    /// Anything else DingTalk reported.
-    Failed {
-        reason: FailureReason,
-        err_code: Option<i32>,
-        dingtalk_message: Option<String>,
-        answered_by: AnsweredBy,
-    },
+/// Defines the outcome enum `$name`, whose success carries a `$grant`: the core expands it as
+/// [`Outcome`] over [`AuthGrant`], the UniFFI façade as `LoginOutcome` over its `AuthGrant` object
+/// (an object, so that printing an outcome never prints the code). One definition, one set of doc
+/// comments (they become the KDoc / Swift docs); [`map_outcome!`](crate::map_outcome) converts between
+/// the two expansions.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_outcome {
+    ($name:ident, $grant:ty, $(#[$attr:meta])*) => {
+        /// How a login ended, as far as DingTalk's answer tells. A forged, replayed or expired answer is
+        /// not an outcome but an error, so a cancel can never be mistaken for an attack or the reverse.
+        /// Every outcome says which path answered (`answered_by`); every non-success keeps DingTalk's own
+        /// message (`dingtalk_message`) for developers and logs. Users read the outcome's sentence
+        /// (`outcomeMessage(outcome)`), never DingTalk's message.
+        $(#[$attr])*
+        pub enum $name {
+            /// The user agreed; the grant carries the code for the backend.
+            Authorized {
+                /// Send it to your backend.
+                grant: $grant,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+            /// The user backed out (ErrCode -2).
+            Cancelled {
+                /// DingTalk's message, when it gave one (developer-facing).
+                dingtalk_message: Option<String>,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+            /// The user refused the authorization (ErrCode -4, or the browser's `access_denied`).
+            Denied {
+                /// DingTalk's message, when it gave one (developer-facing; the browser's `error` value).
+                dingtalk_message: Option<String>,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+            /// DingTalk did not recognise the app: ErrCode -4 with the message `key check error`, which
+            /// the SDK gives when the app's package name and signing certificate (Android) or bundle id
+            /// (iOS) are not the ones registered for the app id in DingTalk's console. Not the user's
+            /// choice: a developer must fix the registration (`outcomeHandling` says `FixAppSetup`).
+            AppIdentityMismatch {
+                /// DingTalk's message (developer-facing).
+                dingtalk_message: Option<String>,
+                /// What to register in DingTalk's console, for the developer (logs, a debug screen).
+                developer_message: String,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+            /// Anything else DingTalk reported.
+            Failed {
+                /// What kind of failure.
+                reason: FailureReason,
+                /// DingTalk's ErrCode, when the SDK gave one.
+                err_code: Option<i32>,
+                /// DingTalk's message, when it gave one (developer-facing).
+                dingtalk_message: Option<String>,
+                /// Which path answered.
+                answered_by: AnsweredBy,
+            },
+        }
+    };
+}
+define_outcome!(Outcome, AuthGrant, #[derive(Debug, Clone, PartialEq, Eq)]);
+
+/// Converts `$value`, an outcome of one [`define_outcome!`](crate::define_outcome) expansion (`$from`),
+/// to another (`$to`), mapping only the grant with `|$grant| $map`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! map_outcome {
+    ($value:expr, $from:ident => $to:ident, |$grant:ident| $map:expr) => {
+        match $value {
+            $from::Authorized {
+                grant: $grant,
+                answered_by,
+            } => $to::Authorized {
+                grant: $map,
+                answered_by,
+            },
+            $from::Cancelled {
+                dingtalk_message,
+                answered_by,
+            } => $to::Cancelled {
+                dingtalk_message,
+                answered_by,
+            },
+            $from::Denied {
+                dingtalk_message,
+                answered_by,
+            } => $to::Denied {
+                dingtalk_message,
+                answered_by,
+            },
+            $from::AppIdentityMismatch {
+                dingtalk_message,
+                developer_message,
+                answered_by,
+            } => $to::AppIdentityMismatch {
+                dingtalk_message,
+                developer_message,
+                answered_by,
+            },
+            $from::Failed {
+                reason,
+                err_code,
+                dingtalk_message,
+                answered_by,
+            } => $to::Failed {
+                reason,
+                err_code,
+                dingtalk_message,
+                answered_by,
+            },
+        }
+    };
 }
 
 impl Outcome {
