@@ -245,6 +245,28 @@ final class LoginHelperTests: XCTestCase {
     }
 }
 
+extension LoginHelperTests {
+    /// A genuine but late reply (its login expired) arriving after DingTalk's answer is kept for the
+    /// screen only while no answer is: it never follows the answer (the core's `UndeliveredReplies`).
+    func testAnExpiredLoginsReplyNeverQueuesBehindAKeptAnswer() throws {
+        let clock = ManualClock()
+        var config = AuthConfig(clientId: Fixture.newSdkClientId, platform: .ios, flows: [.browser])
+        config.redirectUri = Fixture.redirectURI
+        config.pendingTtlSeconds = 60
+        let auth = try DingTalkAuth.withTimeSource(config: config, store: SwiftStore(), time: clock)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
+        let answered = try auth.begin(flow: .browser)
+        let late = try auth.begin(flow: .browser)
+        XCTAssertTrue(login.handle(url: callbackURL(answered, code: "genuine")))
+        clock.advance(seconds: 61)
+        XCTAssertTrue(login.handle(url: callbackURL(late, code: "too-late")))
+        var results: [DingTalkLoginResult] = []
+        login.onLateResult { results.append($0) }
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(grantJson(try XCTUnwrap(try results[0].get().grant))["code"] as? String, "genuine")
+    }
+}
+
 /// A presenter for an SDK flow: it "opens DingTalk" and the answer never comes.
 struct SilentPresenter: DingTalkPresenter {
     let presented: (LoginRequest) -> Void
