@@ -231,7 +231,7 @@ fun expectAuthorized(outcome: LoginOutcome): AuthGrant {
     step("outcome", describe(outcome))
     return when (outcome) {
         is LoginOutcome.Authorized -> outcome.grant.also { step("grant", it.redactedDescription()) }
-        is LoginOutcome.Cancelled, is LoginOutcome.Denied, is LoginOutcome.Failed ->
+        is LoginOutcome.Cancelled, is LoginOutcome.Denied, is LoginOutcome.AppIdentityMismatch, is LoginOutcome.Failed ->
             throw DemoFailure("expected Authorized, got ${describe(outcome)}")
     }
 }
