@@ -114,6 +114,12 @@ pub struct LoginRequest {
     pub scope: String,
     /// New SDK and browser: the redirect URI to pass.
     pub redirect_uri: Option<String>,
+    /// New SDK: pass as the request's `responseType` (`code`). Browser: already in `authorizeUrl`.
+    #[uniffi(default = None)]
+    pub response_type: Option<String>,
+    /// New SDK: pass as the request's `prompt` (`consent`). Browser: already in `authorizeUrl`.
+    #[uniffi(default = None)]
+    pub prompt: Option<String>,
     /// Browser only: open this URL.
     pub authorize_url: Option<String>,
     /// When this pending login expires, milliseconds since the Unix epoch.

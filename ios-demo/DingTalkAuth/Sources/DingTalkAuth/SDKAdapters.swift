@@ -94,13 +94,13 @@ extension DingTalkLegacyAuthorizeRequest {
 }
 
 extension DingTalkOpenAuthRequest {
-    /// Fills the request for the login `request` began. `responseType` and `prompt` are the only values
-    /// `ADTOpenAuthObject.h` documents ("当前只支持固定值code", "固定值为consent").
+    /// Fills the request for the login `request` began. The core decides every value, `responseType` and
+    /// `prompt` included (the only ones `ADTOpenAuthObject.h` documents: "当前只支持固定值code", "固定值为consent").
     public func fill(from request: LoginRequest) {
         redirectUrl = request.redirectUri ?? ""
-        responseType = "code"
+        responseType = request.responseType ?? ""
         scope = request.scope
-        prompt = "consent"
+        prompt = request.prompt ?? ""
         state = request.state ?? ""
         nonce = request.nonce ?? ""
     }
