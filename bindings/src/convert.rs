@@ -74,36 +74,17 @@ impl From<AuthConfig> for core::AuthConfig {
 
 impl From<core::Outcome> for LoginOutcome {
     fn from(o: core::Outcome) -> Self {
-        match o {
-            core::Outcome::Authorized(grant) => LoginOutcome::Authorized {
-                grant: Arc::new(AuthGrant(grant)),
-            },
-            core::Outcome::Cancelled => LoginOutcome::Cancelled,
-            core::Outcome::Denied => LoginOutcome::Denied,
-            core::Outcome::Failed {
-                reason,
-                err_code,
-                message,
-            } => LoginOutcome::Failed {
-                reason,
-                err_code,
-                message,
-            },
-        }
+        use core::Outcome as C;
+        dingtalk_auth::map_outcome!(o, C => LoginOutcome, |grant| Arc::new(AuthGrant(grant)))
     }
 }
 
-/// The core words the message; only the grant's shape differs, and the message never reads the grant.
-pub(crate) fn outcome_message(outcome: &LoginOutcome) -> core::UserMessage {
-    match outcome {
-        LoginOutcome::Authorized { grant } => {
-            core::Outcome::Authorized(grant.0.clone()).user_message()
-        }
-        LoginOutcome::Cancelled => core::Outcome::Cancelled.user_message(),
-        LoginOutcome::Denied => core::Outcome::Denied.user_message(),
-        LoginOutcome::Failed {
-            reason, err_code, ..
-        } => core::messages::failure_message(*reason, *err_code),
+/// The core's outcome, so that its sentence and handling are decided there (the grant is cloned: it
+/// is a few short strings).
+impl From<&LoginOutcome> for core::Outcome {
+    fn from(o: &LoginOutcome) -> Self {
+        use core::Outcome as C;
+        dingtalk_auth::map_outcome!(o.clone(), LoginOutcome => C, |grant| grant.0.clone())
     }
 }
 
@@ -152,9 +133,10 @@ twins!(enum AuthError = core::AuthError;
     BackendRejected { status, body }, UnreadableBody { reason }, Internal { reason });
 
 twins!(struct LoginRequest = core::LoginRequest;
-    flow, client_id, state, nonce, scope, redirect_uri, authorize_url, expires_at_ms);
+    flow, client_id, state, nonce, scope, redirect_uri, authorize_url, expires_at_ms,
+    pending_login_id);
 
-twins!(struct SdkResponse = core::SdkResponse; flow, err_code, message, code, state);
+twins!(struct SdkResponse = core::SdkResponse; flow, err_code, message, code, state, reply_type);
 
 impl From<core::Error> for AuthError {
     fn from(e: core::Error) -> Self {
@@ -231,6 +213,7 @@ mod tests {
             redirect_uri: None,
             authorize_url: None,
             expires_at_ms: 1,
+            pending_login_id: "0".repeat(32),
         };
         let response = SdkResponse {
             flow: core::LoginFlow::NewSdk,
@@ -238,6 +221,7 @@ mod tests {
             message: None,
             code: Some("SECRET-CODE".into()),
             state: Some("SECRET-STATE".into()),
+            reply_type: Some("web".into()),
         };
         for printed in [format!("{request:?}"), format!("{response:?}")] {
             assert!(!printed.contains("SECRET"), "{printed}");
@@ -246,6 +230,57 @@ mod tests {
             core::LoginRequest::from(request.clone()),
             core::LoginRequest::from(LoginRequest::from(core::LoginRequest::from(request)))
         );
+    }
+
+    #[test]
+    fn every_outcome_crosses_both_ways_unchanged() {
+        let mut config = core::AuthConfig::new(
+            "dingclient",
+            core::Platform::Android,
+            vec![core::LoginFlow::NewSdk],
+        );
+        config.redirect_uri = Some("https://app.example/cb".into());
+        let auth = core::Authenticator::new(config, None, None).unwrap();
+        let state = auth.begin(core::LoginFlow::NewSdk).unwrap().state;
+        let authorized = auth
+            .complete_sdk(&core::SdkResponse {
+                flow: core::LoginFlow::NewSdk,
+                err_code: "0".into(),
+                message: None,
+                code: Some("c".into()),
+                state,
+                reply_type: Some("web".into()),
+            })
+            .unwrap();
+        let by = core::AnsweredBy::DingTalkWebFallback;
+        let m = || Some("DingTalk's words".to_string());
+        for outcome in [
+            authorized,
+            core::Outcome::Cancelled {
+                dingtalk_message: m(),
+                answered_by: by,
+            },
+            core::Outcome::Denied {
+                dingtalk_message: None,
+                answered_by: core::AnsweredBy::Browser,
+            },
+            core::Outcome::AppIdentityMismatch {
+                dingtalk_message: m(),
+                developer_message: "register".into(),
+                answered_by: core::AnsweredBy::DingTalkApp,
+            },
+            core::Outcome::Failed {
+                reason: core::FailureReason::Unknown,
+                err_code: Some(-7),
+                dingtalk_message: m(),
+                answered_by: core::AnsweredBy::Unknown,
+            },
+        ] {
+            let facade = LoginOutcome::from(outcome.clone());
+            assert_eq!(core::Outcome::from(&facade), outcome);
+            assert_eq!(crate::outcome_message(&facade), outcome.user_message());
+            assert_eq!(crate::outcome_handling(&facade), outcome.handling());
+        }
     }
 
     #[test]

@@ -11,8 +11,9 @@
 use std::sync::{Arc, Mutex};
 
 use dingtalk_auth::{
-    BackendResponse, CallbackKind, ErrorHandling, FailureReason, HttpRequest, HttpResponse,
-    LoginFlow, MessageKey, OAuthScope, Platform, ReplyLimits, StartProblem, UserMessage,
+    AnsweredBy, BackendResponse, CallbackKind, ErrorHandling, FailureReason, HttpRequest,
+    HttpResponse, LoginFlow, MessageKey, OAuthScope, Platform, ReplyLimits, ReplyVerdict,
+    SetupSeverity, StartProblem, UserMessage,
 };
 
 mod convert;
@@ -118,6 +119,9 @@ pub struct LoginRequest {
     pub authorize_url: Option<String>,
     /// When this pending login expires, milliseconds since the Unix epoch.
     pub expires_at_ms: i64,
+    /// Names this pending login for `abandon`, for every flow (the legacy iOS login has no `state`). Not
+    /// a secret, and not for DingTalk.
+    pub pending_login_id: String,
 }
 
 /// DingTalk's SDK answer, exactly as received. Printing it redacts the code and state.
@@ -137,29 +141,17 @@ pub struct SdkResponse {
     /// The state DingTalk echoed back (the legacy iOS SDK has none).
     #[uniffi(default = None)]
     pub state: Option<String>,
+    /// Which path answered, exactly as the SDK reported it: the new Android SDK's `type` extra
+    /// (`DDAuthConstant.CALLBACK_EXTRA_TYPE`: `"app"` or `"web"`). `None` when the SDK does not say.
+    #[uniffi(default = None)]
+    pub reply_type: Option<String>,
 }
 
 dingtalk_auth::define_failure_reason!(#[uniffi::remote(Enum)]);
 
-/// How a login ended. A forged, replayed or expired answer is never an outcome: it is an `AuthError`.
-#[derive(uniffi::Enum)]
-pub enum LoginOutcome {
-    /// The user agreed; send the grant to your backend.
-    Authorized { grant: Arc<AuthGrant> },
-    /// The user backed out (ErrCode -2).
-    Cancelled,
-    /// The user refused (ErrCode -4, or the browser's `access_denied`).
-    Denied,
-    /// DingTalk reported another failure.
-    Failed {
-        /// What kind of failure.
-        reason: FailureReason,
-        /// DingTalk's ErrCode, when the SDK gave one.
-        err_code: Option<i32>,
-        /// DingTalk's message, when it gave one.
-        message: Option<String>,
-    },
-}
+dingtalk_auth::define_answered_by!(#[uniffi::remote(Enum)]);
+
+dingtalk_auth::define_outcome!(LoginOutcome, Arc<AuthGrant>, #[derive(Clone, uniffi::Enum)]);
 
 /// A successful login's auth code, packaged for your backend. An object rather than a record so that
 /// printing it never prints the code.
@@ -478,6 +470,14 @@ impl DingTalkAuth {
         Ok(self.0.discard(&state)?)
     }
 
+    /// Forgets the login `request` began because handing it to DingTalk failed (the SDK refused, no
+    /// browser opened): no answer can come for it. Works for every flow, the legacy iOS one (no
+    /// `state`) included; a login already answered is kept. Throws `StateMalformed` for a
+    /// `pendingLoginId` this library did not make, `Store` if the store fails.
+    pub fn abandon(&self, request: LoginRequest) -> Result<(), AuthError> {
+        Ok(self.0.abandon(&request.into())?)
+    }
+
     /// How many logins are waiting for DingTalk's answer (unused and unexpired).
     pub fn pending_count(&self) -> Result<u32, AuthError> {
         Ok(u32::try_from(self.0.pending_count()?).unwrap_or(u32::MAX))
@@ -516,13 +516,41 @@ pub fn error_message(error: AuthError) -> UserMessage {
 /// The sentence for the user about how a login ended. DingTalk's own message is not in it.
 #[uniffi::export]
 pub fn outcome_message(outcome: &LoginOutcome) -> UserMessage {
-    convert::outcome_message(outcome)
+    dingtalk_auth::Outcome::from(outcome).user_message()
+}
+
+/// What the app should do about `outcome` beyond showing its message: `None` for `Authorized` (send
+/// the grant), `Cancelled` and `Denied` (the user's choice: offer the login again); `FixAppSetup` for
+/// `AppIdentityMismatch`; `StartAgain` for `Failed`.
+#[uniffi::export]
+pub fn outcome_handling(outcome: &LoginOutcome) -> Option<ErrorHandling> {
+    dingtalk_auth::Outcome::from(outcome).handling()
 }
 
 /// The sentence for the user about a flow that could not be started.
 #[uniffi::export]
 pub fn start_problem_message(problem: StartProblem) -> UserMessage {
     problem.user_message()
+}
+
+/// What a failed `begin` is as a start problem: `InvalidConfig` → `FlowNotEnabled`, `Store` →
+/// `StorageFailed`, `TimeSource` → `ClockFailed`, anything else → `Unexpected`.
+#[uniffi::export]
+pub fn start_problem_of(error: AuthError) -> StartProblem {
+    StartProblem::of_begin_error(&error.into())
+}
+
+dingtalk_auth::define_setup_severity!(#[uniffi::remote(Enum)]);
+
+/// How serious it is that DingTalk is not installed (or too old) for an app using `flows`: `Error` if a
+/// flow cannot log in without DingTalk (the legacy SDK), `Warning` if the flows fall back to a web login
+/// (the new SDK opens its own login page), `None` if no flow needs DingTalk (browser only).
+#[uniffi::export]
+pub fn dingtalk_unavailable_severity(
+    flows: Vec<LoginFlow>,
+    platform: Platform,
+) -> Option<SetupSeverity> {
+    dingtalk_auth::dingtalk_unavailable_severity(&flows, platform)
 }
 
 dingtalk_auth::define_reply_limits!(#[uniffi::remote(Record)]);
@@ -558,11 +586,28 @@ pub enum LoginReply {
     Refused { flow: LoginFlow, error: AuthError },
 }
 
+dingtalk_auth::define_reply_verdict!(#[uniffi::remote(Enum)]);
+
+/// What `reply` may do: end the login that is waiting (`Answer`, `LoginFailed`) or not (`NotForUs`),
+/// and whether `UndeliveredReplies` keeps it. Every outcome is an `Answer`; a refusal's verdict follows
+/// its error (`StateExpired` and device failures: `LoginFailed`; forged, replayed, malformed, another
+/// flow's: `NotForUs`).
+#[uniffi::export]
+pub fn reply_verdict(reply: &LoginReply) -> ReplyVerdict {
+    match reply {
+        LoginReply::Outcome { .. } => ReplyVerdict::Answer,
+        LoginReply::Refused { error, .. } => {
+            dingtalk_auth::AuthError::from(error.clone()).reply_verdict()
+        }
+    }
+}
+
 /// Replies that arrived while nothing was waiting for them (the app was relaunched by DingTalk's
-/// reply, or the screen is not observing yet), kept in order until the app takes them. Every outcome
-/// and every error that concerns this device's login is kept; replies whose handling is `IgnoreReply`
-/// never are, so a forged reply can neither be shown later nor push out a real one. At most 8 are kept;
-/// when full, the oldest makes room. Thread-safe.
+/// reply, or the screen is not observing yet), kept in order until the app takes them, by
+/// `replyVerdict(reply)`: a `NotForUs` reply is never kept, so a forged reply can neither be shown later
+/// nor push out a real one; an `Answer` is always kept and nothing displaces it; a `LoginFailed` reply
+/// is kept only while no answer is kept, so the last reply taken is never a failure that came after a
+/// success. At most 8 are kept (a failure makes room before an answer). Thread-safe.
 #[derive(uniffi::Object)]
 pub struct UndeliveredReplies(Mutex<dingtalk_auth::UndeliveredReplies<LoginReply>>);
 
@@ -574,15 +619,10 @@ impl UndeliveredReplies {
         Arc::new(UndeliveredReplies(Mutex::default()))
     }
 
-    /// Keeps `reply` if it concerns this device's login; returns whether it was kept.
+    /// Keeps `reply` if its verdict allows (see the type); returns whether it was kept.
     pub fn offer(&self, reply: LoginReply) -> bool {
-        let handling = match &reply {
-            LoginReply::Outcome { .. } => None,
-            LoginReply::Refused { error, .. } => {
-                Some(dingtalk_auth::AuthError::from(error.clone()).handling())
-            }
-        };
-        self.replies().offer(reply, handling)
+        let verdict = reply_verdict(&reply);
+        self.replies().offer(reply, verdict)
     }
 
     /// Every kept reply, oldest first; afterwards none is kept.

@@ -45,6 +45,7 @@ fn benches(c: &mut Criterion) {
                 message: None,
                 code: Some("a3f9c2d1e8b74f6a9c0d1e2f3a4b5c6d".into()),
                 state: s,
+                reply_type: None,
             };
             black_box(auth.complete_sdk(&r).unwrap())
         })
@@ -58,6 +59,7 @@ fn benches(c: &mut Criterion) {
                 message: Some("cancel".into()),
                 code: None,
                 state: s,
+                reply_type: None,
             };
             black_box(auth.complete_sdk(&r).unwrap())
         })
@@ -81,8 +83,9 @@ fn benches(c: &mut Criterion) {
         message: None,
         code: Some("c0de".into()),
         state: s,
+        reply_type: None,
     };
-    let Outcome::Authorized(grant) = auth.complete_sdk(&r).unwrap() else {
+    let Outcome::Authorized { grant, .. } = auth.complete_sdk(&r).unwrap() else {
         unreachable!()
     };
     c.bench_function("AuthGrant::to_json", |b| {

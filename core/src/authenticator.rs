@@ -7,7 +7,7 @@ use crate::config::{AuthConfig, ConfigError, LoginFlow, Platform};
 use crate::error::{Error, HttpError, Result, StateError};
 use crate::grant::AuthGrant;
 use crate::request::LoginRequest;
-use crate::sdk::{self, FailureReason, Outcome, SdkResponse, Verdict};
+use crate::sdk::{self, AnsweredBy, FailureReason, Outcome, SdkResponse, Verdict};
 use crate::state::{self, Clock, Ledger, MemoryStore, PendingStore, Redeemed, SystemClock};
 use crate::transport::Transport;
 
@@ -76,6 +76,7 @@ impl Authenticator {
             flow,
             opened.state,
             nonce,
+            opened.pending_login_id,
             opened.expires_at_ms,
         )?)
     }
@@ -93,21 +94,31 @@ impl Authenticator {
         }
         let err_code = sdk::parse_err_code(&response.err_code)
             .ok_or_else(|| Error::Response("the ErrCode is not DingTalk's decimal form".into()))?;
+        let answered_by = sdk::answered_by(flow, response.reply_type.as_deref());
+        let verdict = sdk::verdict(
+            err_code,
+            response.message.as_deref(),
+            answered_by,
+            self.config.platform,
+        );
+        let code = response.code.as_deref().unwrap_or_default();
+        // Everything that can refuse the answer itself is checked before the state: a refused answer
+        // must leave the pending login it names as it was.
+        if verdict == Verdict::Success && !sdk::is_plausible_code(code) {
+            return Err(Error::Response("success without a usable auth code".into()));
+        }
         // Every answer, a cancel as much as a success, must name this device's pending login: else any
         // app could make ours show "cancelled" while the real login is still waiting.
         let redeemed = self.redeem(flow, response.state.as_deref())?;
-        let outcome = match sdk::verdict(err_code, response.message.as_deref()) {
+        let outcome = match verdict {
             Verdict::Other(outcome) => outcome,
-            Verdict::Success => {
-                let code = response.code.as_deref().unwrap_or_default();
-                if !sdk::is_plausible_code(code) {
-                    return Err(Error::Response("success without a usable auth code".into()));
-                }
-                Outcome::Authorized(self.grant(flow, code, &redeemed))
-            }
+            Verdict::Success => Outcome::Authorized {
+                grant: self.grant(flow, code, &redeemed),
+                answered_by,
+            },
         };
         log::info!(
-            "{} login finished: {}",
+            "{} login finished: {} (answered by {answered_by:?})",
             flow.wire_name(),
             outcome_name(&outcome)
         );
@@ -121,20 +132,30 @@ impl Authenticator {
             (Some(r), true) => r,
             _ => return Err(ConfigError::new("flows", "Browser is not enabled").into()),
         };
+        let answered_by = AnsweredBy::Browser;
         let outcome = match parse_callback(callback_url, redirect)? {
             Callback::Code { code, state } => {
                 let redeemed = self.redeem(flow, state.as_deref())?;
-                Outcome::Authorized(self.grant(flow, &code, &redeemed))
+                Outcome::Authorized {
+                    grant: self.grant(flow, &code, &redeemed),
+                    answered_by,
+                }
             }
             Callback::Error { error, state } => {
                 self.redeem(flow, state.as_deref())?;
+                // DingTalk's `error` value is its message: kept for developers in every case.
+                let dingtalk_message = Some(sdk::clip_message(&error));
                 if error == "access_denied" {
-                    Outcome::Denied
+                    Outcome::Denied {
+                        dingtalk_message,
+                        answered_by,
+                    }
                 } else {
                     Outcome::Failed {
                         reason: FailureReason::BrowserError,
                         err_code: None,
-                        message: Some(sdk::clip_message(&error)),
+                        dingtalk_message,
+                        answered_by,
                     }
                 }
             }
@@ -146,6 +167,13 @@ impl Authenticator {
     /// Forgets a pending login the app gave up on.
     pub fn discard(&self, state: &str) -> Result<()> {
         self.ledger.discard(state)
+    }
+
+    /// Forgets the login `request` began, because handing it to DingTalk failed (the SDK refused, no
+    /// browser opened, the user closed the page): no answer can come for it. Works for every flow,
+    /// the legacy iOS one (which has no state) included. A login that was already answered is kept.
+    pub fn abandon(&self, request: &LoginRequest) -> Result<()> {
+        self.ledger.abandon(&request.pending_login_id)
     }
 
     /// How many logins are waiting for DingTalk's answer.
@@ -205,9 +233,10 @@ impl Authenticator {
 
 fn outcome_name(o: &Outcome) -> &'static str {
     match o {
-        Outcome::Authorized(_) => "authorized",
-        Outcome::Cancelled => "cancelled",
-        Outcome::Denied => "denied",
+        Outcome::Authorized { .. } => "authorized",
+        Outcome::Cancelled { .. } => "cancelled",
+        Outcome::Denied { .. } => "denied",
+        Outcome::AppIdentityMismatch { .. } => "app identity mismatch (key check error)",
         Outcome::Failed { .. } => "failed",
     }
 }

@@ -58,7 +58,8 @@ pub enum StateError {
     /// A stateless reply (legacy SDK on iOS) but no pending legacy login to bind it to.
     #[error("no pending legacy-SDK login to bind a stateless reply to")]
     NoPendingLogin,
-    /// A stateless reply but several pending legacy logins: it cannot be attributed, so all are dropped.
+    /// A stateless reply but several pending legacy logins: it cannot be attributed. They stay as they
+    /// were; the next `begin` of the flow replaces them.
     #[error("{0} pending legacy-SDK logins; a stateless reply cannot be attributed")]
     Ambiguous(usize),
 }

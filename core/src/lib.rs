@@ -16,8 +16,9 @@
 //!
 //! What the platform layers ask instead of deciding themselves: [`auth_error`] (the small public
 //! error and [`ErrorHandling`], what the app should do about it), [`messages`] (a sentence and a stable
-//! key for every outcome, error and start problem) and [`replies`] (which replies are kept while nobody
-//! waits, the reply limits, which URL is DingTalk's callback).
+//! key for every outcome, error and start problem), [`replies`] (which replies are kept while nobody
+//! waits, the reply limits, which URL is DingTalk's callback) and [`setup`] (how serious a missing
+//! DingTalk is for the app's flows).
 //!
 //! [`wire`] holds the protocol the app's backend speaks (flow names, scopes, limits, ErrCodes, the
 //! grant JSON in both directions), so a backend written in Rust reads grants with the same code.
@@ -34,6 +35,7 @@ pub mod messages;
 pub mod replies;
 pub mod request;
 pub mod sdk;
+pub mod setup;
 pub mod state;
 mod strict_url;
 pub mod submit;
@@ -53,9 +55,11 @@ pub use error::{CallbackError, Error, HttpError, StateError};
 pub use grant::AuthGrant;
 pub use messages::{MessageKey, StartProblem, UserMessage};
 pub use replies::{
-    classify_callback_url, CallbackKind, ReplyLimits, UndeliveredReplies, REPLY_LIMITS,
+    classify_callback_url, CallbackKind, ReplyLimits, ReplyVerdict, UndeliveredReplies,
+    REPLY_LIMITS,
 };
 pub use request::LoginRequest;
-pub use sdk::{FailureReason, Outcome, SdkResponse};
+pub use sdk::{answered_by, AnsweredBy, FailureReason, Outcome, SdkResponse};
+pub use setup::{dingtalk_unavailable_severity, SetupSeverity};
 pub use state::{Clock, ClockFailure, MemoryStore, PendingStore, StoreFailure, SystemClock};
 pub use transport::{HttpRequest, HttpResponse, Transport, TransportError, TransportFuture};

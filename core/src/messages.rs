@@ -19,6 +19,9 @@ macro_rules! define_message_key {
             Cancelled,
             /// The user declined to share their identity.
             Denied,
+            /// DingTalk did not recognise the app (its registration in DingTalk's console does not match):
+            /// a developer must fix it.
+            AppIdentityMismatch,
             /// DingTalk is too old for this login (ErrCode -5, or found before starting).
             DingTalkTooOld,
             /// The request could not be handed to DingTalk (ErrCode -3, or found before starting).
@@ -123,6 +126,12 @@ macro_rules! define_start_problem {
             /// DingTalk did not open, for a reason the platform cannot tell apart (iOS: `DTOpenAPI.send`
             /// answered false, or DingTalk is missing or too old).
             DingTalkDidNotOpen,
+            /// `begin` could not record the login: the app's pending-login store failed.
+            StorageFailed,
+            /// `begin` could not read the time: the app's time source failed.
+            ClockFailed,
+            /// `begin` failed unexpectedly (a bug in this library).
+            Unexpected,
         }
     };
 }
@@ -155,8 +164,44 @@ impl StartProblem {
                 K::DingTalkDidNotOpen,
                 "DingTalk could not be opened. Install or update DingTalk, or use the web login.",
             ),
+            StartProblem::StorageFailed => storage_failed(),
+            StartProblem::ClockFailed => clock_failed(),
+            StartProblem::Unexpected => unexpected(),
         }
     }
+
+    /// What a failed `begin` is as a start problem: a flow that is not enabled (the only configuration
+    /// error `begin` can meet, the configuration being checked when the instance is made), the device's
+    /// store or time source failing, or a bug. A store failure must not read as "not enabled".
+    pub fn of_begin_error(error: &AuthError) -> StartProblem {
+        match error {
+            AuthError::InvalidConfig { .. } => StartProblem::FlowNotEnabled,
+            AuthError::Store { .. } => StartProblem::StorageFailed,
+            AuthError::TimeSource { .. } => StartProblem::ClockFailed,
+            _ => StartProblem::Unexpected,
+        }
+    }
+}
+
+fn storage_failed() -> UserMessage {
+    UserMessage::new(
+        MessageKey::StorageFailed,
+        "The device could not save or read the login in progress. Please try again.",
+    )
+}
+
+fn clock_failed() -> UserMessage {
+    UserMessage::new(
+        MessageKey::ClockFailed,
+        "The device could not tell the time, so the login could not be checked. Please try again.",
+    )
+}
+
+fn unexpected() -> UserMessage {
+    UserMessage::new(
+        MessageKey::Unexpected,
+        "The login failed unexpectedly. Please try again.",
+    )
 }
 
 fn too_old() -> UserMessage {
@@ -179,16 +224,20 @@ impl Outcome {
     pub fn user_message(&self) -> UserMessage {
         use MessageKey as K;
         match self {
-            Outcome::Authorized(_) => UserMessage::new(
+            Outcome::Authorized { .. } => UserMessage::new(
                 K::Authorized,
                 "DingTalk confirmed your login. Signing you in…",
             ),
-            Outcome::Cancelled => {
+            Outcome::Cancelled { .. } => {
                 UserMessage::new(K::Cancelled, "You cancelled the DingTalk login.")
             }
-            Outcome::Denied => UserMessage::new(
+            Outcome::Denied { .. } => UserMessage::new(
                 K::Denied,
                 "You declined to share your DingTalk identity with this app.",
+            ),
+            Outcome::AppIdentityMismatch { .. } => UserMessage::new(
+                K::AppIdentityMismatch,
+                "DingTalk did not recognise this app, so logging in with DingTalk cannot work until the app is set up correctly. Please tell the app's developer.",
             ),
             Outcome::Failed {
                 reason, err_code, ..
@@ -261,16 +310,8 @@ impl AuthError {
                 K::ServerNotConfigured,
                 "This app has no server configured to finish the login.".into(),
             ),
-            E::Store { .. } => (
-                K::StorageFailed,
-                "The device could not save or read the login in progress. Please try again."
-                    .into(),
-            ),
-            E::TimeSource { .. } => (
-                K::ClockFailed,
-                "The device could not tell the time, so the login could not be checked. Please try again."
-                    .into(),
-            ),
+            E::Store { .. } => return storage_failed(),
+            E::TimeSource { .. } => return clock_failed(),
             E::Network { .. } => (
                 K::ServerUnreachable,
                 "The server could not be reached. Check your connection and try again.".into(),
@@ -287,10 +328,7 @@ impl AuthError {
                 K::ServerAnswerUnreadable,
                 "The server's answer could not be read.".into(),
             ),
-            E::Internal { .. } => (
-                K::Unexpected,
-                "The login failed unexpectedly. Please try again.".into(),
-            ),
+            E::Internal { .. } => return unexpected(),
         };
         UserMessage { key, text }
     }
@@ -379,14 +417,43 @@ mod tests {
     }
 
     #[test]
-    fn outcomes_have_their_own_keys() {
-        assert_eq!(Outcome::Cancelled.user_message().key, MessageKey::Cancelled);
-        assert_eq!(Outcome::Denied.user_message().key, MessageKey::Denied);
+    fn outcomes_have_their_own_keys_and_never_show_dingtalks_message() {
+        use crate::sdk::AnsweredBy::DingTalkApp;
+        let from_dingtalk = || Some("from DingTalk".to_string());
+        for (outcome, key) in [
+            (
+                Outcome::Cancelled {
+                    dingtalk_message: from_dingtalk(),
+                    answered_by: DingTalkApp,
+                },
+                MessageKey::Cancelled,
+            ),
+            (
+                Outcome::Denied {
+                    dingtalk_message: from_dingtalk(),
+                    answered_by: DingTalkApp,
+                },
+                MessageKey::Denied,
+            ),
+            (
+                Outcome::AppIdentityMismatch {
+                    dingtalk_message: from_dingtalk(),
+                    developer_message: "Register from DingTalk".into(),
+                    answered_by: DingTalkApp,
+                },
+                MessageKey::AppIdentityMismatch,
+            ),
+        ] {
+            let m = outcome.user_message();
+            assert_eq!(m.key, key);
+            assert!(!m.text.contains("from DingTalk"), "{m:?}");
+        }
         let failed = |reason, err_code| {
             Outcome::Failed {
                 reason,
                 err_code,
-                message: Some("from DingTalk".into()),
+                dingtalk_message: from_dingtalk(),
+                answered_by: DingTalkApp,
             }
             .user_message()
         };
@@ -414,9 +481,42 @@ mod tests {
             StartProblem::SendFailed,
             StartProblem::NoBrowser,
             StartProblem::DingTalkDidNotOpen,
+            StartProblem::StorageFailed,
+            StartProblem::ClockFailed,
+            StartProblem::Unexpected,
         ];
         let texts: std::collections::HashSet<_> =
             all.iter().map(|p| p.user_message().text).collect();
         assert_eq!(texts.len(), all.len());
+    }
+
+    /// A store that fails at `begin` is a device failure with the store's sentence, not "this login
+    /// method is not enabled".
+    #[test]
+    fn a_failed_begin_is_labelled_by_its_cause() {
+        let reason = || "disk full".to_string();
+        for (error, problem) in [
+            (
+                AuthError::InvalidConfig { reason: reason() },
+                StartProblem::FlowNotEnabled,
+            ),
+            (
+                AuthError::Store { reason: reason() },
+                StartProblem::StorageFailed,
+            ),
+            (
+                AuthError::TimeSource { reason: reason() },
+                StartProblem::ClockFailed,
+            ),
+            (
+                AuthError::Internal { reason: reason() },
+                StartProblem::Unexpected,
+            ),
+        ] {
+            assert_eq!(StartProblem::of_begin_error(&error), problem, "{error:?}");
+            if problem != StartProblem::FlowNotEnabled {
+                assert_eq!(problem.user_message(), error.user_message());
+            }
+        }
     }
 }

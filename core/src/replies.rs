@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use crate::auth_error::ErrorHandling;
+use crate::auth_error::{AuthError, ErrorHandling};
 use crate::strict_url;
 
 /// Defines [`ReplyLimits`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
@@ -27,6 +27,8 @@ macro_rules! define_reply_limits {
             pub max_message_chars: u32,
             /// A browser callback URL, bytes.
             pub max_callback_url_len: u32,
+            /// The new Android SDK's `type` extra, bytes; a longer one reads as `AnsweredBy::Unknown`.
+            pub max_reply_type_len: u32,
         }
     };
 }
@@ -39,6 +41,7 @@ pub const REPLY_LIMITS: ReplyLimits = ReplyLimits {
     max_err_code_len: crate::sdk::MAX_ERR_CODE_LEN as u32,
     max_message_chars: crate::sdk::MAX_MESSAGE_CHARS as u32,
     max_callback_url_len: crate::browser::MAX_CALLBACK_LEN as u32,
+    max_reply_type_len: crate::sdk::MAX_REPLY_TYPE_LEN as u32,
 };
 
 /// Defines [`CallbackKind`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
@@ -89,19 +92,70 @@ pub fn classify_callback_url(
     CallbackKind::Other
 }
 
+/// Defines [`ReplyVerdict`]. The UniFFI façade expands this same definition under `#[uniffi::remote(…)]`,
+/// so the type and the documentation apps read are written once, here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! define_reply_verdict {
+    ($(#[$attr:meta])*) => {
+        /// What a reply that reached the app may do: end the login that is waiting, be kept for the
+        /// screen, or only be reported. The one rule both platforms follow, so that a reply that is not
+        /// for this device's login can never end, displace or hide a genuine one.
+        $(#[$attr])*
+        pub enum ReplyVerdict {
+            /// DingTalk's verdict on a login of this device (any outcome: authorized, cancelled, denied,
+            /// app not recognised, failed). Ends the waiting login of its flow; kept until the app takes
+            /// it, and nothing that arrives later displaces it.
+            Answer,
+            /// A login of this device that can no longer finish: its reply came after it expired (genuine
+            /// but late), a reply without state could not be attributed, or the device (store, time
+            /// source) or this library failed while checking it. Ends the waiting login of its flow
+            /// (the user must start again); kept only while no `Answer` is kept, never displacing one.
+            LoginFailed,
+            /// Not for any login of this device: no, malformed or unknown state (forged, from another
+            /// device, long gone), the same reply delivered again, another flow's state, nothing pending
+            /// for a stateless reply, an unreadable reply or callback, or a flow the app has not enabled
+            /// (no login of it can have begun). Never ends a waiting login, never kept: log it, at most.
+            NotForUs,
+        }
+    };
+}
+define_reply_verdict!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
+
+impl AuthError {
+    /// What a reply refused with this error may do (see [`ReplyVerdict`]). It follows from
+    /// [`AuthError::handling`]: a reply to ignore is not for us; one whose login must be started again,
+    /// or that the device or this library failed to check, ends our login; the configuration and
+    /// sending errors cannot be the answer to a login that began (a flow not enabled never began).
+    pub fn reply_verdict(&self) -> ReplyVerdict {
+        match self.handling() {
+            ErrorHandling::StartAgain | ErrorHandling::DeviceFailure | ErrorHandling::ReportBug => {
+                ReplyVerdict::LoginFailed
+            }
+            ErrorHandling::IgnoreReply
+            | ErrorHandling::FixAppSetup
+            | ErrorHandling::RetrySubmit
+            | ErrorHandling::LogInAgain => ReplyVerdict::NotForUs,
+        }
+    }
+}
+
 /// How many replies are kept while nobody is waiting for them. A real user makes one reply per login;
 /// a bound keeps a flood of replies from growing memory.
 pub const MAX_UNDELIVERED_REPLIES: usize = 8;
 
 /// Replies that arrived while no caller was waiting (the app was relaunched by DingTalk's reply, or
-/// the screen was not yet observing), kept in arrival order until the app takes them.
+/// the screen was not yet observing), kept in arrival order until the app takes them, by their
+/// [`ReplyVerdict`]:
 ///
-/// Kept: every outcome, and every error whose handling is not [`ErrorHandling::IgnoreReply`] (those
-/// concern this device's login). Never kept: replies to ignore, so a forged reply can neither be shown
-/// later nor push out a real one. When full, the oldest kept reply makes room for the new one.
+/// - `NotForUs`: never kept, so a forged reply can neither be shown later nor push out a real one.
+/// - `Answer`: always kept. When the buffer is full, a kept `LoginFailed` makes room first; an answer
+///   only when all kept replies are answers (which only this device's own logins can produce).
+/// - `LoginFailed`: kept only while no answer is kept. An app that shows the last reply it takes must
+///   not show "start again" over a success that is still waiting for it.
 #[derive(Debug)]
 pub struct UndeliveredReplies<T> {
-    kept: VecDeque<T>,
+    kept: VecDeque<(T, ReplyVerdict)>,
 }
 
 impl<T> Default for UndeliveredReplies<T> {
@@ -118,22 +172,29 @@ impl<T> UndeliveredReplies<T> {
         Self::default()
     }
 
-    /// Offers a reply; `error_handling` is `None` for an outcome, the error's handling otherwise.
-    /// Returns whether it was kept.
-    pub fn offer(&mut self, reply: T, error_handling: Option<ErrorHandling>) -> bool {
-        if error_handling == Some(ErrorHandling::IgnoreReply) {
-            return false;
+    /// Offers a reply with its verdict. Returns whether it was kept.
+    pub fn offer(&mut self, reply: T, verdict: ReplyVerdict) -> bool {
+        let holds_answer = || self.kept.iter().any(|(_, v)| *v == ReplyVerdict::Answer);
+        match verdict {
+            ReplyVerdict::NotForUs => return false,
+            ReplyVerdict::LoginFailed if holds_answer() => return false,
+            ReplyVerdict::LoginFailed | ReplyVerdict::Answer => {}
         }
-        if self.kept.len() == MAX_UNDELIVERED_REPLIES {
-            self.kept.pop_front();
+        if self.kept.len() >= MAX_UNDELIVERED_REPLIES {
+            let victim = self
+                .kept
+                .iter()
+                .position(|(_, v)| *v == ReplyVerdict::LoginFailed)
+                .unwrap_or(0);
+            self.kept.remove(victim);
         }
-        self.kept.push_back(reply);
+        self.kept.push_back((reply, verdict));
         true
     }
 
     /// Every kept reply, oldest first; the buffer is empty afterwards.
     pub fn take_all(&mut self) -> Vec<T> {
-        self.kept.drain(..).collect()
+        self.kept.drain(..).map(|(reply, _)| reply).collect()
     }
 
     /// How many replies are kept.
@@ -245,33 +306,79 @@ mod tests {
         );
         assert_eq!(REPLY_LIMITS.max_message_chars, 512);
         assert_eq!(REPLY_LIMITS.max_callback_url_len, 8 * 1024);
+        assert_eq!(REPLY_LIMITS.max_reply_type_len, 32);
     }
 
+    use ReplyVerdict::{Answer, LoginFailed, NotForUs};
+
     #[test]
-    fn replies_to_ignore_are_never_kept() {
+    fn replies_not_for_us_are_never_kept() {
         let mut b = UndeliveredReplies::new();
-        assert!(!b.offer("forged", Some(ErrorHandling::IgnoreReply)));
-        assert!(b.offer("cancelled", None));
-        assert!(b.offer("expired", Some(ErrorHandling::StartAgain)));
-        assert!(!b.offer("replayed", Some(ErrorHandling::IgnoreReply)));
-        assert_eq!(b.take_all(), vec!["cancelled", "expired"]);
+        assert!(!b.offer("forged", NotForUs));
+        assert!(b.offer("expired", LoginFailed));
+        assert!(b.offer("cancelled", Answer));
+        assert!(!b.offer("replayed", NotForUs));
+        assert_eq!(b.take_all(), vec!["expired", "cancelled"]);
         assert!(b.is_empty());
     }
 
+    /// After process death the one kept success waits for the screen: nothing that arrives later (junk,
+    /// a replay, another login's late reply, a flood of them) displaces it or is kept behind it.
     #[test]
-    fn a_full_buffer_drops_its_oldest_reply() {
+    fn a_kept_answer_survives_everything_but_its_taking() {
         let mut b = UndeliveredReplies::new();
-        for i in 0..MAX_UNDELIVERED_REPLIES + 2 {
-            assert!(b.offer(i, None));
+        assert!(b.offer("authorized", Answer));
+        for _ in 0..100 {
+            assert!(!b.offer("junk", NotForUs));
+            assert!(!b.offer("late", LoginFailed));
+        }
+        assert_eq!(b.take_all(), vec!["authorized"]);
+        // Taken: a late failure is kept again.
+        assert!(b.offer("late", LoginFailed));
+    }
+
+    #[test]
+    fn a_full_buffer_drops_a_failure_before_an_answer() {
+        let mut b = UndeliveredReplies::new();
+        for i in 0..MAX_UNDELIVERED_REPLIES {
+            assert!(b.offer(i, LoginFailed));
+        }
+        for i in 100..100 + MAX_UNDELIVERED_REPLIES + 2 {
+            assert!(b.offer(i, Answer));
         }
         assert_eq!(b.len(), MAX_UNDELIVERED_REPLIES);
-        // Ignorable replies do not displace kept ones.
-        for _ in 0..20 {
-            b.offer(usize::MAX, Some(ErrorHandling::IgnoreReply));
-        }
         assert_eq!(
             b.take_all(),
-            (2..MAX_UNDELIVERED_REPLIES + 2).collect::<Vec<_>>()
+            (102..100 + MAX_UNDELIVERED_REPLIES + 2).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn only_our_own_logins_replies_are_kept_or_end_a_waiting_login() {
+        let reason = || "r".to_string();
+        let not_for_us = [
+            AuthError::StateMissing,
+            AuthError::StateMalformed,
+            AuthError::StateUnknown,
+            AuthError::StateReused,
+            AuthError::FlowMismatch,
+            AuthError::NoPendingLogin,
+            AuthError::InvalidResponse { reason: reason() },
+            AuthError::InvalidCallback { reason: reason() },
+            AuthError::InvalidConfig { reason: reason() },
+            AuthError::Timeout,
+        ];
+        for e in not_for_us {
+            assert_eq!(e.reply_verdict(), NotForUs, "{e:?}");
+        }
+        for e in [
+            AuthError::StateExpired,
+            AuthError::AmbiguousPendingLogin,
+            AuthError::Store { reason: reason() },
+            AuthError::TimeSource { reason: reason() },
+            AuthError::Internal { reason: reason() },
+        ] {
+            assert_eq!(e.reply_verdict(), LoginFailed, "{e:?}");
+        }
     }
 }

@@ -33,6 +33,9 @@ pub struct LoginRequest {
     pub authorize_url: Option<String>,
     /// When the pending login expires, milliseconds since the epoch.
     pub expires_at_ms: i64,
+    /// Names the pending login for [`crate::Authenticator::abandon`], for every flow (the legacy iOS
+    /// login has no `state` to name it by). Not a secret, and not for DingTalk.
+    pub pending_login_id: String,
 }
 
 impl std::fmt::Debug for LoginRequest {
@@ -54,6 +57,7 @@ impl LoginRequest {
         flow: LoginFlow,
         state: String,
         nonce: Option<String>,
+        pending_login_id: String,
         expires_at_ms: i64,
     ) -> Result<Self, ConfigError> {
         let scope = match flow {
@@ -76,6 +80,7 @@ impl LoginRequest {
                 .flatten(),
             authorize_url,
             expires_at_ms,
+            pending_login_id,
         })
     }
 }
@@ -141,8 +146,12 @@ mod tests {
 
     #[test]
     fn legacy_ios_request_has_no_state_and_debug_redacts() {
-        let c = AuthConfig::new("dingoa", Platform::Ios, vec![LoginFlow::LegacySdk]);
-        let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5).unwrap();
+        let legacy_request = |platform| {
+            let c = AuthConfig::new("dingoa", platform, vec![LoginFlow::LegacySdk]);
+            let state = "secretstate".to_string();
+            LoginRequest::new(&c, LoginFlow::LegacySdk, state, None, "id".into(), 5).unwrap()
+        };
+        let r = legacy_request(Platform::Ios);
         assert_eq!(
             (
                 r.state.as_deref(),
@@ -151,8 +160,7 @@ mod tests {
             ),
             (None, "sns_login", None)
         );
-        let c = AuthConfig::new("dingoa", Platform::Android, vec![LoginFlow::LegacySdk]);
-        let r = LoginRequest::new(&c, LoginFlow::LegacySdk, "secretstate".into(), None, 5).unwrap();
+        let r = legacy_request(Platform::Android);
         assert_eq!(r.state.as_deref(), Some("secretstate"));
         assert!(!format!("{r:?}").contains("secretstate"));
     }

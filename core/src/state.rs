@@ -142,10 +142,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The store key: the prefix and the first 128 bits of the hash. The full hash is checked separately.
+/// The store key: the prefix and the pending login's id. The full hash is checked separately.
 fn key_for(hash: &[u8; 32]) -> String {
-    format!("{KEY_PREFIX}{}", hex(&hash[..16]))
+    format!("{KEY_PREFIX}{}", pending_login_id(hash))
 }
+
+/// A pending login's id: the first 128 bits of SHA-256(state), in lower-case hex. It names the login
+/// in the store and in [`crate::LoginRequest::pending_login_id`]; knowing it does not reveal the state.
+fn pending_login_id(hash: &[u8; 32]) -> String {
+    hex(&hash[..16])
+}
+
+/// Length of [`pending_login_id`].
+const PENDING_LOGIN_ID_LEN: usize = 32;
 
 /// One pending login as stored (JSON).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -185,6 +194,8 @@ pub struct Opened {
     /// The state to hand to DingTalk. For the legacy SDK on iOS it is internal only (DingTalk has no
     /// field for it) and the caller must not expose it.
     pub state: String,
+    /// Names the login for [`Ledger::abandon`], for every flow (the stateless one included).
+    pub pending_login_id: String,
     pub expires_at_ms: i64,
 }
 
@@ -276,14 +287,15 @@ impl Ledger {
         log::debug!("pending {} login opened", flow.wire_name());
         Ok(Opened {
             state,
+            pending_login_id: pending_login_id(&hash),
             expires_at_ms: record.expires_ms,
         })
     }
 
     /// The check of every answer, successful or not: the state must name an unused, unexpired pending
-    /// login of this application and flow. A state that names no pending login of this application
-    /// changes nothing (a forged cancel must not end the real login); one that does is used up
-    /// whatever the verdict.
+    /// login of this application and flow. Only an answer that passes every check uses the login up
+    /// (whatever DingTalk's verdict); a refused one changes nothing in the store (a forged cancel, an
+    /// echo of the state through another flow or a late answer must not end the real login).
     pub fn redeem(&self, flow: LoginFlow, state: &str) -> Result<Redeemed> {
         check_state_shape(state)?;
         let _g = self.guard();
@@ -300,25 +312,32 @@ impl Ledger {
             return Err(StateError::Reused.into());
         }
         let now = self.now_ms()?;
-        record.used = true;
-        self.write(&key, &record)?;
         if !record.in_time(now) {
             return Err(StateError::Expired.into());
         }
         match record.flow() {
-            Some(expected) if expected == flow => Ok(Redeemed {
-                state_hash: hash,
-                at_ms: now,
-            }),
-            Some(expected) => Err(StateError::FlowMismatch {
-                expected,
-                found: flow,
+            Some(expected) if expected == flow => {}
+            Some(expected) => {
+                return Err(StateError::FlowMismatch {
+                    expected,
+                    found: flow,
+                }
+                .into())
             }
-            .into()),
-            None => Err(Error::Store(
-                "a pending-login record names an unknown flow".into(),
-            )),
+            None => {
+                return Err(Error::Store(
+                    "a pending-login record names an unknown flow".into(),
+                ))
+            }
         }
+        // Every check passed: only now is the login used up. A refused reply (another flow's, a late
+        // one) must leave the login as it was, or any app could end it by echoing its state.
+        record.used = true;
+        self.write(&key, &record)?;
+        Ok(Redeemed {
+            state_hash: hash,
+            at_ms: now,
+        })
     }
 
     /// A legacy-SDK answer on iOS, which cannot carry a state: binds to the single unused, unexpired
@@ -331,19 +350,20 @@ impl Ledger {
             .into_iter()
             .filter(|(_, r)| self.is_pending_stateless(r))
             .collect();
-        let (live, expired): (Vec<_>, Vec<_>) =
+        let (mut live, expired): (Vec<_>, Vec<_>) =
             candidates.into_iter().partition(|(_, r)| r.is_live(now));
-        // Whatever happens, every candidate is used up: a reply we could not attribute must not be
-        // attributable later either.
-        for (key, mut rec) in live.iter().chain(expired.iter()).cloned() {
-            rec.used = true;
-            self.write(&key, &rec)?;
-        }
+        // A refusal changes nothing, as for a reply with state: an expired login stays expired, and
+        // several pending ones stay until the next `begin` replaces them (it keeps only the newest).
         match live.len() {
-            1 => Ok(Redeemed {
-                state_hash: record_hash(&live[0].1),
-                at_ms: now,
-            }),
+            1 => {
+                let (key, mut rec) = live.remove(0);
+                rec.used = true;
+                self.write(&key, &rec)?;
+                Ok(Redeemed {
+                    state_hash: record_hash(&rec),
+                    at_ms: now,
+                })
+            }
             0 if !expired.is_empty() => Err(StateError::Expired.into()),
             0 => Err(StateError::NoPendingLogin.into()),
             n => Err(StateError::Ambiguous(n).into()),
@@ -355,6 +375,25 @@ impl Ledger {
         check_state_shape(state)?;
         let _g = self.guard();
         self.remove(&key_for(&state_hash(state)))
+    }
+
+    /// Forgets the pending login named by `id` ([`Opened::pending_login_id`]) if it is still unused: its
+    /// launch failed, so no answer can come. A used one is kept, so that a replay of its answer still
+    /// reads "already used"; an unknown one (already swept or abandoned) is no error.
+    pub fn abandon(&self, id: &str) -> Result<()> {
+        if id.len() != PENDING_LOGIN_ID_LEN
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(StateError::Malformed("not a pending-login id").into());
+        }
+        let _g = self.guard();
+        let key = format!("{KEY_PREFIX}{id}");
+        match self.read(&key)? {
+            Some(r) if r.client == self.client_id && !r.used => self.remove(&key),
+            _ => Ok(()),
+        }
     }
 
     /// Unused, unexpired pending logins.

@@ -48,12 +48,13 @@ fn reply(flow: LoginFlow, err: &str, code: Option<&str>, state: Option<&str>) ->
         message: Some("msg".into()),
         code: code.map(Into::into),
         state: state.map(Into::into),
+        reply_type: None,
     }
 }
 
 fn grant_of(o: Outcome) -> AuthGrant {
     match o {
-        Outcome::Authorized(g) => g,
+        Outcome::Authorized { grant, .. } => grant,
         other => panic!("expected a grant, got {other:?}"),
     }
 }
@@ -99,12 +100,12 @@ fn states_are_unique_and_several_logins_can_wait() {
     assert!(matches!(
         auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&b)))
             .unwrap(),
-        Outcome::Authorized(_)
+        Outcome::Authorized { .. }
     ));
     assert!(matches!(
         auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&a)))
             .unwrap(),
-        Outcome::Authorized(_)
+        Outcome::Authorized { .. }
     ));
     assert_eq!(auth.pending_count().unwrap(), 0);
 }
@@ -143,14 +144,14 @@ fn state_refusals() {
         auth.complete_sdk(&ok(&b)),
         Err(Error::State(StateError::FlowMismatch { .. }))
     ));
-    // Expiry: 10 minutes by default.
+    // Expiry: 10 minutes by default. The refusal changes nothing: the login reads expired again.
     clock.advance_s(601);
     assert_eq!(auth.complete_sdk(&ok(&s)), Err(StateError::Expired.into()));
-    assert_eq!(auth.complete_sdk(&ok(&s)), Err(StateError::Reused.into()));
+    assert_eq!(auth.complete_sdk(&ok(&s)), Err(StateError::Expired.into()));
 }
 
 #[test]
-fn success_without_code_is_an_error_and_uses_the_login() {
+fn success_without_code_is_refused_and_leaves_the_login_waiting() {
     let (auth, _, _) = setup(Platform::Android);
     for code in [None, Some(""), Some("has space")] {
         let s = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
@@ -158,25 +159,64 @@ fn success_without_code_is_an_error_and_uses_the_login() {
             auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", code, Some(&s))),
             Err(Error::Response(_))
         ));
-        assert_eq!(
+        assert!(matches!(
             auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&s))),
-            Err(StateError::Reused.into())
-        );
+            Ok(Outcome::Authorized { .. })
+        ));
     }
+}
+
+/// Echoing a login's state through another flow (e.g. a new-SDK cancel carrying the browser login's
+/// state, sent by another app) is refused, and the login it names still completes.
+#[test]
+fn a_reply_through_another_flow_leaves_that_login_waiting() {
+    let (auth, _, _) = setup(Platform::Android);
+    let browser = auth.begin(LoginFlow::Browser).unwrap().state.unwrap();
+    let legacy = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
+    for err in ["-2", "-4", "0"] {
+        for (flow, state) in [(LoginFlow::NewSdk, &browser), (LoginFlow::NewSdk, &legacy)] {
+            assert!(matches!(
+                auth.complete_sdk(&reply(flow, err, Some("c"), Some(state))),
+                Err(Error::State(StateError::FlowMismatch { .. }))
+            ));
+        }
+    }
+    assert_eq!(auth.pending_count().unwrap(), 2);
+    assert!(matches!(
+        auth.complete_browser(&format!("{REDIRECT}?authCode=c&state={browser}")),
+        Ok(Outcome::Authorized { .. })
+    ));
+    assert!(matches!(
+        auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), Some(&legacy))),
+        Ok(Outcome::Authorized { .. })
+    ));
 }
 
 #[test]
 fn non_success_codes_are_outcomes_and_settle_the_login() {
     let (auth, _, _) = setup(Platform::Android);
     let cases = [
-        ("-2", Outcome::Cancelled),
-        ("-4", Outcome::Denied),
+        (
+            "-2",
+            Outcome::Cancelled {
+                dingtalk_message: Some("msg".into()),
+                answered_by: AnsweredBy::Unknown,
+            },
+        ),
+        (
+            "-4",
+            Outcome::Denied {
+                dingtalk_message: Some("msg".into()),
+                answered_by: AnsweredBy::Unknown,
+            },
+        ),
         (
             "-1",
             Outcome::Failed {
                 reason: FailureReason::CommonFailure,
                 err_code: Some(-1),
-                message: Some("msg".into()),
+                dingtalk_message: Some("msg".into()),
+                answered_by: AnsweredBy::Unknown,
             },
         ),
         (
@@ -184,7 +224,8 @@ fn non_success_codes_are_outcomes_and_settle_the_login() {
             Outcome::Failed {
                 reason: FailureReason::SendFailed,
                 err_code: Some(-3),
-                message: Some("msg".into()),
+                dingtalk_message: Some("msg".into()),
+                answered_by: AnsweredBy::Unknown,
             },
         ),
         (
@@ -192,7 +233,8 @@ fn non_success_codes_are_outcomes_and_settle_the_login() {
             Outcome::Failed {
                 reason: FailureReason::Unsupported,
                 err_code: Some(-5),
-                message: Some("msg".into()),
+                dingtalk_message: Some("msg".into()),
+                answered_by: AnsweredBy::Unknown,
             },
         ),
         (
@@ -200,7 +242,8 @@ fn non_success_codes_are_outcomes_and_settle_the_login() {
             Outcome::Failed {
                 reason: FailureReason::Unknown,
                 err_code: Some(-9),
-                message: Some("msg".into()),
+                dingtalk_message: Some("msg".into()),
+                answered_by: AnsweredBy::Unknown,
             },
         ),
     ];
@@ -233,9 +276,9 @@ fn a_cancel_that_names_no_pending_login_is_refused_and_changes_nothing() {
     auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&spent)))
         .unwrap();
     let unknown = "A".repeat(43);
+    // A state of another flow's login is refused and leaves that login waiting.
+    let legacy = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
     for err in ["-2", "-4", "-1", "-3", "-5", "-9"] {
-        // A state of another flow's login is used up (whoever sent it knew the state).
-        let legacy = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
         let cases: [(Option<&str>, Error); 5] = [
             (Some(&unknown), StateError::Unknown.into()),
             (
@@ -270,16 +313,19 @@ fn a_cancel_that_names_no_pending_login_is_refused_and_changes_nothing() {
             "{url}"
         );
     }
-    assert_eq!(auth.pending_count().unwrap(), 2);
+    assert_eq!(auth.pending_count().unwrap(), 3);
     // The real logins are untouched: each still completes (a cancel that names one still cancels it).
     clock.advance_s(1);
     assert!(matches!(
         auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&real))),
-        Ok(Outcome::Authorized(_))
+        Ok(Outcome::Authorized { .. })
     ));
     assert_eq!(
         auth.complete_browser(&format!("{REDIRECT}?error=access_denied&state={browser}")),
-        Ok(Outcome::Denied)
+        Ok(Outcome::Denied {
+            dingtalk_message: Some("access_denied".into()),
+            answered_by: AnsweredBy::Browser
+        })
     );
 }
 
@@ -299,7 +345,7 @@ fn only_the_canonical_err_code_form_is_read() {
     // Refused before the state is looked at: the login is still there.
     assert!(matches!(
         auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
-        Ok(Outcome::Authorized(_))
+        Ok(Outcome::Authorized { .. })
     ));
 }
 
@@ -320,7 +366,7 @@ fn legacy_ios_reply_binds_to_the_single_pending_login() {
     let empty = reply(LoginFlow::LegacySdk, "0", Some("c"), Some(""));
     assert!(matches!(
         auth.complete_sdk(&empty).unwrap(),
-        Outcome::Authorized(_)
+        Outcome::Authorized { .. }
     ));
     assert_eq!(
         auth.complete_sdk(&stateless("0")),
@@ -335,17 +381,20 @@ fn legacy_ios_reply_binds_to_the_single_pending_login() {
         auth.complete_sdk(&stateless("0")),
         Err(StateError::Expired.into())
     );
-    // Pending logins of other flows are not candidates.
+    // The refusal changed nothing, and pending logins of other flows are not candidates.
     auth.begin(LoginFlow::NewSdk).unwrap();
     assert_eq!(
         auth.complete_sdk(&stateless("0")),
-        Err(StateError::NoPendingLogin.into())
+        Err(StateError::Expired.into())
     );
     // A cancel settles it.
     auth.begin(LoginFlow::LegacySdk).unwrap();
     assert_eq!(
         auth.complete_sdk(&stateless("-2")).unwrap(),
-        Outcome::Cancelled
+        Outcome::Cancelled {
+            dingtalk_message: Some("msg".into()),
+            answered_by: AnsweredBy::DingTalkApp
+        }
     );
     assert_eq!(
         auth.complete_sdk(&stateless("0")),
@@ -374,9 +423,15 @@ fn two_stores_sharing_legacy_ios_logins_are_ambiguous() {
     ));
     assert_eq!(
         a.pending_count().unwrap(),
-        0,
-        "an unattributable reply uses up every candidate"
+        2,
+        "an unattributable reply is refused and changes nothing"
     );
+    // The next begin replaces both, so the next reply binds again.
+    a.begin(LoginFlow::LegacySdk).unwrap();
+    assert!(matches!(
+        a.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), None)),
+        Ok(Outcome::Authorized { .. })
+    ));
 }
 
 #[test]
@@ -421,7 +476,10 @@ fn browser_flow() {
     assert_eq!(
         auth.complete_browser(&format!("{REDIRECT}?error=access_denied&state={s}"))
             .unwrap(),
-        Outcome::Denied
+        Outcome::Denied {
+            dingtalk_message: Some("access_denied".into()),
+            answered_by: AnsweredBy::Browser
+        }
     );
     assert_eq!(
         auth.complete_browser(&format!("{REDIRECT}?authCode=c&state={s}")),
@@ -434,7 +492,8 @@ fn browser_flow() {
         Outcome::Failed {
             reason: FailureReason::BrowserError,
             err_code: None,
-            message: Some("server_error".into())
+            dingtalk_message: Some("server_error".into()),
+            answered_by: AnsweredBy::Browser
         }
     );
     assert_eq!(
@@ -488,7 +547,7 @@ fn a_full_store_of_live_logins_drops_only_the_oldest() {
     for s in &states[3..] {
         assert!(matches!(
             auth.complete_sdk(&ok(s)),
-            Ok(Outcome::Authorized(_))
+            Ok(Outcome::Authorized { .. })
         ));
     }
 }
@@ -527,7 +586,7 @@ fn dead_records_make_room_before_any_live_login() {
     for s in &fresh {
         assert!(matches!(
             auth.complete_sdk(&ok(s)),
-            Ok(Outcome::Authorized(_))
+            Ok(Outcome::Authorized { .. })
         ));
     }
 }
@@ -549,7 +608,10 @@ fn concurrent_begins_never_evict_a_live_login() {
     assert_eq!(store.keys().unwrap().len(), MAX_RECORDS);
     for s in &states {
         let r = reply(LoginFlow::NewSdk, "0", Some("c"), Some(s));
-        assert!(matches!(auth.complete_sdk(&r), Ok(Outcome::Authorized(_))));
+        assert!(matches!(
+            auth.complete_sdk(&r),
+            Ok(Outcome::Authorized { .. })
+        ));
     }
 }
 
@@ -635,11 +697,11 @@ fn applications_sharing_a_store_do_not_complete_each_other() {
     assert_eq!(a.pending_count().unwrap(), 2);
     assert!(matches!(
         a.complete_sdk(&ok).unwrap(),
-        Outcome::Authorized(_)
+        Outcome::Authorized { .. }
     ));
     assert!(matches!(
         a.complete_sdk(&stateless).unwrap(),
-        Outcome::Authorized(_)
+        Outcome::Authorized { .. }
     ));
 }
 
@@ -662,7 +724,7 @@ mod properties {
                 }
             }
             let r = reply(LoginFlow::NewSdk, "0", Some("c"), Some(&issued));
-            prop_assert!(matches!(auth.complete_sdk(&r), Ok(Outcome::Authorized(_))));
+            prop_assert!(matches!(auth.complete_sdk(&r), Ok(Outcome::Authorized { .. })), "not authorized");
             prop_assert_eq!(auth.complete_sdk(&r), Err(StateError::Reused.into()));
         }
 
@@ -695,7 +757,7 @@ mod properties {
             prop_assert!(!q.contains(' ') && !q.contains('+'));
             let sep = if query.is_some() { '&' } else { '?' };
             let callback = format!("{redirect}{sep}authCode=abc&state={}", req.state.unwrap());
-            prop_assert!(matches!(auth.complete_browser(&callback), Ok(Outcome::Authorized(_))));
+            prop_assert!(matches!(auth.complete_browser(&callback), Ok(Outcome::Authorized { .. })), "not authorized");
         }
     }
 }
@@ -714,15 +776,20 @@ fn clock_jumps_never_stretch_a_login_beyond_its_bounds() {
     let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     clock.advance_s(601);
     assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+    // (The refusal left it as it was: a clock set back into its lifetime would find it live, like any
+    // login nobody answered. Forget it, so the count below is about the next login only.)
+    auth.discard(&s).unwrap();
 
     // Backwards by more than the step-back bound: expired at once, not alive for days.
     let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     clock.advance_s(-(MAX_CLOCK_STEP_BACK_MS / 1000) - 1);
     assert_eq!(auth.pending_count().unwrap(), 0);
     assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+    auth.discard(&s).unwrap();
     let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
     clock.advance_s(-86_400);
     assert_eq!(auth.complete_sdk(&ok(&s)), expired);
+    auth.discard(&s).unwrap();
 
     // A small step back (an NTP correction) keeps the login; it then lives until the clock reads its
     // expiry, i.e. at most the TTL plus the step in real time.
@@ -734,7 +801,7 @@ fn clock_jumps_never_stretch_a_login_beyond_its_bounds() {
     clock.advance_s(30 + 600); // 630 s of real time later the clock reads the expiry exactly
     assert!(matches!(
         auth.complete_sdk(&ok(&s)),
-        Ok(Outcome::Authorized(_))
+        Ok(Outcome::Authorized { .. })
     ));
     clock.advance_s(1);
     assert_eq!(auth.complete_sdk(&ok(&t)), expired);
@@ -793,7 +860,7 @@ fn a_login_lives_exactly_its_configured_ttl() {
     clock.advance_s(5);
     assert!(matches!(
         auth.complete_sdk(&ok(&on_time)),
-        Ok(Outcome::Authorized(_))
+        Ok(Outcome::Authorized { .. })
     ));
     clock.0.fetch_add(1, Ordering::SeqCst);
     assert_eq!(
@@ -835,7 +902,8 @@ fn dingtalk_messages_are_optional() {
         Outcome::Failed {
             reason: FailureReason::CommonFailure,
             err_code: Some(-1),
-            message: None
+            dingtalk_message: None,
+            answered_by: AnsweredBy::DingTalkApp
         }
     );
     for message in [None, Some("ok".to_string())] {
@@ -844,7 +912,7 @@ fn dingtalk_messages_are_optional() {
         success.message = message;
         assert!(matches!(
             auth.complete_sdk(&success),
-            Ok(Outcome::Authorized(_))
+            Ok(Outcome::Authorized { .. })
         ));
     }
 }
@@ -861,7 +929,7 @@ fn an_answer_in_the_fragment_is_not_read() {
     // Parameter order, unrelated parameters and percent-encoding do not matter; the login is intact.
     assert!(matches!(
         auth.complete_browser(&format!("{REDIRECT}?x=1&state={s}&authCode=c%2Dd")),
-        Ok(Outcome::Authorized(g)) if g.code() == "c-d"
+        Ok(Outcome::Authorized { grant: g, .. }) if g.code() == "c-d"
     ));
 }
 
@@ -888,7 +956,7 @@ fn logins_outlive_instances_only_through_the_store() {
     let second = instance(config(Platform::Android), &store, &clock);
     assert!(matches!(
         second.complete_sdk(&ok(&s)),
-        Ok(Outcome::Authorized(_))
+        Ok(Outcome::Authorized { .. })
     ));
     drop(second);
     let late_clock = Arc::new(TestClock(AtomicI64::new(5_000_000 + 601_000)));
@@ -933,7 +1001,7 @@ fn ios_state_rules_per_flow_and_across_process_death() {
     let second = instance(config(Platform::Ios), &store, &clock);
     assert!(matches!(
         second.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), None)),
-        Ok(Outcome::Authorized(g)) if g.flow == LoginFlow::LegacySdk
+        Ok(Outcome::Authorized { grant: g, .. }) if g.flow == LoginFlow::LegacySdk
     ));
 }
 
@@ -959,7 +1027,7 @@ fn refused_replies_are_classified_for_the_app() {
     }
     assert!(matches!(
         auth.complete_sdk(&ok(Some(&waiting))),
-        Ok(Outcome::Authorized(_))
+        Ok(Outcome::Authorized { .. })
     ));
     assert_eq!(
         handling(auth.complete_sdk(&ok(Some(&waiting)))),
@@ -988,7 +1056,7 @@ fn callback_classification_agrees_with_the_parser() {
     );
     assert!(matches!(
         auth.complete_browser(&spelled),
-        Ok(Outcome::Authorized(_))
+        Ok(Outcome::Authorized { .. })
     ));
     for other in [
         "https://app.example/dingtalk/cb/?authCode=c&state=s",
@@ -1104,4 +1172,110 @@ fn the_configured_scope_reaches_the_grant() {
     // The legacy SDK's scope is its own, whatever the configuration says.
     let req = auth.begin(LoginFlow::LegacySdk).unwrap();
     assert_eq!(req.scope, "sns_login");
+}
+
+/// A launch that failed is abandoned in one call, for every flow and platform, the stateless legacy
+/// iOS login included; a login already answered is kept, so a replay still reads "already used".
+#[test]
+fn abandon_forgets_a_login_whose_launch_failed_in_every_flow() {
+    for platform in [Platform::Android, Platform::Ios] {
+        let (auth, _, _) = setup(platform);
+        for flow in LoginFlow::ALL {
+            let other = auth.begin(LoginFlow::NewSdk).unwrap();
+            let req = auth.begin(flow).unwrap();
+            assert_eq!(req.pending_login_id.len(), 32);
+            assert_eq!(auth.pending_count().unwrap(), 2, "{platform:?} {flow:?}");
+            auth.abandon(&req).unwrap();
+            assert_eq!(auth.pending_count().unwrap(), 1, "{platform:?} {flow:?}");
+            // Abandoning again is no error; the other login still completes.
+            auth.abandon(&req).unwrap();
+            let s = other.state.clone().unwrap();
+            assert!(matches!(
+                auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+                Ok(Outcome::Authorized { .. })
+            ));
+            // An answered login is not forgotten by a late abandon.
+            auth.abandon(&other).unwrap();
+            assert_eq!(
+                auth.complete_sdk(&reply(LoginFlow::NewSdk, "0", Some("c"), Some(&s))),
+                Err(StateError::Reused.into())
+            );
+        }
+        // The stateless login abandoned, a stateless reply has nothing to bind to.
+        assert_eq!(
+            auth.complete_sdk(&reply(LoginFlow::LegacySdk, "0", Some("c"), None)),
+            Err(if platform == Platform::Ios {
+                StateError::NoPendingLogin.into()
+            } else {
+                StateError::Missing.into()
+            })
+        );
+        let mut forged = auth.begin(LoginFlow::Browser).unwrap();
+        for bad in ["", "XYZ", &"A".repeat(32), &"0".repeat(31)] {
+            forged.pending_login_id = bad.into();
+            assert!(
+                matches!(
+                    auth.abandon(&forged),
+                    Err(Error::State(StateError::Malformed(_)))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(auth.pending_count().unwrap(), 1);
+    }
+}
+
+/// The new Android SDK says which path answered (`type` = `app` / `web`); the outcome carries it, for
+/// every verdict, and -4 `key check error` is the app's registration, not the user's refusal.
+#[test]
+fn outcomes_say_which_path_answered_and_keep_dingtalks_message() {
+    let (auth, _, _) = setup(Platform::Android);
+    let answer = |err: &str, reply_type: Option<&str>, message: Option<&str>| {
+        let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+        let mut r = reply(LoginFlow::NewSdk, err, Some("c"), Some(&s));
+        r.reply_type = reply_type.map(Into::into);
+        r.message = message.map(Into::into);
+        auth.complete_sdk(&r).unwrap()
+    };
+    for (reply_type, by) in [
+        (Some("web"), AnsweredBy::DingTalkWebFallback),
+        (Some("app"), AnsweredBy::DingTalkApp),
+        (Some("tablet"), AnsweredBy::Unknown),
+        (None, AnsweredBy::Unknown),
+    ] {
+        for err in ["0", "-2", "-4", "-1"] {
+            assert_eq!(
+                answer(err, reply_type, None).answered_by(),
+                by,
+                "{err} {reply_type:?}"
+            );
+        }
+    }
+    assert_eq!(
+        answer("-2", Some("web"), Some("用户取消")),
+        Outcome::Cancelled {
+            dingtalk_message: Some("用户取消".into()),
+            answered_by: AnsweredBy::DingTalkWebFallback
+        }
+    );
+    let s = auth.begin(LoginFlow::LegacySdk).unwrap().state.unwrap();
+    let mut r = reply(LoginFlow::LegacySdk, "-4", None, Some(&s));
+    r.message = Some("key check error".into());
+    match auth.complete_sdk(&r).unwrap() {
+        Outcome::AppIdentityMismatch {
+            dingtalk_message,
+            developer_message,
+            answered_by,
+        } => {
+            assert_eq!(dingtalk_message.as_deref(), Some("key check error"));
+            assert!(
+                developer_message.contains("package name"),
+                "{developer_message}"
+            );
+            assert_eq!(answered_by, AnsweredBy::DingTalkApp);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The login is settled like any other verdict.
+    assert_eq!(auth.complete_sdk(&r), Err(StateError::Reused.into()));
 }

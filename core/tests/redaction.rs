@@ -45,6 +45,7 @@ fn no_secret_in_logs_or_errors() {
             message: None,
             code: Some(code.clone()),
             state: Some(state.clone()),
+            reply_type: None,
         };
         texts.push(format!("{resp:?}"));
         let outcome = auth.complete_sdk(&resp).unwrap();

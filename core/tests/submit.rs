@@ -104,8 +104,9 @@ fn authorized(auth: Authenticator) -> (Authenticator, AuthGrant) {
         message: None,
         code: Some("CODE9".into()),
         state: Some(s),
+        reply_type: None,
     };
-    let Outcome::Authorized(g) = auth.complete_sdk(&resp).unwrap() else {
+    let Outcome::Authorized { grant: g, .. } = auth.complete_sdk(&resp).unwrap() else {
         panic!()
     };
     (auth, g)
@@ -297,8 +298,9 @@ async fn no_backend_configured() {
         message: None,
         code: Some("c".into()),
         state: None,
+        reply_type: None,
     };
-    let Outcome::Authorized(g) = auth.complete_sdk(&resp).unwrap() else {
+    let Outcome::Authorized { grant: g, .. } = auth.complete_sdk(&resp).unwrap() else {
         panic!()
     };
     assert!(matches!(

@@ -223,14 +223,15 @@ fun describe(outcome: LoginOutcome): String = when (outcome) {
     is LoginOutcome.Authorized -> "Authorized"
     is LoginOutcome.Cancelled -> "Cancelled (the user backed out)"
     is LoginOutcome.Denied -> "Denied (the user refused)"
-    is LoginOutcome.Failed -> "Failed ${outcome.reason} errCode=${outcome.errCode} message=${outcome.message}"
+    is LoginOutcome.AppIdentityMismatch -> "AppIdentityMismatch: ${outcome.developerMessage}"
+    is LoginOutcome.Failed -> "Failed ${outcome.reason} errCode=${outcome.errCode} message=${outcome.dingtalkMessage}"
 }
 
 fun expectAuthorized(outcome: LoginOutcome): AuthGrant {
     step("outcome", describe(outcome))
     return when (outcome) {
         is LoginOutcome.Authorized -> outcome.grant.also { step("grant", it.redactedDescription()) }
-        is LoginOutcome.Cancelled, is LoginOutcome.Denied, is LoginOutcome.Failed ->
+        is LoginOutcome.Cancelled, is LoginOutcome.Denied, is LoginOutcome.AppIdentityMismatch, is LoginOutcome.Failed ->
             throw DemoFailure("expected Authorized, got ${describe(outcome)}")
     }
 }

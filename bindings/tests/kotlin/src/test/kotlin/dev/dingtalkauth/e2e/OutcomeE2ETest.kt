@@ -34,7 +34,7 @@ class OutcomeE2ETest : E2ETest() {
         val request = auth.begin(flow)
         assertEquals(1u, auth.pendingCount())
         val outcome = auth.completeSdk(SdkResponse(flow, errCode, null, null, request.state))
-        assertTrue(outcome === expected, "expected ${describe(expected)}, got ${describe(outcome)}")
+        assertEquals(expected, outcome, "expected ${describe(expected)}, got ${describe(outcome)}")
         assertEquals(0u, auth.pendingCount())
         val code = fake.mint(
             flow = wireName(flow),
@@ -55,7 +55,15 @@ class OutcomeE2ETest : E2ETest() {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource("LEGACY_SDK, -2", "NEW_SDK, -2", "LEGACY_SDK, -4", "NEW_SDK, -4")
     fun `an SDK cancel or deny is that outcome and nothing reaches DingTalk`(flow: LoginFlow, errCode: String) =
-        checkSdk(flow, errCode, if (errCode == "-2") LoginOutcome.Cancelled else LoginOutcome.Denied)
+        checkSdk(
+            flow,
+            errCode,
+            // The replies carry no message; the legacy SDK always answers through the app, the new SDK's
+            // reply here has no `type`.
+            (if (flow == LoginFlow.LEGACY_SDK) AnsweredBy.DING_TALK_APP else AnsweredBy.UNKNOWN).let { by ->
+                if (errCode == "-2") LoginOutcome.Cancelled(null, by) else LoginOutcome.Denied(null, by)
+            },
+        )
 
     /** login.dingtalk.com in deny mode redirects with error=access_denied and the state. */
     @Test
@@ -69,7 +77,7 @@ class OutcomeE2ETest : E2ETest() {
         assertEquals(request.state, queryValue(location, "state"), location)
         assertNull(queryValue(location, "authCode"), location)
         val outcome = auth.completeBrowser(location)
-        assertTrue(outcome === LoginOutcome.Denied, "expected Denied, got ${describe(outcome)}")
+        assertEquals(LoginOutcome.Denied("access_denied", AnsweredBy.BROWSER), outcome, "expected Denied, got ${describe(outcome)}")
         assertEquals(0u, auth.pendingCount())
         assertNoExchange(before)
     }

@@ -38,7 +38,7 @@ class LifetimeAndThreadsTest {
         UndeliveredReplies().use { replies ->
             auth(clock, RecordingStore()).use { a ->
                 val grant = grantOf(a.completeSdk(ok(LoginFlow.NEW_SDK, a.begin(LoginFlow.NEW_SDK).state)))
-                assertTrue(replies.offer(LoginReply.Outcome(LoginFlow.NEW_SDK, LoginOutcome.Authorized(grant))))
+                assertTrue(replies.offer(LoginReply.Outcome(LoginFlow.NEW_SDK, LoginOutcome.Authorized(grant, AnsweredBy.DING_TALK_APP))))
                 assertFalse(replies.offer(LoginReply.Refused(LoginFlow.NEW_SDK, AuthException.StateUnknown())))
                 grant.close()
             }

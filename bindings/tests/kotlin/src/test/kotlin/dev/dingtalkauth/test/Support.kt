@@ -104,12 +104,13 @@ fun describe(outcome: LoginOutcome): String = when (outcome) {
     is LoginOutcome.Authorized -> "authorized:${outcome.grant.flow()}"
     is LoginOutcome.Cancelled -> "cancelled"
     is LoginOutcome.Denied -> "denied"
-    is LoginOutcome.Failed -> "failed:${outcome.reason}:${outcome.errCode}:${outcome.message}"
+    is LoginOutcome.AppIdentityMismatch -> "app identity mismatch:${outcome.dingtalkMessage}"
+    is LoginOutcome.Failed -> "failed:${outcome.reason}:${outcome.errCode}:${outcome.dingtalkMessage}"
 }
 
 fun grantOf(outcome: LoginOutcome): AuthGrant = when (outcome) {
     is LoginOutcome.Authorized -> outcome.grant
-    is LoginOutcome.Cancelled, is LoginOutcome.Denied, is LoginOutcome.Failed ->
+    is LoginOutcome.Cancelled, is LoginOutcome.Denied, is LoginOutcome.AppIdentityMismatch, is LoginOutcome.Failed ->
         fail("expected Authorized, got ${describe(outcome)}")
 }
 

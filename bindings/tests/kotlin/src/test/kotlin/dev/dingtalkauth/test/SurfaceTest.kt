@@ -90,20 +90,32 @@ class SurfaceTest {
         // Exhaustive `when` over the sealed class: a new outcome kind fails compilation here.
         fun kind(outcome: LoginOutcome) = when (outcome) {
             is LoginOutcome.Authorized -> "authorized"
-            LoginOutcome.Cancelled -> "cancelled"
-            LoginOutcome.Denied -> "denied"
+            is LoginOutcome.Cancelled -> "cancelled"
+            is LoginOutcome.Denied -> "denied"
+            is LoginOutcome.AppIdentityMismatch -> "app identity mismatch"
             is LoginOutcome.Failed -> "failed"
         }
+        val app = AnsweredBy.UNKNOWN // the test replies carry no `type`
         assertEquals("authorized", kind(complete("0", code = CODE)))
-        assertEquals(LoginOutcome.Cancelled, complete("-2"))
-        assertEquals(LoginOutcome.Denied, complete("-4"))
-        assertEquals(LoginOutcome.Failed(FailureReason.SEND_FAILED, -3, "m"), complete("-3", message = "m"))
-        assertEquals(LoginOutcome.Failed(FailureReason.UNKNOWN, Int.MIN_VALUE, null), complete(Int.MIN_VALUE.toString()))
+        assertEquals(LoginOutcome.Cancelled("m", app), complete("-2", message = "m"))
+        assertEquals(LoginOutcome.Denied(null, app), complete("-4"))
+        val mismatch = complete("-4", message = "key check error")
+        assertTrue(mismatch is LoginOutcome.AppIdentityMismatch && mismatch.dingtalkMessage == "key check error" &&
+            mismatch.developerMessage.contains("package name"), "$mismatch")
+        assertEquals(ErrorHandling.FIX_APP_SETUP, outcomeHandling(mismatch))
+        assertEquals(MessageKey.APP_IDENTITY_MISMATCH, outcomeMessage(mismatch).key)
+        assertEquals(LoginOutcome.Failed(FailureReason.SEND_FAILED, -3, "m", app), complete("-3", message = "m"))
+        assertEquals(LoginOutcome.Failed(FailureReason.UNKNOWN, Int.MIN_VALUE, null, app), complete(Int.MIN_VALUE.toString()))
         val browser = auth.begin(LoginFlow.BROWSER).state
         assertEquals(
-            LoginOutcome.Failed(FailureReason.BROWSER_ERROR, null, "server_error"),
+            LoginOutcome.Failed(FailureReason.BROWSER_ERROR, null, "server_error", AnsweredBy.BROWSER),
             auth.completeBrowser("$REDIRECT_URI?error=server_error&state=$browser"),
         )
+        // The new SDK's `type` extra says which path answered.
+        val web = auth.completeSdk(
+            SdkResponse(LoginFlow.NEW_SDK, "0", code = CODE, state = auth.begin(LoginFlow.NEW_SDK).state, replyType = "web"),
+        )
+        assertEquals(AnsweredBy.DING_TALK_WEB_FALLBACK, (web as LoginOutcome.Authorized).answeredBy)
         // Every FailureReason constant exists in the generated enum.
         assertEquals(
             setOf("COMMON_FAILURE", "SEND_FAILED", "UNSUPPORTED", "UNKNOWN", "BROWSER_ERROR"),
@@ -138,7 +150,7 @@ class SurfaceTest {
         val refused: UserMessage = errorMessage(AuthException.BackendRejected(409.toUShort(), "{}"))
         assertEquals(MessageKey.SERVER_REFUSED, refused.key)
         assertTrue(refused.text.contains("409"), refused.text)
-        assertEquals(MessageKey.CANCELLED, outcomeMessage(LoginOutcome.Cancelled).key)
+        assertEquals(MessageKey.CANCELLED, outcomeMessage(LoginOutcome.Cancelled(null, AnsweredBy.DING_TALK_APP)).key)
         assertEquals(MessageKey.NO_BROWSER, startProblemMessage(StartProblem.NO_BROWSER).key)
         val limits: ReplyLimits = replyLimits()
         assertTrue(listOf(limits.maxStateLen, limits.maxCodeLen, limits.maxErrCodeLen, limits.maxMessageChars,
@@ -147,6 +159,26 @@ class SurfaceTest {
         assertEquals(CallbackKind.SDK_REPLY, classifyCallbackUrl("$CLIENT_ID://reply?x=1", listOf(CLIENT_ID)))
         assertEquals(CallbackKind.BROWSER_REDIRECT, classifyCallbackUrl("$REDIRECT_URI?authCode=x", emptyList(), REDIRECT_URI))
         assertEquals(CallbackKind.OTHER, classifyCallbackUrl("https://other.example.com/", listOf(CLIENT_ID), REDIRECT_URI))
+        // Which replies may end a waiting login or be kept, a failed begin as a start problem, and how
+        // serious a missing DingTalk is: each decided in Rust, reachable here.
+        assertEquals(ReplyVerdict.NOT_FOR_US, replyVerdict(LoginReply.Refused(LoginFlow.NEW_SDK, AuthException.StateUnknown())))
+        assertEquals(ReplyVerdict.LOGIN_FAILED, replyVerdict(LoginReply.Refused(LoginFlow.NEW_SDK, AuthException.StateExpired())))
+        assertEquals(
+            ReplyVerdict.ANSWER,
+            replyVerdict(LoginReply.Outcome(LoginFlow.BROWSER, LoginOutcome.Denied(null, AnsweredBy.BROWSER))),
+        )
+        assertEquals(StartProblem.STORAGE_FAILED, startProblemOf(AuthException.Store("disk full")))
+        assertEquals(SetupSeverity.ERROR, dingtalkUnavailableSeverity(listOf(LoginFlow.LEGACY_SDK), Platform.ANDROID))
+        assertNull(dingtalkUnavailableSeverity(listOf(LoginFlow.BROWSER), Platform.IOS))
+    }
+
+    @Test
+    fun `abandon forgets a login whose launch failed`() {
+        val request = auth.begin(LoginFlow.BROWSER)
+        assertEquals(32, request.pendingLoginId.length)
+        assertEquals(1u, auth.pendingCount())
+        auth.abandon(request)
+        assertEquals(0u, auth.pendingCount())
     }
 
     @Test
