@@ -130,7 +130,8 @@ pub struct LoginRequest {
 pub struct SdkResponse {
     /// Which SDK answered: `LegacySdk` or `NewSdk`.
     pub flow: LoginFlow,
-    /// The ErrCode as received, e.g. `"0"`, `"-2"` (Android: `resp.mErrCode.toString()`).
+    /// The ErrCode as received, e.g. `"0"`, `"-2"` (Android: `resp.mErrCode.toString()`; the new SDK's
+    /// `error` extra, which its web fallback fills with the login page's value, e.g. `access_denied`).
     pub err_code: String,
     /// DingTalk's message (`mErrStr`, `respMessage`).
     #[uniffi(default = None)]

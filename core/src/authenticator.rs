@@ -7,7 +7,7 @@ use crate::config::{AuthConfig, ConfigError, LoginFlow, Platform};
 use crate::error::{Error, HttpError, Result, StateError};
 use crate::grant::AuthGrant;
 use crate::request::LoginRequest;
-use crate::sdk::{self, AnsweredBy, FailureReason, Outcome, SdkResponse, Verdict};
+use crate::sdk::{self, AnsweredBy, Outcome, SdkResponse, Verdict};
 use crate::state::{self, Clock, Ledger, MemoryStore, PendingStore, Redeemed, SystemClock};
 use crate::transport::Transport;
 
@@ -92,15 +92,26 @@ impl Authenticator {
         if !self.config.flows.contains(&flow) {
             return Err(ConfigError::new("flows", format!("{flow:?} is not enabled")).into());
         }
-        let err_code = sdk::parse_err_code(&response.err_code)
-            .ok_or_else(|| Error::Response("the ErrCode is not DingTalk's decimal form".into()))?;
         let answered_by = sdk::answered_by(flow, response.reply_type.as_deref());
-        let verdict = sdk::verdict(
-            err_code,
-            response.message.as_deref(),
-            answered_by,
-            self.config.platform,
-        );
+        let verdict = match sdk::parse_err_code(&response.err_code) {
+            Some(err_code) => sdk::verdict(
+                err_code,
+                response.message.as_deref(),
+                answered_by,
+                self.config.platform,
+            ),
+            // The new SDK's web fallback passes on the login page's `error=` value, not an ErrCode.
+            None if answered_by == AnsweredBy::DingTalkWebFallback
+                && !response.err_code.is_empty() =>
+            {
+                Verdict::Other(sdk::login_page_error(&response.err_code, answered_by))
+            }
+            None => {
+                return Err(Error::Response(
+                    "the ErrCode is not DingTalk's decimal form".into(),
+                ))
+            }
+        };
         let code = response.code.as_deref().unwrap_or_default();
         // Everything that can refuse the answer itself is checked before the state: a refused answer
         // must leave the pending login it names as it was.
@@ -143,21 +154,7 @@ impl Authenticator {
             }
             Callback::Error { error, state } => {
                 self.redeem(flow, state.as_deref())?;
-                // DingTalk's `error` value is its message: kept for developers in every case.
-                let dingtalk_message = Some(sdk::clip_message(&error));
-                if error == "access_denied" {
-                    Outcome::Denied {
-                        dingtalk_message,
-                        answered_by,
-                    }
-                } else {
-                    Outcome::Failed {
-                        reason: FailureReason::BrowserError,
-                        err_code: None,
-                        dingtalk_message,
-                        answered_by,
-                    }
-                }
+                sdk::login_page_error(&error, answered_by)
             }
         };
         log::info!("browser login finished: {}", outcome_name(&outcome));

@@ -21,7 +21,9 @@ macro_rules! define_reply_limits {
             pub max_state_len: u32,
             /// An auth code, bytes (DingTalk's are 32 hex characters).
             pub max_code_len: u32,
-            /// An ErrCode as text (`"-2147483648"` is the longest an SDK can produce).
+            /// An ErrCode as text (`"-2147483648"` is the longest an SDK can produce). The new SDK's web
+            /// fallback (`type` = `web`) carries the login page's `error` value there instead (e.g.
+            /// `access_denied`): read it up to `max_message_chars`.
             pub max_err_code_len: u32,
             /// DingTalk's message, characters; a longer one is cut, not refused.
             pub max_message_chars: u32,

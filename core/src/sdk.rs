@@ -13,7 +13,9 @@ use crate::wire::err_code;
 pub struct SdkResponse {
     /// Which SDK answered: [`LoginFlow::LegacySdk`] or [`LoginFlow::NewSdk`].
     pub flow: LoginFlow,
-    /// The ErrCode as received: `"0"`, `"-2"`, … (Android `mErrCode.toString()`, iOS `errorCode`).
+    /// The ErrCode as received: `"0"`, `"-2"`, … (Android `mErrCode.toString()`, iOS `errorCode`). The
+    /// new SDK's web fallback (`reply_type` `web`) puts the login page's `error` value here instead
+    /// (e.g. `access_denied`), read as the browser flow reads it.
     pub err_code: String,
     /// DingTalk's message (`mErrStr`, `respMessage`), if any.
     pub message: Option<String>,
@@ -57,7 +59,8 @@ macro_rules! define_failure_reason {
             Unsupported,
             /// Any other ErrCode; its number and DingTalk's message are in the outcome.
             Unknown,
-            /// The browser flow came back with `error=…` (the message holds DingTalk's value).
+            /// DingTalk's login page came back with `error=…` (the message holds DingTalk's value): in the
+            /// browser flow, or in the new Android SDK's web fallback, which passes the page's value on.
             BrowserError,
         }
     };
@@ -92,9 +95,12 @@ define_answered_by!(#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]);
 /// Longest `type` value read; a longer one is [`AnsweredBy::Unknown`] (DingTalk's are 3 characters).
 pub const MAX_REPLY_TYPE_LEN: usize = 32;
 
-/// Which path answered an SDK reply of `flow` that reported `reply_type`. The new Android SDK's values
-/// are `DDAuthConstant.AUTH_LOGIN_TYPE_APP` (`"app"`) and `AUTH_LOGIN_TYPE_WEB` (`"web"`); they are
-/// compared trimmed and ignoring ASCII case. The legacy SDKs only ever answer through the app.
+/// Which path answered an SDK reply of `flow` that reported `reply_type`. The new Android SDK opens
+/// DingTalk when it is installed and otherwise logs in "通过H5登录并授权" (through its own web page,
+/// <https://open.dingtalk.com/document/dingstart/mini-app-android-platform-application-authorization-login-access>,
+/// step 3), and says which in the `type` extra: `DDAuthConstant.AUTH_LOGIN_TYPE_APP` (`"app"`) or
+/// `AUTH_LOGIN_TYPE_WEB` (`"web"`), compared trimmed and ignoring ASCII case. The legacy SDKs only
+/// ever answer through the app.
 pub fn answered_by(flow: LoginFlow, reply_type: Option<&str>) -> AnsweredBy {
     match flow {
         LoginFlow::LegacySdk => AnsweredBy::DingTalkApp,
@@ -266,17 +272,20 @@ impl Outcome {
 
 /// DingTalk's message with ErrCode -4 when the app's identity does not match its registration.
 ///
-/// Assumption, stated here because DingTalk's documentation does not list it: DingTalk's SDK ErrCode
-/// tables document -4 only as `ERR_AUTH_DENIED` (the user refused; the same constant the SDK wrappers
-/// publish, e.g. <https://pub.dev/documentation/dingtalk_kit/latest/response_dingtalk_response/DingtalkErrorCode/ERR_AUTH_DENIED-constant.html>),
-/// while integrators report that the SDK answers -4 with this message when the package name or the
-/// signing certificate's signature differs from what the console's "登录与分享" (login and share)
-/// settings hold — where the console asks for the Android package name and signature (the MD5 of the
-/// signing certificate, lower case without colons:
+/// Assumption, stated here because DingTalk's documentation does not list it: DingTalk documents -4
+/// only as `ERR_AUTH_DENIED` (the user refused: "Android应用授权登录接入流程", step 4, the `error` values
+/// `ERR_OK = 0`, `ERR_AUTH_DENIED = -4`, `ERR_USER_CANCEL = -2`,
+/// <https://open.dingtalk.com/document/dingstart/mini-app-android-platform-application-authorization-login-access>;
+/// the SDK wrappers publish the same constant, e.g.
+/// <https://pub.dev/documentation/dingtalk_kit/latest/response_dingtalk_response/DingtalkErrorCode/ERR_AUTH_DENIED-constant.html>).
+/// Integrators report that the SDK answers -4 with this message when the package name or the signing
+/// certificate's signature differs from what the app's "钉钉登录与分享" (login and share) settings in
+/// the console hold. Those settings ask for the Android package name and signature (same page, step 1;
+/// the signature is the MD5 of the signing certificate, lower case without colons:
 /// <https://segmentfault.com/a/1190000043755934>) and the iOS bundle id
 /// (<https://pub.dev/packages/dingtalk_auth>: "确保项目的 Bundle ID 与钉钉开放平台配置的一致").
-/// So only this exact message (trimmed, ignoring ASCII case) is taken as a setup failure; every other
-/// -4 stays a denial.
+/// So only this exact message (trimmed, ignoring ASCII case) with -4 is taken as a setup failure;
+/// every other -4 stays a denial.
 pub const KEY_CHECK_ERROR: &str = "key check error";
 
 fn is_key_check_error(message: Option<&str>) -> bool {
@@ -317,6 +326,27 @@ pub fn parse_err_code(raw: &str) -> Option<i32> {
         return None;
     }
     raw.parse::<i32>().ok()
+}
+
+/// What DingTalk's login page (login.dingtalk.com) meant by `error=…`: `access_denied` is the user's
+/// refusal, any other value a failure of the page. The browser flow's redirect carries it, and so does
+/// the new Android SDK's web fallback, which copies the page's redirect parameters into its reply
+/// instead of an ErrCode.
+pub(crate) fn login_page_error(error: &str, answered_by: AnsweredBy) -> Outcome {
+    let dingtalk_message = Some(clip_message(error));
+    if error == "access_denied" {
+        Outcome::Denied {
+            dingtalk_message,
+            answered_by,
+        }
+    } else {
+        Outcome::Failed {
+            reason: FailureReason::BrowserError,
+            err_code: None,
+            dingtalk_message,
+            answered_by,
+        }
+    }
 }
 
 /// What an ErrCode means, before the state is looked at.

@@ -119,7 +119,9 @@ fn is_plausible_idempotency_key(key: &str) -> bool {
 // The SDKs' ErrCodes
 
 /// The ErrCodes of DingTalk's SDKs (iOS `DTOpenAPIObject.h` `DTOpenAPIErrorCode`, Android
-/// `BaseResp.ErrCode`); the new Android SDK reports the same numbers as strings.
+/// `BaseResp.ErrCode`); the new Android SDK reports the same numbers as strings (its `error` extra:
+/// `ERR_OK = 0`, `ERR_AUTH_DENIED = -4`, `ERR_USER_CANCEL = -2`,
+/// <https://open.dingtalk.com/document/dingstart/mini-app-android-platform-application-authorization-login-access>).
 pub mod err_code {
     /// The user authorized; the answer carries a code.
     pub const SUCCESS: i32 = 0;

@@ -1279,3 +1279,52 @@ fn outcomes_say_which_path_answered_and_keep_dingtalks_message() {
     // The login is settled like any other verdict.
     assert_eq!(auth.complete_sdk(&r), Err(StateError::Reused.into()));
 }
+
+/// The new Android SDK's web fallback copies the login page's redirect parameters into its reply: a
+/// refusal there arrives as `error=access_denied`, not as an ErrCode, and is the same verdict as in
+/// the browser flow. Only the web fallback may carry such a value.
+#[test]
+fn the_web_fallback_passes_on_the_login_pages_error() {
+    let (auth, _, _) = setup(Platform::Android);
+    let page_error = |error: &str, reply_type: Option<&str>| {
+        let s = auth.begin(LoginFlow::NewSdk).unwrap().state.unwrap();
+        let mut r = reply(LoginFlow::NewSdk, error, None, Some(&s));
+        r.reply_type = reply_type.map(Into::into);
+        r.message = None;
+        auth.complete_sdk(&r)
+    };
+    let web = AnsweredBy::DingTalkWebFallback;
+    assert_eq!(
+        page_error("access_denied", Some("web")),
+        Ok(Outcome::Denied {
+            dingtalk_message: Some("access_denied".into()),
+            answered_by: web
+        })
+    );
+    assert_eq!(
+        page_error("server_error", Some("web")),
+        Ok(Outcome::Failed {
+            reason: FailureReason::BrowserError,
+            err_code: None,
+            dingtalk_message: Some("server_error".into()),
+            answered_by: web
+        })
+    );
+    assert_eq!(
+        page_error("-2", Some("web")),
+        Ok(Outcome::Cancelled {
+            dingtalk_message: None,
+            answered_by: web
+        })
+    );
+    for (error, reply_type) in [
+        ("access_denied", Some("app")),
+        ("access_denied", None),
+        ("", Some("web")),
+    ] {
+        assert!(
+            matches!(page_error(error, reply_type), Err(Error::Response(_))),
+            "{error:?} {reply_type:?}"
+        );
+    }
+}
