@@ -3,6 +3,9 @@
 #
 #   scripts/size.sh            build, measure, print the breakdown, fail when a budget is exceeded
 #   SIZE_REPORT=FILE           also write the numbers to FILE (BENCHMARKS.md quotes them)
+#   SIZE_NIGHTLY=1             also build the default library with std rebuilt for size (nightly with
+#                              rust-src: `-Zbuild-std`, no backtrace symbolizer, no panic locations) and
+#                              hold it to the goals themselves; skipped with a note when no such toolchain
 #
 # What ships is a cdylib (Android) or a staticlib (iOS) of dingtalk-auth-ffi, built ON ITS OWN:
 # bindings/Cargo.toml also lists the `lib` (rlib) crate type for the Rust tests, and cargo silently skips
@@ -67,12 +70,18 @@ measure() {
     # Twice, as build-android.sh does: the first link still carries UniFFI's interface description
     # (bindgen reads it); the second, which ships, leaves it out (ship_metadata_map). Only the façade
     # crate is linked again: the extra argument after `--` reaches its rustc alone.
-    local built="$TARGET_DIR/$HOST/release/libdingtalk_auth_ffi.so" map="$OUT/no-metadata-$label.map"
-    RUSTFLAGS="$LINK_FLAGS" CARGO_TARGET_DIR="$TARGET_DIR" \
-        cargo rustc -q -p dingtalk-auth-ffi --lib --release --target "$HOST" --crate-type cdylib "$@"
+    # The nightly build has its own target directory (its std is not the toolchain's).
+    local -a cargo=(cargo)
+    local target_dir=$TARGET_DIR flags=$LINK_FLAGS
+    if [ "$label" = nightly ]; then
+        cargo=(cargo +nightly) target_dir=$TARGET_DIR-nightly flags="$LINK_FLAGS -Zlocation-detail=none"
+    fi
+    local built="$target_dir/$HOST/release/libdingtalk_auth_ffi.so" map="$OUT/no-metadata-$label.map"
+    RUSTFLAGS="$flags" CARGO_TARGET_DIR="$target_dir" \
+        "${cargo[@]}" rustc -q -p dingtalk-auth-ffi --lib --release --target "$HOST" --crate-type cdylib "$@"
     ship_metadata_map "$built" "$map"
-    RUSTFLAGS="$LINK_FLAGS" CARGO_TARGET_DIR="$TARGET_DIR" \
-        cargo rustc -q -p dingtalk-auth-ffi --lib --release --target "$HOST" --crate-type cdylib "$@" \
+    RUSTFLAGS="$flags" CARGO_TARGET_DIR="$target_dir" \
+        "${cargo[@]}" rustc -q -p dingtalk-auth-ffi --lib --release --target "$HOST" --crate-type cdylib "$@" \
         -- -C link-arg=-Wl,--version-script="$map"
     if nm -D --defined-only "$built" | grep -q ' UNIFFI_META_'; then
         die "$label: UniFFI's interface description is still exported"
@@ -104,6 +113,14 @@ measure() {
 echo "=== the mobile library as shipped, by default and with its own HTTP client (x86_64-linux cdylib, LTO, opt-level z, lld ICF + RELR, stripped)"
 measure default "$BUDGET_DEFAULT" "$BUDGET_DEFAULT_GZIP" -- --no-default-features
 measure http "$BUDGET_HTTP" "$BUDGET_HTTP_GZIP" -- --features http
+if [ "${SIZE_NIGHTLY:-0}" = 1 ]; then
+    if rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+        measure nightly "$GOAL_DEFAULT" "$GOAL_DEFAULT_GZIP" -- --no-default-features \
+            -Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind,optimize_for_size
+    else
+        echo "(SIZE_NIGHTLY=1 but no nightly toolchain with rust-src: the nightly build is not measured)"
+    fi
+fi
 
 # The iOS staticlib, where an Apple target is installed (not on Linux hosts).
 if rustup target list --installed 2>/dev/null | grep -q '^aarch64-apple-ios$'; then
