@@ -93,7 +93,7 @@ android_passed=$passed
 
 step "the shipped library's size (scripts/size.sh)"
 scripts/size.sh 2>&1 | tee "$LOGS/size.log"
-size_line=$(awk '/^(http|no-http) +stripped/ {printf "%s%s %s B", sep, $1, $3; sep = ", "}' "$LOGS/size.log")
+size_line=$(awk '/^(default|http|nightly) +stripped/ {printf "%s%s %s B", sep, $1, $3; sep = ", "}' "$LOGS/size.log")
 
 step "Swift on Linux (trixie chroot): generated bindings, iOS package, demo logic; macOS-only parts linted"
 DINGTALK_SKIP_BINDGEN=1 scripts/test-ios.sh 2>&1 | tee "$LOGS/swift.log"
