@@ -73,8 +73,13 @@ elif ! rustup run nightly rustc --version >/dev/null 2>&1; then
 else
     command -v cargo-fuzz >/dev/null || cargo install -q cargo-fuzz --locked
     for target in callback sdk_reply; do
-        (cd core && cargo +nightly fuzz run -s none "$target" -- -max_total_time="$fuzz_seconds" 2>&1 \
-            | grep -E "^Done [0-9]+ runs|panicked|SUMMARY")
+        # The whole output goes to a log, so a target that no longer builds says why.
+        if ! (cd core && cargo +nightly fuzz run -s none "$target" -- -max_total_time="$fuzz_seconds") \
+            >"$LOGS/fuzz-$target.log" 2>&1; then
+            tail -40 "$LOGS/fuzz-$target.log"
+            die "fuzz target $target failed (log: $LOGS/fuzz-$target.log)"
+        fi
+        grep -E "^Done [0-9]+ runs" "$LOGS/fuzz-$target.log"
     done
 fi
 
