@@ -11,7 +11,9 @@
 #
 # Each ABI is built with `cargo ndk -t ABI rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib`:
 # with the rlib crate type beside the cdylib in Cargo.toml, plain `cargo build` silently skips LTO.
-# Env: ANDROID_API (default 24, the AAR's minSdk), ABIS (default all four).
+# Env: ANDROID_API (default 24, the AAR's minSdk), ABIS (default all four), DINGTALK_HTTP=1 for the
+# flavour with the library's own HTTP client (cargo feature `http`); by default the AAR has none and
+# `submit` goes through the app's HttpTransport.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -19,6 +21,7 @@ API=${ANDROID_API:-24}
 read -r -a abis <<<"${ABIS:-arm64-v8a armeabi-v7a x86_64 x86}"
 JNI="$ROOT/android-demo/dingtalk-auth/src/main/jniLibs"
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+if [ "${DINGTALK_HTTP:-0}" = 1 ]; then FEATURES=(--features http); else FEATURES=(--no-default-features); fi
 
 [[ -n "${ANDROID_NDK_HOME:-}" && -d "${ANDROID_NDK_HOME:-}" ]] || { echo "set ANDROID_NDK_HOME to an Android NDK (r28 or newer)" >&2; exit 1; }
 command -v cargo-ndk >/dev/null || cargo install cargo-ndk --locked
@@ -54,10 +57,10 @@ for abi in "${abis[@]}"; do
     built="$TARGET_DIR/$t/release/libdingtalk_auth_ffi.so"
     # Linked twice (ship_metadata_map): the first library still describes its interface, and the
     # first ABI's copy is what the Kotlin bindings are generated from; the second, shipped, does not.
-    cargo ndk -t "$abi" --platform "$API" rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib
+    cargo ndk -t "$abi" --platform "$API" rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib "${FEATURES[@]}"
     [ "$abi" = "${abis[0]}" ] && cp "$built" build/android-bindgen/
     ship_metadata_map "$built" "build/android-bindgen/no-metadata-$abi.map"
-    cargo ndk -t "$abi" --platform "$API" rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib \
+    cargo ndk -t "$abi" --platform "$API" rustc -p dingtalk-auth-ffi --lib --release --crate-type cdylib "${FEATURES[@]}" \
         -- -C link-arg=-Wl,--version-script="$ROOT/build/android-bindgen/no-metadata-$abi.map"
     mkdir -p "$JNI/$abi"
     "$STRIP" --strip-all -o "$JNI/$abi/libdingtalk_auth_ffi.so" "$built"

@@ -76,10 +76,13 @@ rustup target add "$DEVICE_TARGET" "${SIM_TARGETS[@]}" >&2
 # Cargo.toml also lists the rlib crate type (the Rust tests link it), and when an rlib is among the crate
 # types of one build, cargo does not run link-time optimisation, so the static library would ship without
 # it (larger). Asking for the staticlib alone lets the release profile's `lto = true` apply.
+# Without the `http` feature by default (`submit` goes through the app's HttpTransport, e.g. the
+# package's URLSessionTransport); DINGTALK_HTTP=1 builds the flavour with the library's own client.
+if [ "${DINGTALK_HTTP:-0}" = 1 ]; then FEATURES=(--features http); else FEATURES=(--no-default-features); fi
 for target in "$DEVICE_TARGET" "${SIM_TARGETS[@]}"; do
   log "cargo rustc --release --target $target --crate-type staticlib"
   RUSTFLAGS="${RUSTFLAGS:-} $(ship_remap_flags)" \
-    cargo rustc -q -p dingtalk-auth-ffi --lib --release --target "$target" --crate-type staticlib
+    cargo rustc -q -p dingtalk-auth-ffi --lib --release --target "$target" --crate-type staticlib "${FEATURES[@]}"
 done
 
 rm -rf "$OUT_DIR"

@@ -55,7 +55,7 @@ for app_id in info.get("DingTalkAppIds", []):
     if app_id.lower() not in schemes:
         fail(f"demo Info.plist: no URL type for the DingTalk app id {app_id}")
 queries = info.get("LSApplicationQueriesSchemes", [])
-for s in ["dingtalk", "dingtalk-open", "dingtalk-openauth", "dingtalk-openauth2"]:
+for s in ["dingtalk", "dingtalk-open", "dingtalk-sso", "dingtalk-openauth", "dingtalk-openauth2"]:
     if s not in queries:
         fail(f"demo Info.plist: LSApplicationQueriesSchemes lacks {s}")
 if len(queries) > 50:

@@ -77,8 +77,13 @@ elif ! rustup run nightly rustc --version >/dev/null 2>&1; then
 else
     command -v cargo-fuzz >/dev/null || cargo install -q cargo-fuzz --locked
     for target in callback sdk_reply; do
-        (cd core && cargo +nightly fuzz run -s none "$target" -- -max_total_time="$fuzz_seconds" 2>&1 \
-            | grep -E "^Done [0-9]+ runs|panicked|SUMMARY")
+        # The whole output goes to a log, so a target that no longer builds says why.
+        if ! (cd core && cargo +nightly fuzz run -s none "$target" -- -max_total_time="$fuzz_seconds") \
+            >"$LOGS/fuzz-$target.log" 2>&1; then
+            tail -40 "$LOGS/fuzz-$target.log"
+            die "fuzz target $target failed (log: $LOGS/fuzz-$target.log)"
+        fi
+        grep -E "^Done [0-9]+ runs" "$LOGS/fuzz-$target.log"
     done
 fi
 
@@ -102,7 +107,7 @@ consumer_passed=$passed
 
 step "the shipped library's size (scripts/size.sh)"
 scripts/size.sh 2>&1 | tee "$LOGS/size.log"
-size_line=$(awk '/^(http|no-http) +stripped/ {printf "%s%s %s B", sep, $1, $3; sep = ", "}' "$LOGS/size.log")
+size_line=$(awk '/^(default|http|nightly) +stripped/ {printf "%s%s %s B", sep, $1, $3; sep = ", "}' "$LOGS/size.log")
 
 step "Swift on Linux (trixie chroot): generated bindings, iOS package, demo logic; macOS-only parts linted"
 DINGTALK_SKIP_BINDGEN=1 scripts/test-ios.sh 2>&1 | tee "$LOGS/swift.log"

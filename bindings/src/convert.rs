@@ -133,8 +133,8 @@ twins!(enum AuthError = core::AuthError;
     BackendRejected { status, body }, UnreadableBody { reason }, Internal { reason });
 
 twins!(struct LoginRequest = core::LoginRequest;
-    flow, client_id, state, nonce, scope, redirect_uri, authorize_url, expires_at_ms,
-    pending_login_id);
+    flow, client_id, state, nonce, scope, redirect_uri, response_type, prompt, authorize_url,
+    expires_at_ms, pending_login_id);
 
 twins!(struct SdkResponse = core::SdkResponse; flow, err_code, message, code, state, reply_type);
 
@@ -211,6 +211,8 @@ mod tests {
             nonce: Some("SECRET-NONCE".into()),
             scope: "openid".into(),
             redirect_uri: None,
+            response_type: Some("code".into()),
+            prompt: Some("consent".into()),
             authorize_url: None,
             expires_at_ms: 1,
             pending_login_id: "0".repeat(32),

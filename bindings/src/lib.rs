@@ -11,8 +11,9 @@
 use std::sync::{Arc, Mutex};
 
 use dingtalk_auth::{
-    AnsweredBy, BackendResponse, CallbackKind, ErrorHandling, FailureReason, LoginFlow, MessageKey,
-    OAuthScope, Platform, ReplyLimits, ReplyVerdict, SetupSeverity, StartProblem, UserMessage,
+    AnsweredBy, BackendResponse, CallbackKind, ErrorHandling, FailureReason, HttpRequest,
+    HttpResponse, LoginFlow, MessageKey, OAuthScope, Platform, ReplyLimits, ReplyVerdict,
+    SetupSeverity, StartProblem, UserMessage,
 };
 
 mod convert;
@@ -114,6 +115,12 @@ pub struct LoginRequest {
     pub scope: String,
     /// New SDK and browser: the redirect URI to pass.
     pub redirect_uri: Option<String>,
+    /// New SDK: pass as the request's `responseType` (`code`). Browser: already in `authorizeUrl`.
+    #[uniffi(default = None)]
+    pub response_type: Option<String>,
+    /// New SDK: pass as the request's `prompt` (`consent`). Browser: already in `authorizeUrl`.
+    #[uniffi(default = None)]
+    pub prompt: Option<String>,
     /// Browser only: open this URL.
     pub authorize_url: Option<String>,
     /// When this pending login expires, milliseconds since the Unix epoch.
@@ -233,7 +240,8 @@ pub enum AuthError {
     Store { reason: String },
     /// Your `TimeSource` threw.
     TimeSource { reason: String },
-    /// `submit` is not available: no `backendUrl` configured, or the library was built without HTTP.
+    /// `submit` is not available: no `backendUrl` configured, or no `transport` given to a build without
+    /// an HTTP client of its own (the default build).
     HttpUnavailable { reason: String },
     /// No connection to the backend (refused, unreachable, DNS, TLS).
     Network { reason: String },
@@ -316,6 +324,81 @@ pub trait TimeSource: Send + Sync {
     fn now_ms(&self) -> Result<i64, TimeSourceError>;
 }
 
+// --- Sending the grant through the app's own HTTP stack ---------------------------------------------
+
+dingtalk_auth::define_http_request!(#[uniffi::remote(Record)]);
+
+dingtalk_auth::define_http_response!(#[uniffi::remote(Record)]);
+
+/// What an `HttpTransport` throws when it has no (complete) answer. Any other exception it throws
+/// arrives as `Network` with the exception's first line, so `submit` always ends in a typed `AuthError`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum TransportError {
+    /// `connectTimeoutMs` or `timeoutMs` elapsed (becomes `AuthError.Timeout`).
+    #[error("the request timed out")]
+    Timeout,
+    /// No answer: refused, unreachable, DNS, TLS, cancelled (becomes `AuthError.Network`). `reason` must
+    /// not contain secrets.
+    #[error("{reason}")]
+    Network { reason: String },
+    /// The status arrived but the body could not be read to the end (a 2xx becomes
+    /// `AuthError.UnreadableBody`, any other status `AuthError.BackendRejected` without a body).
+    #[error("{reason}")]
+    Body { status: u16, reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TransportError::Network {
+            reason: first_line(&e.reason),
+        }
+    }
+}
+
+/// The app's HTTP stack (OkHttp, `HttpURLConnection`, URLSession, Alamofire…), so the grant travels with
+/// its interceptors, proxies, cookies and certificate pinning. `submit` builds the request and reads the
+/// answer (which status is a success, the body limit, the errors); the transport only moves bytes. It
+/// must send the request exactly as given, honour both timeouts (throw `Timeout`), and **not follow
+/// redirects**: a 3xx is returned as an answer (a redirect would carry the single-use code to a URL
+/// nobody configured). Ready-made: `HttpUrlConnectionTransport` (Android layer), `URLSessionTransport`
+/// (Swift package); an OkHttp one is a few lines (README).
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait HttpTransport: Send + Sync {
+    /// Sends `request` and returns the answer, whatever its status.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// The app's transport behind the core's `Transport` seam.
+struct AppTransport(Arc<dyn HttpTransport>);
+
+impl dingtalk_auth::Transport for AppTransport {
+    fn send(&self, request: HttpRequest) -> dingtalk_auth::TransportFuture<'_> {
+        Box::pin(async move {
+            self.0.send(request).await.map_err(|e| match e {
+                TransportError::Timeout => dingtalk_auth::TransportError::Timeout,
+                TransportError::Network { reason } => {
+                    dingtalk_auth::TransportError::Network(reason)
+                }
+                TransportError::Body { status, reason } => {
+                    dingtalk_auth::TransportError::Body { status, reason }
+                }
+            })
+        })
+    }
+}
+
+/// `authenticator` sending through `transport`, when the app gave one.
+fn with_transport(
+    authenticator: dingtalk_auth::Authenticator,
+    transport: Option<Arc<dyn HttpTransport>>,
+) -> dingtalk_auth::Authenticator {
+    match transport {
+        Some(t) => authenticator.with_transport(Arc::new(AppTransport(t))),
+        None => authenticator,
+    }
+}
+
 /// Log verbosity for `initLogging`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum LogLevel {
@@ -342,29 +425,36 @@ pub fn init_logging(level: LogLevel) {
 #[derive(uniffi::Object)]
 pub struct DingTalkAuth(dingtalk_auth::Authenticator);
 
-// With HTTP, `submit` awaits reqwest, which needs a tokio runtime (started at the first call). Without
-// it, `submit` never awaits anything and no runtime is linked.
+// With HTTP, `submit` may await reqwest, which needs a tokio runtime (started at the first call).
+// Without it, `submit` awaits only the app's transport, whose future the foreign side completes: the
+// foreign language drives it (https://mozilla.github.io/uniffi-rs/latest/futures.html) and no Rust
+// runtime is linked.
 #[cfg_attr(feature = "http", uniffi::export(async_runtime = "tokio"))]
 #[cfg_attr(not(feature = "http"), uniffi::export)]
 impl DingTalkAuth {
     /// Validates `config` (throws `InvalidConfig`). Without a `store`, pending logins live in memory
-    /// and do not survive process death.
-    #[uniffi::constructor(default(store = None))]
+    /// and do not survive process death. `submit` sends through `transport` (the app's HTTP stack);
+    /// without one, through the library's own HTTP client, which only the `http` build has.
+    #[uniffi::constructor(default(store = None, transport = None))]
     pub fn new(
         config: AuthConfig,
         store: Option<Arc<dyn PendingLoginStore>>,
+        transport: Option<Arc<dyn HttpTransport>>,
     ) -> Result<Arc<Self>, AuthError> {
-        convert::authenticator(config, store, None).map(|a| Arc::new(DingTalkAuth(a)))
+        convert::authenticator(config, store, None)
+            .map(|a| Arc::new(DingTalkAuth(with_transport(a, transport))))
     }
 
     /// Like the main constructor, with an explicit time source (tests, or a trusted clock).
-    #[uniffi::constructor]
+    #[uniffi::constructor(default(transport = None))]
     pub fn with_time_source(
         config: AuthConfig,
         store: Option<Arc<dyn PendingLoginStore>>,
         time: Arc<dyn TimeSource>,
+        transport: Option<Arc<dyn HttpTransport>>,
     ) -> Result<Arc<Self>, AuthError> {
-        convert::authenticator(config, store, Some(time)).map(|a| Arc::new(DingTalkAuth(a)))
+        convert::authenticator(config, store, Some(time))
+            .map(|a| Arc::new(DingTalkAuth(with_transport(a, transport))))
     }
 
     /// Begins a login: creates a pending login and returns what to hand to DingTalk.
@@ -400,8 +490,9 @@ impl DingTalkAuth {
         Ok(u32::try_from(self.0.pending_count()?).unwrap_or(u32::MAX))
     }
 
-    /// Posts `grant.toJson()` to the configured backend with its `Idempotency-Key`. Retrying with the
-    /// same grant is safe.
+    /// Posts `grant.toJson()` to the configured backend with its `Idempotency-Key`, through the
+    /// constructor's `transport` (or the built-in client of the `http` build). Retrying with the same
+    /// grant is safe.
     pub async fn submit(&self, grant: Arc<AuthGrant>) -> Result<BackendResponse, AuthError> {
         Ok(self.0.submit(&grant.0).await?)
     }

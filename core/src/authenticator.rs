@@ -4,18 +4,19 @@ use std::sync::Arc;
 
 use crate::browser::{parse_callback, Callback};
 use crate::config::{AuthConfig, ConfigError, LoginFlow, Platform};
-use crate::error::{Error, Result, StateError};
+use crate::error::{Error, HttpError, Result, StateError};
 use crate::grant::AuthGrant;
 use crate::request::LoginRequest;
 use crate::sdk::{self, AnsweredBy, Outcome, SdkResponse, Verdict};
 use crate::state::{self, Clock, Ledger, MemoryStore, PendingStore, Redeemed, SystemClock};
+use crate::transport::Transport;
 
 /// Logins of one DingTalk application on this device.
 pub struct Authenticator {
     config: AuthConfig,
     ledger: Ledger,
-    #[cfg(feature = "http")]
-    submitter: Option<crate::submit::Submitter>,
+    /// How `submit` sends: the app's transport, else the built-in one (feature `http`), else none.
+    transport: Option<Arc<dyn Transport>>,
 }
 
 impl Authenticator {
@@ -35,18 +36,22 @@ impl Authenticator {
             config.platform,
             config.pending_ttl_seconds,
         );
+        #[cfg(feature = "http")]
+        let transport: Option<Arc<dyn Transport>> =
+            Some(Arc::new(crate::http_client::BuiltinTransport::default()));
+        #[cfg(not(feature = "http"))]
+        let transport = None;
         Ok(Authenticator {
-            #[cfg(feature = "http")]
-            submitter: config.backend_url.clone().map(|url| {
-                crate::submit::Submitter::new(
-                    url,
-                    config.connect_timeout_ms,
-                    config.request_timeout_ms,
-                )
-            }),
+            transport,
             ledger,
             config,
         })
+    }
+
+    /// `submit` sends through `transport` (the app's HTTP stack) instead of the built-in client.
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
     }
 
     /// The validated configuration.
@@ -173,26 +178,26 @@ impl Authenticator {
         self.ledger.pending_count()
     }
 
-    /// Sends the grant to the configured backend.
-    #[cfg(feature = "http")]
+    /// Sends the grant to the configured backend, through the app's transport or the built-in one.
     pub async fn submit(&self, grant: &AuthGrant) -> Result<BackendResponse> {
-        let submitter = self
-            .submitter
-            .as_ref()
-            .ok_or(crate::error::HttpError::Unavailable(
-                "no backend_url configured",
-            ))?;
-        Ok(submitter.submit(grant).await?)
-    }
-
-    /// Without the `http` feature there is nothing to send with: the app posts
-    /// [`AuthGrant::to_json`] itself. Kept as a method so every build has the same API.
-    #[cfg(not(feature = "http"))]
-    pub async fn submit(&self, _grant: &AuthGrant) -> Result<BackendResponse> {
-        Err(crate::error::HttpError::Unavailable(
-            "this build has no HTTP support; post grant.toJson() yourself",
-        )
-        .into())
+        let url = self
+            .config
+            .backend_url
+            .as_deref()
+            .ok_or(HttpError::Unavailable("no backend_url configured"))?;
+        // Without the `http` feature and without a transport there is nothing to send with: the app
+        // posts `AuthGrant::to_json` itself. Kept as a method so every build has the same API.
+        let transport = self.transport.as_deref().ok_or(HttpError::Unavailable(
+            "this build has no HTTP client of its own; pass a transport, or post grant.toJson() yourself",
+        ))?;
+        let request = crate::submit::grant_request(
+            url,
+            grant,
+            self.config.connect_timeout_ms,
+            self.config.request_timeout_ms,
+        );
+        log::info!("submitting a {} grant", grant.flow.wire_name());
+        Ok(crate::submit::submit(transport, request).await?)
     }
 
     fn redeem(&self, flow: LoginFlow, state: Option<&str>) -> Result<Redeemed> {

@@ -11,7 +11,8 @@
 //! 4. [`sdk`] — DingTalk's SDK answers (ErrCode, code, state) become a typed [`Outcome`].
 //! 5. [`browser`] — the browser flow's callback URL becomes the same [`Outcome`].
 //! 6. [`grant`] — a success carries an [`AuthGrant`]: the code packaged for the app's backend.
-//! 7. [`submit`] — optionally, the core posts the grant to the backend itself (feature `http`).
+//! 7. [`submit`] — optionally, the core posts the grant to the backend itself, through the app's HTTP
+//!    stack (a [`Transport`]) or, with the feature `http`, its own reqwest client.
 //!
 //! What the platform layers ask instead of deciding themselves: [`auth_error`] (the small public
 //! error and [`ErrorHandling`], what the app should do about it), [`messages`] (a sentence and a stable
@@ -37,13 +38,15 @@ pub mod sdk;
 pub mod setup;
 pub mod state;
 mod strict_url;
-#[cfg(feature = "http")]
 pub mod submit;
 #[cfg(feature = "http")]
 mod tls;
+pub mod transport;
 pub mod wire;
 
 mod authenticator;
+#[cfg(feature = "http")]
+mod http_client;
 
 pub use auth_error::{AuthError, ErrorHandling};
 pub use authenticator::{Authenticator, BackendResponse};
@@ -59,3 +62,4 @@ pub use request::LoginRequest;
 pub use sdk::{answered_by, AnsweredBy, FailureReason, Outcome, SdkResponse};
 pub use setup::{dingtalk_unavailable_severity, SetupSeverity};
 pub use state::{Clock, ClockFailure, MemoryStore, PendingStore, StoreFailure, SystemClock};
+pub use transport::{HttpRequest, HttpResponse, Transport, TransportError, TransportFuture};

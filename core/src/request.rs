@@ -4,6 +4,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::config::{AuthConfig, ConfigError, LoginFlow, Platform};
 use crate::strict_url;
+use crate::wire;
 
 /// Scope of the legacy SDK (`SendAuth.Req.SNS_LOGIN`).
 pub const LEGACY_SCOPE: &str = crate::wire::SCOPE_SNS_LOGIN;
@@ -29,6 +30,10 @@ pub struct LoginRequest {
     pub scope: String,
     /// New SDK and browser: the registered redirect URI.
     pub redirect_uri: Option<String>,
+    /// New SDK and browser: the `response_type` to pass (`code`; the browser's is in its URL already).
+    pub response_type: Option<String>,
+    /// New SDK and browser: the `prompt` to pass (`consent`; the browser's is in its URL already).
+    pub prompt: Option<String>,
     /// Browser only: the complete `login.dingtalk.com/oauth2/auth` URL.
     pub authorize_url: Option<String>,
     /// When the pending login expires, milliseconds since the epoch.
@@ -79,6 +84,10 @@ impl LoginRequest {
                 .then(|| config.redirect_uri.clone())
                 .flatten(),
             authorize_url,
+            response_type: flow
+                .uses_v1_api()
+                .then(|| wire::RESPONSE_TYPE_CODE.to_string()),
+            prompt: flow.uses_v1_api().then(|| wire::PROMPT_CONSENT.to_string()),
             expires_at_ms,
             pending_login_id,
         })
@@ -99,11 +108,13 @@ pub fn authorize_url(config: &AuthConfig, state: &str) -> Result<String, ConfigE
     // Built by hand rather than with `query_pairs_mut`: form encoding would turn the space of
     // `openid corpid` into `+`, and DingTalk documents `%20`.
     query.push_str(&format!(
-        "redirect_uri={}&response_type=code&client_id={}&scope={}&state={}&prompt=consent",
+        "redirect_uri={}&response_type={}&client_id={}&scope={}&state={}&prompt={}",
         enc(redirect),
+        wire::RESPONSE_TYPE_CODE,
         enc(&config.client_id),
         enc(config.scope.as_str()),
         enc(state),
+        wire::PROMPT_CONSENT,
     ));
     for (name, value) in [("org_type", &config.org_type), ("corpId", &config.corp_id)] {
         if let Some(v) = value {
@@ -142,6 +153,27 @@ mod tests {
         assert!(authorize_url(&c, "s").unwrap().ends_with(
             "&prompt=consent&org_type=management&corpId=ding123&exclusiveLogin=true&exclusiveCorpId=ding456"
         ));
+    }
+
+    /// The new SDK's request classes need `responseType` and `prompt`; the platform layers copy them
+    /// from the request instead of writing DingTalk's values a second time.
+    #[test]
+    fn v1_requests_carry_response_type_and_prompt_and_legacy_ones_do_not() {
+        let flows = vec![LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser];
+        let mut c = AuthConfig::new("dingxyz", Platform::Android, flows);
+        c.redirect_uri = Some("https://app.example/cb".into());
+        let request =
+            |flow| LoginRequest::new(&c, flow, "st".into(), None, "id".into(), 5).unwrap();
+        for flow in [LoginFlow::NewSdk, LoginFlow::Browser] {
+            let r = request(flow);
+            assert_eq!(
+                (r.response_type.as_deref(), r.prompt.as_deref()),
+                (Some("code"), Some("consent")),
+                "{flow:?}"
+            );
+        }
+        let r = request(LoginFlow::LegacySdk);
+        assert_eq!((r.response_type, r.prompt), (None, None));
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! Posting the grant to the app's own backend (feature `http`).
+//! Posting the grant to the app's own backend through a [`Transport`], and reading the answer.
 //!
-//! reqwest with rustls (ring) and the Mozilla root set, HTTP/1.1 (the TLS configuration is `tls.rs`).
-//! The client is built on first use, so nothing (no runtime, no TLS configuration) is set up before
-//! the first network call.
+//! The rules live here whatever moves the bytes: a 2xx is a success whose body must be UTF-8 and at
+//! most [`MAX_BODY`] bytes; any other status (a redirect included: it is never followed) is the
+//! backend's refusal, reported with its body; a transport failure is a typed network error or timeout.
+//! The built-in transport (feature `http`) is `http_client.rs`.
 
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::collections::HashMap;
 
 use crate::error::HttpError;
 use crate::grant::AuthGrant;
+use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
 
 /// Header carrying the grant's idempotency key.
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -17,105 +18,77 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 pub use crate::authenticator::BackendResponse;
 
-/// Sends grants to one backend URL.
-pub struct Submitter {
-    url: String,
-    connect_timeout: Duration,
-    timeout: Duration,
-    client: OnceLock<Result<reqwest::Client, String>>,
-}
-
-impl Submitter {
-    pub fn new(url: String, connect_timeout_ms: u32, request_timeout_ms: u32) -> Self {
-        Submitter {
-            url,
-            connect_timeout: Duration::from_millis(connect_timeout_ms.into()),
-            timeout: Duration::from_millis(request_timeout_ms.into()),
-            client: OnceLock::new(),
-        }
-    }
-
-    fn client(&self) -> Result<&reqwest::Client, HttpError> {
-        self.client
-            .get_or_init(|| {
-                reqwest::Client::builder()
-                    .use_preconfigured_tls(crate::tls::client_config()?)
-                    .connect_timeout(self.connect_timeout)
-                    .timeout(self.timeout)
-                    // A redirect would carry the single-use code to a URL nobody configured.
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| HttpError::Network(format!("cannot build the HTTP client: {e}")))
-    }
-
-    /// POSTs the grant's JSON with its idempotency key. Must run inside a tokio runtime.
-    pub async fn submit(&self, grant: &AuthGrant) -> Result<BackendResponse, HttpError> {
-        let response = self
-            .client()?
-            .post(&self.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::ACCEPT, "application/json")
-            .header(IDEMPOTENCY_HEADER, &grant.idempotency_key)
-            .body(grant.to_json())
-            .send()
-            .await
-            .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let body = read_body(response).await;
-        log::info!(
-            "backend answered HTTP {status} to a {} grant",
-            grant.flow.wire_name()
-        );
-        if (200..300).contains(&status) {
-            Ok(BackendResponse {
-                status,
-                body: body?,
-            })
-        } else {
-            // A refusal is reported with whatever part of its body could be read.
-            Err(HttpError::Rejected {
-                status,
-                body: body.unwrap_or_default(),
-            })
-        }
+/// The request that carries `grant` to `url`: its JSON, with its idempotency key.
+pub fn grant_request(
+    url: &str,
+    grant: &AuthGrant,
+    connect_timeout_ms: u32,
+    timeout_ms: u32,
+) -> HttpRequest {
+    let headers = HashMap::from([
+        ("Content-Type".to_string(), "application/json".to_string()),
+        ("Accept".to_string(), "application/json".to_string()),
+        (
+            IDEMPOTENCY_HEADER.to_string(),
+            grant.idempotency_key.clone(),
+        ),
+    ]);
+    HttpRequest {
+        method: "POST".into(),
+        url: url.into(),
+        headers,
+        body: grant.to_json().into_bytes(),
+        connect_timeout_ms,
+        timeout_ms,
+        max_response_bytes: MAX_BODY as u32,
     }
 }
 
-async fn read_body(mut response: reqwest::Response) -> Result<String, HttpError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| match transport_error(e) {
-            HttpError::Timeout => HttpError::Timeout,
-            other => HttpError::UnreadableBody(other.to_string()),
-        })?
-    {
-        if bytes.len() + chunk.len() > MAX_BODY {
-            return Err(HttpError::UnreadableBody(format!(
-                "larger than {MAX_BODY} bytes"
-            )));
+/// Sends `request` through `transport` and reads the answer by the rules of this module.
+pub async fn submit(
+    transport: &dyn Transport,
+    request: HttpRequest,
+) -> Result<BackendResponse, HttpError> {
+    let answer = transport.send(request).await;
+    let (status, body) = match answer {
+        Ok(HttpResponse { status, body, .. }) => (status, read_body(body)),
+        Err(TransportError::Timeout) => return Err(HttpError::Timeout),
+        Err(TransportError::Network(reason)) => return Err(HttpError::Network(clip(&reason))),
+        Err(TransportError::Body { status, reason }) => {
+            (status, Err(HttpError::UnreadableBody(clip(&reason))))
         }
-        bytes.extend_from_slice(&chunk);
+    };
+    log::info!("backend answered HTTP {status}");
+    if (200..300).contains(&status) {
+        Ok(BackendResponse {
+            status,
+            body: body?,
+        })
+    } else {
+        // A refusal is reported with whatever part of its body could be read.
+        Err(HttpError::Rejected {
+            status,
+            body: body.unwrap_or_default(),
+        })
+    }
+}
+
+fn read_body(bytes: Vec<u8>) -> Result<String, HttpError> {
+    if bytes.len() > MAX_BODY {
+        return Err(HttpError::UnreadableBody(format!(
+            "larger than {MAX_BODY} bytes"
+        )));
     }
     String::from_utf8(bytes).map_err(|_| HttpError::UnreadableBody("not UTF-8".into()))
 }
 
-fn transport_error(e: reqwest::Error) -> HttpError {
-    if e.is_timeout() {
-        return HttpError::Timeout;
-    }
-    // The URL is the backend's, not a secret, but the text is kept short and free of it anyway.
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    HttpError::Network(text)
+/// A transport's text may be a whole stack trace: its first line, cut short.
+fn clip(reason: &str) -> String {
+    reason
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
 }

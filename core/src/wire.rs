@@ -89,6 +89,13 @@ pub fn scope_fits_flow(flow: LoginFlow, scope: &str) -> bool {
     }
 }
 
+/// The v1.0 flows' `response_type`: the only value DingTalk accepts ("Obtain the access credential of a
+/// signed-in user", <https://open.dingtalk.com/document/orgapp/obtain-identity-credentials>; the iOS
+/// SDK's `ADTOpenAuthReq.responseType`: "当前只支持固定值code").
+pub const RESPONSE_TYPE_CODE: &str = "code";
+/// The v1.0 flows' `prompt`: the only value DingTalk documents (same pages: "固定值为consent").
+pub const PROMPT_CONSENT: &str = "consent";
+
 // ---------------------------------------------------------------------------------------------
 // Limits
 

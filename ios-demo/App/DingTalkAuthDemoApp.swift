@@ -22,6 +22,8 @@ struct DingTalkAuthDemoApp: App {
 @MainActor
 final class DemoStore: ObservableObject {
     @Published var loginState: LoginScreenState = .idle
+    /// DingTalk's own message, what to register, or an ignored reply (LoginScreenModel.note).
+    @Published var note: String?
     @Published var findings: [SetupFinding]?
     @Published var heldReply: URL?
     @Published var answer: SimulatedAnswer = .approve {
@@ -58,8 +60,13 @@ final class DemoStore: ObservableObject {
             self.answer = answer
             built?.simulator.answer = answer
         }
-        built?.loginScreen.onChange = { [weak self] state in
-            DispatchQueue.main.async { self?.loginState = state }
+        built?.loginScreen.onChange = { [weak self, weak built] state in
+            let note = built?.loginScreen.note
+            DispatchQueue.main.async { self?.loginState = state; self?.note = note }
+        }
+        built?.loginScreen.onIgnoredReply = { [weak self, weak built] _ in
+            let note = built?.loginScreen.note
+            DispatchQueue.main.async { self?.note = note }
         }
         built?.simulator.onHeldReply = { [weak self] url in
             DispatchQueue.main.async { self?.heldReply = url }

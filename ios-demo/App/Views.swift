@@ -34,7 +34,12 @@ struct LoginView: View {
                     Button(DemoText.name(.newSdk)) { store.signIn(.newSdk) }.accessibilityIdentifier("login.newsdk")
                     Button(DemoText.name(.browser)) { store.signIn(.browser) }.accessibilityIdentifier("login.browser")
                 }
-                Section(header: Text("Result")) { result }
+                Section(header: Text("Result")) {
+                    result
+                    if let note = store.note {
+                        Text(note).font(.caption).foregroundColor(.secondary).accessibilityIdentifier("login.note")
+                    }
+                }
                 if let reply = store.heldReply {
                     Section(header: Text("Held DingTalk reply")) {
                         Text(reply.absoluteString).font(.caption).accessibilityIdentifier("simulator.heldReply")

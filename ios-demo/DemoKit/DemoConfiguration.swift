@@ -53,10 +53,14 @@ public struct DemoConfiguration: Equatable, Sendable {
         return c
     }
 
+    /// The bundle id the demo's DingTalk applications are registered with (ios-demo/project.yml's
+    /// PRODUCT_BUNDLE_IDENTIFIER).
+    public static let registeredBundleId = "dev.dingtalkauth.demo"
+
     /// What the self-check checks this configuration against.
     public var setupRequirements: SetupRequirements {
         SetupRequirements(flows: [.legacySdk, .newSdk, .browser], sdkAppIds: sdkSchemes, redirectURI: redirectURI,
-                          backendURL: backendURL)
+                          backendURL: backendURL, registeredBundleId: Self.registeredBundleId)
     }
 }
 

@@ -49,9 +49,11 @@ public final class LoginScreenModel: @unchecked Sendable {
     private var _state: LoginScreenState = .idle
     /// Called after every change of `state`, on the thread that changed it.
     public var onChange: ((LoginScreenState) -> Void)?
-    /// Called when a DingTalk reply arrived that belongs to no login of this app (forged, replayed, or
-    /// nothing pending: the core's `isForeignReply`) and was ignored; the state does not change.
-    public var onIgnoredReply: ((Error) -> Void)?
+    private var _note: String?
+    /// Called when a DingTalk reply arrived that belongs to no login of this app (forged, replayed, for
+    /// another flow: the core's `replyVerdict` is `.notForUs`) and was ignored; the state does not change,
+    /// a waiting login keeps waiting.
+    public var onIgnoredReply: ((AuthError) -> Void)?
 
     /// - Parameters:
     ///   - logins: one `DingTalkLogin` per flow (each DingTalk application has its own).
@@ -63,14 +65,24 @@ public final class LoginScreenModel: @unchecked Sendable {
             // An answer nobody waits for: the app was relaunched by DingTalk's reply.
             login.onLateResult { [weak self] result in
                 guard let self else { return }
-                if case .failure(let error) = result, (error as? AuthError)?.isForeignReply == true {
-                    // Not for any login of ours (forged, replayed, nothing pending): never a failure on screen.
-                    self.onIgnoredReply?(error)
-                    return
-                }
                 Task { await self.finish(login: login, result) }
             }
+            login.onIgnoredReply { [weak self] error in
+                self?.setNote("Ignored a DingTalk reply that was not for this login: \(error.userMessage)")
+                self?.onIgnoredReply?(error)
+            }
         }
+    }
+
+    /// A line for the developer under the result: DingTalk's own message, what to register when DingTalk
+    /// did not recognise the app, or a reply that was ignored. Never shown to end users of a real app.
+    public var note: String? {
+        lock.lock(); defer { lock.unlock() }
+        return _note
+    }
+
+    private func setNote(_ note: String?) {
+        lock.lock(); _note = note; lock.unlock()
     }
 
     /// What the screen shows now.
@@ -87,6 +99,7 @@ public final class LoginScreenModel: @unchecked Sendable {
     /// Logs in with `flow` and ends in `.signedIn` or `.failed`.
     public func signIn(_ flow: LoginFlow) async {
         guard let login = logins[flow] else { return set(.failed("The \(DemoText.name(flow)) is not enabled in this app.")) }
+        setNote(nil)
         set(.working("Waiting for DingTalk…"))
         let result: DingTalkLoginResult
         do {
@@ -101,8 +114,10 @@ public final class LoginScreenModel: @unchecked Sendable {
     func finish(login: DingTalkLogin, _ result: DingTalkLoginResult) async {
         do {
             let outcome = try result.get()
-            guard case .authorized(let grant) = outcome else {
-                // Cancelled, denied or failed: the core's sentence for it.
+            guard case .authorized(let grant, _) = outcome else {
+                // Cancelled, denied, not recognised or failed: the core's sentence for it, and for the
+                // developer what DingTalk said (or what to register).
+                setNote(DemoText.developerNote(for: outcome))
                 return set(.failed(outcomeMessage(outcome: outcome).text))
             }
             set(.working("Signing in with the server…"))
@@ -122,6 +137,18 @@ public enum DemoText {
         case .legacySdk: return "DingTalk app login (legacy SDK)"
         case .newSdk: return "DingTalk app login"
         case .browser: return "DingTalk web login"
+        }
+    }
+
+    /// The developer's line for an outcome that is not a success: what to register when DingTalk did not
+    /// recognise the app, else DingTalk's own message, if it sent one.
+    public static func developerNote(for outcome: LoginOutcome) -> String? {
+        switch outcome {
+        case .authorized: return nil
+        case let .appIdentityMismatch(dingtalkMessage, developerMessage, _):
+            return developerMessage + (dingtalkMessage.map { " (DingTalk said: \($0))" } ?? "")
+        case let .cancelled(message, _), let .denied(message, _), let .failed(_, _, message, _):
+            return message.map { "DingTalk said: \($0)" }
         }
     }
 

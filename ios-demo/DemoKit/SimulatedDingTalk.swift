@@ -9,7 +9,11 @@ public enum SimulatedAnswer: String, CaseIterable, Sendable {
     case cancel
     /// The user refuses (SDK ErrCode -4; browser `error=access_denied`).
     case deny
-    /// A reply with a code but a state this app never issued (a forged or replayed reply).
+    /// DingTalk does not recognise the app (SDK ErrCode -4 with the message `key check error`: the bundle
+    /// id does not match the console's registration).
+    case keyCheckError
+    /// Another app first opens a reply with a state this app never issued (a forged reply); it is ignored
+    /// and DingTalk's genuine reply then completes the login.
     case tamperedState
     /// The reply is prepared but not delivered: it waits in `heldReply` until something opens it (the UI
     /// test kills the app first, then opens it, as DingTalk would relaunch the app).
@@ -72,15 +76,21 @@ public final class SimulatedDingTalk: DingTalkPresenter, DingTalkSDKURLHandling,
     /// Plays DingTalk for `request` with the current `answer` (see the type's documentation).
     public func present(_ request: LoginRequest) async throws -> URL? {
         let answer = self.answer
+        if answer == .tamperedState {
+            // The forged reply comes first, through the app's URL scheme as any app could send it.
+            openURL(request.flow == .browser ? try await browserRedirect(request, .tamperedState)
+                                             : try await sdkReply(request, .tamperedState))
+        }
+        let genuine: SimulatedAnswer = answer == .tamperedState ? .approve : answer
         let reply: URL
         switch request.flow {
         case .legacySdk, .newSdk:
-            reply = try await sdkReply(request, answer)
+            reply = try await sdkReply(request, genuine)
         case .browser:
-            if answer == .cancel { throw CancellationError() }  // the user closed the sheet
-            reply = try await browserRedirect(request, answer)
+            if genuine == .cancel { throw CancellationError() }  // the user closed the sheet
+            reply = try await browserRedirect(request, genuine)
         }
-        if answer == .holdReply {
+        if genuine == .holdReply {
             setHeldReply(reply)
             onHeldReply?(reply)
             return nil
@@ -103,7 +113,7 @@ public final class SimulatedDingTalk: DingTalkPresenter, DingTalkSDKURLHandling,
             login.deliver(legacy: LegacyAuthorizeReply(errorCode: errCode, errorMessage: value("message"), accessCode: value("code")))
         case "new_sdk":
             guard let login = router(.newSdk) else { return false }
-            login.deliver(openAuth: OpenAuthReply(respCode: errCode, respMessage: value("message"), authCode: value("code"),
+            login.deliver(openAuth: OpenAuthReply(respCode: Int64(errCode), respMessage: value("message"), authCode: value("code"),
                                                   state: value("state")))
         default:
             return false
@@ -130,6 +140,8 @@ public final class SimulatedDingTalk: DingTalkPresenter, DingTalkSDKURLHandling,
             items += [URLQueryItem(name: "errCode", value: "-2"), URLQueryItem(name: "message", value: "user cancelled")]
         case .deny:
             items += [URLQueryItem(name: "errCode", value: "-4"), URLQueryItem(name: "message", value: "auth denied")]
+        case .keyCheckError:
+            items += [URLQueryItem(name: "errCode", value: "-4"), URLQueryItem(name: "message", value: "key check error")]
         }
         // The legacy iOS SDK has no state; the new SDK echoes it (or, tampered, something else).
         if !legacy, let state = request.state {
@@ -146,7 +158,7 @@ public final class SimulatedDingTalk: DingTalkPresenter, DingTalkSDKURLHandling,
         }
         var items: [URLQueryItem] = []
         switch answer {
-        case .deny:
+        case .deny, .keyCheckError:  // the web login has no "key check error": DingTalk checks no app there
             items.append(URLQueryItem(name: "error", value: "access_denied"))
         default:
             let code = try await fake.mint(flow: "browser", clientId: request.clientId, scope: request.scope, user: user)

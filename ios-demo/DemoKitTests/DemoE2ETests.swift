@@ -77,15 +77,30 @@ final class DemoE2ETests: XCTestCase {
     func testCancelEachFlow() async throws {
         for flow in [LoginFlow.legacySdk, .newSdk, .browser] {
             let (app, state) = try await signIn(flow, answer: .cancel)
-            assertFailed(state, outcomeMessage(outcome: .cancelled).text)
+            assertFailed(state, outcomeMessage(outcome: .cancelled(dingtalkMessage: nil, answeredBy: .unknown)).text)
             XCTAssertEqual(try app.logins[flow]!.auth.pendingCount(), 0, "\(flow)")
         }
     }
 
     func testDenyEachFlow() async throws {
         for flow in [LoginFlow.legacySdk, .newSdk, .browser] {
-            let (_, state) = try await signIn(flow, answer: .deny)
-            assertFailed(state, outcomeMessage(outcome: .denied).text)
+            let (app, state) = try await signIn(flow, answer: .deny)
+            assertFailed(state, outcomeMessage(outcome: .denied(dingtalkMessage: nil, answeredBy: .unknown)).text)
+            // DingTalk's own words stay for the developer.
+            XCTAssertEqual(app.loginScreen.note, flow == .browser ? "DingTalk said: access_denied" : "DingTalk said: auth denied")
+        }
+    }
+
+    /// -4 "key check error" reads as "DingTalk did not recognise this app", with what to register for the
+    /// developer, never as the user's refusal.
+    func testKeyCheckErrorIsTheAppNotRecognised() async throws {
+        for flow in [LoginFlow.legacySdk, .newSdk] {
+            let (app, state) = try await signIn(flow, answer: .keyCheckError)
+            guard case .failed(let text) = state else { return XCTFail("\(flow): \(state)") }
+            XCTAssertNotEqual(text, outcomeMessage(outcome: .denied(dingtalkMessage: nil, answeredBy: .unknown)).text)
+            XCTAssertTrue(text.contains("did not recognise this app"), text)
+            let note = try XCTUnwrap(app.loginScreen.note)
+            XCTAssertTrue(note.contains("bundle id") && note.hasSuffix("(DingTalk said: key check error)"), note)
         }
     }
 
@@ -97,15 +112,17 @@ final class DemoE2ETests: XCTestCase {
         return o.compactMapValues { ($0 as? NSNumber)?.intValue }
     }
 
-    func testTamperedStateIsRefusedAndNothingReachesTheBackend() async throws {
-        for flow in [LoginFlow.newSdk, .browser] {
+    /// Another app opens a forged reply (a state this app never issued) while the login waits: it is
+    /// ignored (a note, no code exchanged for it), and DingTalk's genuine reply then signs the user in.
+    func testAForgedReplyIsIgnoredAndTheGenuineOneSignsIn() async throws {
+        for (flow, wire) in [(LoginFlow.newSdk, "new_sdk"), (.browser, "browser")] {
             let before = try await fakeStats()
             let (app, state) = try await signIn(flow, answer: .tamperedState)
-            assertFailed(state, AuthError.StateUnknown.userMessage)
-            XCTAssertEqual(try app.logins[flow]!.auth.pendingCount(), 0, "the abandoned login is discarded (\(flow))")
+            assertSignedIn(app, state, flow: wire)
+            XCTAssertEqual(app.loginScreen.note, "Ignored a DingTalk reply that was not for this login: \(AuthError.StateUnknown.userMessage)")
+            XCTAssertEqual(try app.logins[flow]!.auth.pendingCount(), 0, "\(flow)")
             let after = try await fakeStats()
-            XCTAssertEqual(after["token"], before["token"], "no code exchange for a refused reply (\(flow))")
-            XCTAssertEqual(after["me"], before["me"], "\(flow)")
+            XCTAssertEqual(after["token"].map { $0 - (before["token"] ?? 0) }, 1, "only the genuine code is exchanged (\(flow))")
         }
     }
 
@@ -215,7 +232,7 @@ final class DemoE2ETests: XCTestCase {
         var info = try demoInfoPlist()
         info["LSApplicationQueriesSchemes"] = ["dingtalk"]
         let problems = await check.run(infoPlist: info).map(\.problem)
-        XCTAssertEqual(problems, [.queriesSchemesMissing, .backendUnreachable])
+        XCTAssertEqual(problems, [.queriesSchemesMissing, .queriesSchemesMissing, .backendUnreachable])  // legacy and new SDK
     }
 }
 

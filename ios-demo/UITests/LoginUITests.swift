@@ -26,7 +26,7 @@ final class LoginUITests: XCTestCase {
     /// Waits until the status shows something other than progress and returns it.
     private func finalStatus(_ app: XCUIApplication, file: StaticString = #filePath, line: UInt = #line) -> String {
         let status = app.staticTexts["login.status"]
-        let done = NSPredicate(format: "label BEGINSWITH 'Logged in' OR label CONTAINS 'cancelled' OR label CONTAINS 'declined' OR label CONTAINS 'ignored' OR label CONTAINS 'again'")
+        let done = NSPredicate(format: "label BEGINSWITH 'Logged in' OR label CONTAINS 'cancelled' OR label CONTAINS 'declined' OR label CONTAINS 'ignored' OR label CONTAINS 'again' OR label CONTAINS 'recognise'")
         let expectation = XCTNSPredicateExpectation(predicate: done, object: status)
         XCTAssertEqual(XCTWaiter().wait(for: [expectation], timeout: 30), .completed, "status: \(status.label)", file: file, line: line)
         return status.label
@@ -59,27 +59,61 @@ final class LoginUITests: XCTestCase {
         XCTAssertEqual(finalStatus(app), "You declined to share your DingTalk identity with this app.")
     }
 
-    func testTamperedState() {
-        let app = launch(answer: "tamperedState")
-        app.buttons["login.browser"].tap()
-        XCTAssertTrue(finalStatus(app).contains("does not belong to the login in progress"))
+    /// Another app opens a forged reply first: it is ignored (a note), and DingTalk's reply completes the login.
+    func testForgedReplyIsIgnoredAndTheLoginCompletes() {
+        for button in ["login.newsdk", "login.browser"] {
+            let app = launch(answer: "tamperedState")
+            app.buttons[button].tap()
+            XCTAssertTrue(finalStatus(app).hasPrefix("Logged in as"), button)
+            XCTAssertTrue(app.staticTexts["login.note"].label.hasPrefix("Ignored a DingTalk reply"), button)
+        }
     }
 
-    /// The app is killed while "DingTalk" holds the reply; DingTalk's reply then relaunches it, and the
-    /// login completes from the Keychain-backed pending login.
-    func testAppKilledBetweenBeginAndReply() throws {
-        var app = launch(answer: "holdReply")
+    /// ErrCode -4 with "key check error": not "you refused", but the app is not recognised, and the
+    /// developer is told what to register.
+    func testKeyCheckErrorIsNotADenial() {
+        let app = launch(answer: "keyCheckError")
         app.buttons["login.newsdk"].tap()
+        XCTAssertTrue(finalStatus(app).contains("did not recognise this app"))
+        XCTAssertTrue(app.staticTexts["login.note"].label.contains("bundle id"))
+    }
+
+    /// Starts a login with `button` while "DingTalk" holds its reply, then kills the app; returns the
+    /// terminated app and the held reply.
+    private func heldReplyOfAKilledApp(_ button: String) throws -> (XCUIApplication, URL) {
+        let app = launch(answer: "holdReply")
+        app.buttons[button].tap()
         let held = app.staticTexts["simulator.heldReply"]
         XCTAssertTrue(held.waitForExistence(timeout: 30))
         let reply = try XCTUnwrap(URL(string: held.label))
         app.terminate()
+        return (app, reply)
+    }
 
-        app = launch(answer: "approve", resetKeychain: false)
+    /// The app is killed while "DingTalk" holds the reply; the app is started again, DingTalk's reply
+    /// then arrives, and the login completes from the Keychain-backed pending login.
+    func testAppKilledBetweenBeginAndReply() throws {
+        let (_, reply) = try heldReplyOfAKilledApp("login.newsdk")
+        let app = launch(answer: "approve", resetKeychain: false)
         guard #available(iOS 16.4, *) else { throw XCTSkip("XCUIApplication.open(_:) needs iOS 16.4") }
         app.open(reply)  // what DingTalk does: open the app's URL scheme with its answer
         XCTAssertTrue(finalStatus(app).hasPrefix("Logged in as"))
         XCTAssertEqual(app.staticTexts["identity.flow"].label, "flow new_sdk")
+    }
+
+    /// A cold start: the app is not running when DingTalk's reply arrives, so the reply launches it
+    /// (for a scene-based app that is `scene(_:willConnectTo:options:)`'s `urlContexts`; SwiftUI hands
+    /// it to `.onOpenURL`). The pending login comes from the Keychain and completes.
+    func testDingTalksReplyLaunchesTheTerminatedApp() throws {
+        let (app, reply) = try heldReplyOfAKilledApp("login.legacy")
+        XCTAssertEqual(app.state, .notRunning)
+        guard #available(iOS 16.4, *) else { throw XCTSkip("XCUIApplication.open(_:) needs iOS 16.4") }
+        // Not launched first: opening the URL is what launches it. The XCUIApplication keeps its
+        // launchEnvironment (the demo servers), and the Keychain is kept this time.
+        app.launchEnvironment["DINGTALK_DEMO_RESET_KEYCHAIN"] = "0"
+        app.open(reply)
+        XCTAssertTrue(finalStatus(app).hasPrefix("Logged in as"))
+        XCTAssertEqual(app.staticTexts["identity.flow"].label, "flow legacy_sdk")
     }
 
     func testSelfCheckPasses() {

@@ -58,8 +58,10 @@ fuzz_target!(|data: &[u8]| {
         message: parts.next().map(str::to_string),
         code,
         state: state.clone(),
+        // The new SDK's `type` extra: any text, as another app could send it.
+        reply_type: parts.next().map(str::to_string),
     };
-    if let Ok(Outcome::Authorized(_)) = f.auth.complete_sdk(&resp) {
+    if let Ok(Outcome::Authorized { .. }) = f.auth.complete_sdk(&resp) {
         let s = state.unwrap();
         assert!(
             f.issued.contains(&s),

@@ -18,7 +18,8 @@ public typealias DingTalkLoginResult = Result<LoginOutcome, Error>
 ///
 /// ```swift
 /// // AppDelegate:   func application(_ app: UIApplication, open url: URL, options: …) -> Bool { login.handle(url: url) }
-/// // SceneDelegate: URLContexts.forEach { _ = login.handle(url: $0.url) }
+/// // SceneDelegate: willConnectTo: login.handle(DingTalkIncomingURLs(connectionOptions))  (a cold start)
+/// //                openURLContexts: login.handle(DingTalkIncomingURLs(URLContexts))
 /// // SwiftUI:       .onOpenURL { _ = login.handle(url: $0) }
 /// ```
 public final class DingTalkLogin: @unchecked Sendable {
@@ -37,6 +38,7 @@ public final class DingTalkLogin: @unchecked Sendable {
 
     private var waiter: Waiter?
     private var lateHandler: ((DingTalkLoginResult) -> Void)?
+    private var ignoredHandler: ((AuthError) -> Void)?
     /// Replies that came before `onLateResult`: which ones are kept, and how many, is the core's policy.
     private let undelivered = UndeliveredReplies()
 
@@ -59,14 +61,23 @@ public final class DingTalkLogin: @unchecked Sendable {
     }
 
     /// Where answers go that no `login` call is waiting for (after a relaunch). Answers that arrived
-    /// before a handler was set are delivered to it at once, in order: every outcome and every error
-    /// about this device's login (the last few of them), never a reply to ignore (`isForeignReply`).
+    /// before a handler was set are delivered to it at once, in order, as the core keeps them
+    /// (`UndeliveredReplies`): DingTalk's answers always, a failed login only while no answer waits. A
+    /// reply that is not for this device's login never reaches it (see `onIgnoredReply`).
     public func onLateResult(_ handler: @escaping (DingTalkLoginResult) -> Void) {
         lock.lock()
         lateHandler = handler
         let pending = undelivered.takeAll()
         lock.unlock()
         pending.forEach { handler($0.result) }
+    }
+
+    /// Called with every reply refused as not for this device's login (forged, replayed, for another
+    /// flow, unreadable: the core's `replyVerdict` is `.notForUs`). Such a reply never ends a waiting
+    /// login and never reaches `onLateResult`; this is for logs or a passing note.
+    public func onIgnoredReply(_ handler: @escaping (AuthError) -> Void) {
+        lock.lock(); defer { lock.unlock() }
+        ignoredHandler = handler
     }
 
     /// The one URL router: call it from `application(_:open:options:)`, a `SceneDelegate` and `.onOpenURL`.
@@ -90,19 +101,22 @@ public final class DingTalkLogin: @unchecked Sendable {
     }
 
     /// Call from the legacy SDK's `onResp` with the `DTAuthorizeResp`.
-    public func deliver(legacy reply: DingTalkLegacyAuthorizeReply) {
+    public func deliver(legacy reply: some DingTalkLegacyAuthorizeReply) {
         finish(flow: .legacySdk) { try self.auth.complete(legacy: reply) }
     }
 
-    /// Call from the new SDK's completion with the `ADTOpenAuthResp`.
-    public func deliver(openAuth reply: DingTalkOpenAuthReply) {
+    /// Call from the new SDK's `onResp` with the `ADTOpenAuthResp`.
+    public func deliver(openAuth reply: some DingTalkOpenAuthReply) {
         finish(flow: .newSdk) { try self.auth.complete(openAuth: reply) }
     }
 
     /// Begins a login of `flow`, hands it to `presenter`, and returns DingTalk's verdict. One login at a
     /// time: a new call abandons the previous one. An abandoned login (a new call, `cancelWaitingLogin()`,
     /// the calling task cancelled, the presenter throwing `CancellationError`) returns `.cancelled` and
-    /// its pending login is discarded, so a late reply cannot complete it.
+    /// its pending login is abandoned (`DingTalkAuth.abandon(request:)`, for every flow, the legacy one
+    /// without state included), so a late reply cannot complete it. A reply that is not for this login
+    /// (the core's `replyVerdict` is `.notForUs`: a made-up state, a replay, another flow's reply)
+    /// never ends the wait: the call keeps waiting for DingTalk's own reply.
     public func login(_ flow: LoginFlow, presenter: DingTalkPresenter) async throws -> LoginOutcome {
         let request = try auth.begin(flow: flow)
         let id = UUID()
@@ -113,9 +127,10 @@ public final class DingTalkLogin: @unchecked Sendable {
                 self.resumeWaiter(id: id, .failure(CancellationError()))
             }
         } catch {
-            // Cancelled or refused before a verdict: forget the pending login so it cannot be completed later.
-            if let state = request.state { try? auth.discard(state: state) }
-            if error is CancellationError { return .cancelled }
+            // Cancelled, or DingTalk could not be opened, before a verdict: forget the pending login so it
+            // cannot be completed later. If forgetting fails the login still expires at its TTL.
+            try? auth.abandon(request: request)
+            if error is CancellationError { return .cancelled(dingtalkMessage: nil, answeredBy: .unknown) }
             throw error
         }
     }
@@ -144,11 +159,9 @@ public final class DingTalkLogin: @unchecked Sendable {
             Task {
                 do {
                     if let url = try await presenter.present(request) {
-                        // Straight back from a web session: through the same router as any other URL.
-                        if !self.handle(url: url) {
-                            self.resumeWaiter(id: id, .failure(AuthError.InvalidCallback(
-                                reason: "the web session returned a URL that is not the redirect URI")))
-                        }
+                        // Straight back from the web session this login opened: nothing else will answer,
+                        // so its verdict, whatever it is, ends this login.
+                        self.finishPresented(id: id, url: url)
                     }
                 } catch {
                     self.resumeWaiter(id: id, .failure(error))
@@ -157,15 +170,40 @@ public final class DingTalkLogin: @unchecked Sendable {
         }
     }
 
+    /// The URL the login `id`'s own web session returned.
+    private func finishPresented(id: UUID, url: URL) {
+        guard matcher.classify(url) == .browserRedirect else {
+            resumeWaiter(id: id, .failure(AuthError.InvalidCallback(
+                reason: "the web session returned a URL that is not the redirect URI")))
+            return
+        }
+        let result = DingTalkLoginResult { try auth.complete(callbackURL: url) }
+        if resumeWaiter(id: id, result) { return }
+        deliverLate(LoginReply(flow: .browser, result))  // the call gave up meanwhile: like any late answer
+    }
+
+    /// A reply that reached the app through the router or an SDK delegate. Where it goes is the core's
+    /// decision (`replyVerdict`), the same as on Android: not for us → only `onIgnoredReply`; otherwise
+    /// the login waiting for its flow, or else `onLateResult`.
     private func finish(flow: LoginFlow, _ complete: () throws -> LoginOutcome) {
-        let result: DingTalkLoginResult
-        do { result = .success(try complete()) } catch { result = .failure(error) }
-        if resumeWaiter(flow: flow, result) { return }
+        let reply = LoginReply(flow: flow, DingTalkLoginResult { try complete() })
+        if case let .refused(_, error) = reply, replyVerdict(reply: reply) == .notForUs {
+            lock.lock()
+            let handler = ignoredHandler
+            lock.unlock()
+            handler?(error)
+            return
+        }
+        if resumeWaiter(flow: flow, reply.result) { return }
+        deliverLate(reply)
+    }
+
+    private func deliverLate(_ reply: LoginReply) {
         lock.lock()
         let handler = lateHandler
-        if handler == nil { _ = undelivered.offer(reply: LoginReply(flow: flow, result)) }
+        if handler == nil { _ = undelivered.offer(reply: reply) }
         lock.unlock()
-        handler?(result)
+        handler?(reply.result)
     }
 
     /// Resumes the waiting login with `result` if it waits for `flow`; returns whether it did.
@@ -209,7 +247,7 @@ private extension LoginReply {
     }
 }
 
-/// Why a presenter could not hand a login to DingTalk. `DingTalkLogin.login` rethrows it after discarding
+/// Why a presenter could not hand a login to DingTalk. `DingTalkLogin.login` rethrows it after abandoning
 /// the pending login. Its sentence and translation key are the core's (`startProblemMessage(problem:)`).
 public enum DingTalkPresentationError: Error, Equatable, CustomStringConvertible, LocalizedError {
     /// DingTalk did not open: not installed, too old, or the SDK refused the request
@@ -228,4 +266,29 @@ public enum DingTalkPresentationError: Error, Equatable, CustomStringConvertible
 
     /// The sentence for the user (`localizedDescription`).
     public var errorDescription: String? { startProblemMessage(problem: problem).text }
+}
+
+/// The presenter of an SDK flow: `send` hands the request to the SDK and says whether it went out; the
+/// answer arrives later through `DingTalkLogin.handle(url:)` and the SDK's delegate. When `send` answers
+/// false, `login` abandons the pending login and throws `DingTalkPresentationError.dingTalkDidNotOpen`.
+///
+/// ```swift
+/// DingTalkSDKPresenter { @MainActor request in   // ADTOpenAuthSDK; DTShareKit is the same with DTAuthorizeReq
+///     let req = ADTOpenAuthReq(); req.fill(from: request)
+///     return ADTOpenAuthAPI.send(req, on: viewController)
+/// }
+/// ```
+public struct DingTalkSDKPresenter: DingTalkPresenter {
+    private let send: (LoginRequest) async -> Bool
+
+    /// A presenter sending each request with `send`.
+    public init(send: @escaping (LoginRequest) async -> Bool) {
+        self.send = send
+    }
+
+    /// Sends `request`; nil: the answer comes through the URL router.
+    public func present(_ request: LoginRequest) async throws -> URL? {
+        guard await send(request) else { throw DingTalkPresentationError.dingTalkDidNotOpen }
+        return nil
+    }
 }

@@ -14,7 +14,11 @@ public struct SetupFinding: Equatable, Sendable, CustomStringConvertible {
     public enum Problem: String, Sendable {
         /// No URL type (`CFBundleURLTypes`) has the DingTalk app id as a scheme: the SDK's reply never arrives.
         case appIdURLSchemeMissing = "app_id_url_scheme_missing"
-        /// `LSApplicationQueriesSchemes` lacks DingTalk's schemes: `canOpenURL` says DingTalk is not installed.
+        /// The Info.plist's `CFBundleIdentifier` is not the bundle id registered in DingTalk's console:
+        /// DingTalk does not recognise the app (`LoginOutcome.appIdentityMismatch`).
+        case bundleIdMismatch = "bundle_id_mismatch"
+        /// `LSApplicationQueriesSchemes` lacks schemes an SDK queries: it believes DingTalk is not installed
+        /// (the new SDK then opens its in-app web login instead of DingTalk).
         case queriesSchemesMissing = "queries_schemes_missing"
         /// `LSApplicationQueriesSchemes` has more than iOS's 50 entries: the extra ones are ignored.
         case queriesSchemesOverLimit = "queries_schemes_over_limit"
@@ -59,13 +63,18 @@ public struct SetupRequirements: Sendable {
     public var redirectURI: String?
     /// The backend the grant goes to (`AuthConfig.backendUrl`).
     public var backendURL: String?
+    /// The bundle id registered in DingTalk's developer console (the legacy SDK's "iOS Bundle ID", the
+    /// new SDK's `registerApp:identifier:`); nil: not checked.
+    public var registeredBundleId: String?
 
     /// Requirements for these flows and ids.
-    public init(flows: [LoginFlow], sdkAppIds: [String], redirectURI: String? = nil, backendURL: String? = nil) {
+    public init(flows: [LoginFlow], sdkAppIds: [String], redirectURI: String? = nil, backendURL: String? = nil,
+                registeredBundleId: String? = nil) {
         self.flows = flows
         self.sdkAppIds = sdkAppIds
         self.redirectURI = redirectURI
         self.backendURL = backendURL
+        self.registeredBundleId = registeredBundleId
     }
 
     var usesSDK: Bool { flows.contains(.legacySdk) || flows.contains(.newSdk) }
@@ -85,9 +94,24 @@ public protocol SetupEnvironment {
 /// The setup self-check: the causes of "the callback never arrives" and "DingTalk is not found", each
 /// with what to do.
 public enum DingTalkSetupCheck {
-    /// The schemes an app must list in `LSApplicationQueriesSchemes` for the DingTalk SDKs.
-    public static let requiredQueriesSchemes = ["dingtalk", "dingtalk-open", "dingtalk-openauth", "dingtalk-openauth2"]
-    /// iOS ignores `LSApplicationQueriesSchemes` entries past this many.
+    /// The schemes an SDK flow asks `canOpenURL` about, so they must be in `LSApplicationQueriesSchemes`:
+    /// - legacy (DTShareKit): `dingtalk`, `dingtalk-open` (DingTalk's iOS SDK guide,
+    ///   https://open.dingtalk.com/document/dingstart/mini-app-access) and `dingtalk-sso`, which
+    ///   `isDingTalkSupportSSO` queries (the SDK's login readme, reproduced at
+    ///   https://cocoapods.org/pods/MCDingTalk); without them its checks report DingTalk missing;
+    /// - new (ADTOpenAuthSDK): `dingtalk`, `dingtalk-openauth`, `dingtalk-openauth2` (DingTalk's iOS login
+    ///   guide, https://open.dingtalk.com/document/dingstart/mini-app-procedures-for-authorized-logon-to-ios-applications):
+    ///   optional there, because without them the SDK opens its in-app web login instead of DingTalk;
+    /// - browser: none.
+    public static func queriesSchemes(for flow: LoginFlow) -> [String] {
+        switch flow {
+        case .legacySdk: return ["dingtalk", "dingtalk-open", "dingtalk-sso"]
+        case .newSdk: return ["dingtalk", "dingtalk-openauth", "dingtalk-openauth2"]
+        case .browser: return []
+        }
+    }
+
+    /// iOS ignores `LSApplicationQueriesSchemes` entries past this many (both guides above say so).
     public static let queriesSchemesLimit = 50
     /// The Info.plist key under which an app may record its redirect URI (checked against the config).
     public static let redirectURIInfoKey = "DingTalkRedirectURI"
@@ -96,33 +120,59 @@ public enum DingTalkSetupCheck {
     public static func check(infoPlist info: [String: Any], requirements: SetupRequirements) -> [SetupFinding] {
         var findings: [SetupFinding] = []
         let schemes = urlSchemes(info)
+        findings += checkBundleId(info: info, requirements: requirements)
         if requirements.usesSDK {
+            // Both SDKs reply by opening `<app id>://…`: DingTalk's guides register the AppKey / Client ID
+            // as a URL scheme (URL identifier "dingtalk").
             for id in requirements.sdkAppIds where !schemes.contains(id.lowercased()) {
                 findings.append(SetupFinding(
                     .error, .appIdURLSchemeMissing,
                     message: "No URL type has the scheme \"\(id)\", so DingTalk cannot return to the app.",
                     fix: "Add a URL type (CFBundleURLTypes) with URL scheme \"\(id)\" (Target > Info > URL Types)."))
             }
-            let queries = info["LSApplicationQueriesSchemes"] as? [Any] ?? []
-            let listed = Set(queries.compactMap { ($0 as? String)?.lowercased() })
-            let missing = requiredQueriesSchemes.filter { !listed.contains($0) }
-            if !missing.isEmpty {
-                findings.append(SetupFinding(
-                    .error, .queriesSchemesMissing,
-                    message: "LSApplicationQueriesSchemes lacks \(missing.joined(separator: ", ")), so the app cannot see DingTalk.",
-                    fix: "Add \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) to LSApplicationQueriesSchemes in Info.plist."))
-            }
-            if queries.count > queriesSchemesLimit {
-                let ignored = queries.dropFirst(queriesSchemesLimit).compactMap { ($0 as? String)?.lowercased() }
-                let lost = requiredQueriesSchemes.filter(ignored.contains)
-                findings.append(SetupFinding(
-                    .error, .queriesSchemesOverLimit,
-                    message: "LSApplicationQueriesSchemes has \(queries.count) entries; iOS ignores all after the first \(queriesSchemesLimit)"
-                        + (lost.isEmpty ? "." : ", including \(lost.joined(separator: ", "))."),
-                    fix: "Keep at most \(queriesSchemesLimit) entries and put DingTalk's schemes first."))
-            }
+            findings += checkQueriesSchemes(info: info, flows: requirements.flows)
         }
         findings += checkRedirect(info: info, schemes: schemes, requirements: requirements)
+        return findings
+    }
+
+    private static func checkBundleId(info: [String: Any], requirements: SetupRequirements) -> [SetupFinding] {
+        guard requirements.usesSDK, let registered = requirements.registeredBundleId else { return [] }
+        let actual = info["CFBundleIdentifier"] as? String ?? ""
+        // "$(PRODUCT_BUNDLE_IDENTIFIER)" in a source Info.plist: only the built app's value can be compared.
+        guard !actual.contains("$(") else { return [] }
+        guard actual != registered else { return [] }
+        return [SetupFinding(
+            .error, .bundleIdMismatch,
+            message: "The app's bundle id is \"\(actual)\", but \"\(registered)\" is registered in DingTalk's console, so DingTalk does not recognise the app.",
+            fix: "Register \"\(actual)\" as the iOS Bundle ID in DingTalk's developer console (or build with the registered one).")]
+    }
+
+    private static func checkQueriesSchemes(info: [String: Any], flows: [LoginFlow]) -> [SetupFinding] {
+        var findings: [SetupFinding] = []
+        let queries = info["LSApplicationQueriesSchemes"] as? [Any] ?? []
+        let listed = Set(queries.compactMap { ($0 as? String)?.lowercased() })
+        for flow in [LoginFlow.legacySdk, .newSdk] where flows.contains(flow) {
+            let missing = queriesSchemes(for: flow).filter { !listed.contains($0) }
+            guard !missing.isEmpty else { continue }
+            let legacy = flow == .legacySdk
+            findings.append(SetupFinding(
+                legacy ? .error : .warning, .queriesSchemesMissing,
+                message: "LSApplicationQueriesSchemes lacks \(missing.joined(separator: ", ")), so the \(legacy ? "legacy" : "new") SDK "
+                    + (legacy ? "cannot see DingTalk." : "opens its in-app web login instead of DingTalk."),
+                fix: "Add \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) to LSApplicationQueriesSchemes in Info.plist."))
+        }
+        if queries.count > queriesSchemesLimit {
+            let needed = flows.flatMap(queriesSchemes(for:))
+            let ignored = Set(queries.dropFirst(queriesSchemesLimit).compactMap { ($0 as? String)?.lowercased() })
+            var lost: [String] = []
+            for s in needed where ignored.contains(s) && !lost.contains(s) { lost.append(s) }
+            findings.append(SetupFinding(
+                .error, .queriesSchemesOverLimit,
+                message: "LSApplicationQueriesSchemes has \(queries.count) entries; iOS ignores all after the first \(queriesSchemesLimit)"
+                    + (lost.isEmpty ? "." : ", including \(lost.joined(separator: ", "))."),
+                fix: "Keep at most \(queriesSchemesLimit) entries and put DingTalk's schemes first."))
+        }
         return findings
     }
 
@@ -139,18 +189,23 @@ public enum DingTalkSetupCheck {
     public static func check(environment env: SetupEnvironment, requirements: SetupRequirements) async -> [SetupFinding] {
         var findings: [SetupFinding] = []
         let sdkFlows = requirements.flows.filter { $0 != .browser }
+        // How bad a missing or old DingTalk is, is the core's rule (the same on Android): an error for a
+        // flow that needs DingTalk (legacy), a warning for one that falls back to a web login (new SDK).
         if !sdkFlows.isEmpty {
             if !env.isDingTalkInstalled() {
-                let fallback = requirements.flows.contains(.browser)
-                    ? "Offer the browser login (it is enabled)." : "Enable the browser flow as a fallback, or ask the user to install DingTalk."
-                findings.append(SetupFinding(
-                    .warning, .dingTalkNotInstalled,
-                    message: "DingTalk is not installed on this device (or LSApplicationQueriesSchemes hides it).",
-                    fix: fallback))
+                if let severity = dingtalkUnavailableSeverity(flows: requirements.flows, platform: .ios) {
+                    let fallback = requirements.flows.contains(.browser)
+                        ? "Offer the browser login (it is enabled)." : "Enable the browser flow as a fallback, or ask the user to install DingTalk."
+                    findings.append(SetupFinding(
+                        SetupFinding.Severity(severity), .dingTalkNotInstalled,
+                        message: "DingTalk is not installed on this device (or LSApplicationQueriesSchemes hides it).",
+                        fix: fallback))
+                }
             } else {
                 for flow in sdkFlows where !env.isDingTalkSupporting(flow) {
+                    guard let severity = dingtalkUnavailableSeverity(flows: [flow], platform: .ios) else { continue }
                     findings.append(SetupFinding(
-                        .warning, .dingTalkTooOld,
+                        SetupFinding.Severity(severity), .dingTalkTooOld,
                         message: "The installed DingTalk is too old for the \(flow == .legacySdk ? "legacy" : "new") SDK login.",
                         fix: "Ask the user to update DingTalk, or offer the browser login."))
                 }
@@ -200,5 +255,15 @@ public enum DingTalkSetupCheck {
                 fix: "Add a URL type with scheme \"\(scheme)\", or use an https universal link as the redirect URI."))
         }
         return findings
+    }
+}
+
+extension SetupFinding.Severity {
+    /// The core's severity.
+    init(_ severity: SetupSeverity) {
+        switch severity {
+        case .error: self = .error
+        case .warning: self = .warning
+        }
     }
 }

@@ -289,7 +289,7 @@ func makeAuth(
 
 extension LoginOutcome {
     var grant: AuthGrant? {
-        if case let .authorized(grant) = self { return grant }
+        if case let .authorized(grant, _) = self { return grant }
         return nil
     }
 
@@ -298,6 +298,7 @@ extension LoginOutcome {
         case .authorized: return "Authorized"
         case .cancelled: return "Cancelled"
         case .denied: return "Denied"
+        case .appIdentityMismatch: return "AppIdentityMismatch"
         case .failed: return "Failed"
         }
     }

@@ -94,17 +94,39 @@ final class ExportedAPITests: XCTestCase {
             let outcome = try h.auth.completeSdk(response: SdkResponse(
                 flow: .newSdk, errCode: errCode, message: "sdk says \(errCode)", code: nil, state: req.state))
             XCTAssertEqual(describe(outcome), expected, "errCode \(errCode)")
-            if case let .failed(_, _, message) = outcome {
-                XCTAssertEqual(message, "sdk says \(errCode)", "the SDK's message is kept")
-            }
+            XCTAssertEqual(dingtalkMessage(outcome), "sdk says \(errCode)", "DingTalk's message is kept (\(errCode))")
         }
         let h = try Harness()
         let req = try h.auth.begin(flow: .browser)
         let outcome = try h.auth.completeBrowser(callbackUrl: "\(redirectUri)?error=server_error&state=\(req.state!)")
-        guard case let .failed(reason, errCode, message) = outcome else { return XCTFail("got \(outcome)") }
+        guard case let .failed(reason, errCode, message, answeredBy) = outcome else { return XCTFail("got \(outcome)") }
+        XCTAssertEqual(answeredBy, .browser)
         XCTAssertEqual(reason, .browserError)
         XCTAssertNil(errCode)
         XCTAssertEqual(message, "server_error")
+    }
+
+    /// The decisions the Swift layer asks the core for instead of making them (their rules are tested in
+    /// Rust): where a reply may go, what an outcome asks of the app, how serious a missing DingTalk is,
+    /// what a `begin` failure is as a start problem, and abandoning any login, stateless ones included.
+    func testTheCoresDecisionsCrossTheBoundary() throws {
+        XCTAssertEqual(replyVerdict(reply: .refused(flow: .newSdk, error: .StateUnknown)), .notForUs)
+        XCTAssertEqual(replyVerdict(reply: .refused(flow: .newSdk, error: .StateExpired)), .loginFailed)
+        XCTAssertEqual(replyVerdict(reply: .outcome(flow: .newSdk, outcome: .cancelled(dingtalkMessage: nil, answeredBy: .unknown))), .answer)
+        XCTAssertNil(outcomeHandling(outcome: .denied(dingtalkMessage: "auth denied", answeredBy: .dingTalkApp)))
+        XCTAssertEqual(outcomeHandling(outcome: .appIdentityMismatch(dingtalkMessage: "key check error", developerMessage: "x",
+                                                                     answeredBy: .dingTalkApp)), .fixAppSetup)
+        XCTAssertEqual(dingtalkUnavailableSeverity(flows: [.legacySdk, .browser], platform: .ios), .error)
+        XCTAssertEqual(dingtalkUnavailableSeverity(flows: [.newSdk, .browser], platform: .ios), .warning)
+        XCTAssertNil(dingtalkUnavailableSeverity(flows: [.browser], platform: .ios))
+        XCTAssertEqual(startProblemOf(error: .Store(reason: "locked")), .storageFailed)
+        let auth = try makeAuth(.legacySdk)
+        let request = try auth.begin(flow: .legacySdk)
+        XCTAssertNil(request.state)
+        XCTAssertFalse(request.pendingLoginId.isEmpty)
+        try auth.abandon(request: request)
+        XCTAssertEqual(try auth.pendingCount(), 0)
+        try auth.abandon(request: request)  // again: a no-op
     }
 
     func testSubmitWithoutBackendUrl() async throws {
@@ -130,7 +152,18 @@ func describe(_ outcome: LoginOutcome) -> String {
     case .authorized: return "authorized"
     case .cancelled: return "cancelled"
     case .denied: return "denied"
-    case let .failed(reason, errCode, _):
+    case .appIdentityMismatch: return "app identity mismatch"
+    case let .failed(reason, errCode, _, _):
         return "failed \(reason)" + (errCode.map { " \($0)" } ?? "")
+    }
+}
+
+/// DingTalk's message an outcome kept (nil for a success).
+func dingtalkMessage(_ outcome: LoginOutcome) -> String? {
+    switch outcome {
+    case .authorized: return nil
+    case let .cancelled(message, _), let .denied(message, _), let .appIdentityMismatch(message, _, _),
+         let .failed(_, _, message, _):
+        return message
     }
 }

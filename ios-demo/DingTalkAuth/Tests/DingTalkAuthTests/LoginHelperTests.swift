@@ -82,20 +82,109 @@ final class LoginHelperTests: XCTestCase {
         XCTAssertEqual(try auth.pendingCount(), 0)
     }
 
-    func testATamperedStateFailsTheLoginWithAForeignReplyError() async throws {
+    /// Another app opens the app's URL scheme with replies carrying a made-up state (a forged success, a
+    /// forged cancel) while `login()` waits: neither is handed to the waiting call, neither discards its
+    /// login, and DingTalk's genuine reply afterwards completes it. Android does the same for the same
+    /// input: the decision is the core's `replyVerdict` (core/src/replies.rs).
+    func testForgedRepliesWhileALoginWaitsAreIgnoredAndDingTalksReplyCompletesIt() async throws {
         let auth = try makeAuth(.newSdk)
         let login = DingTalkLogin(auth: auth, sdkSchemes: [Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
-        let presenter = ScriptedPresenter(.deliver { _, login in
-            login.deliver(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        var ignored: [AuthError] = []
+        login.onIgnoredReply { ignored.append($0) }
+        let presenter = ScriptedPresenter(.deliver { request, login in
+            login.deliver(openAuth: OpenAuthReply(respCode: 0, authCode: "forged", state: foreignState()))
+            login.deliver(openAuth: OpenAuthReply(respCode: -2, respMessage: "user cancelled", state: foreignState()))
+            login.deliver(openAuth: OpenAuthReply(respCode: 0, authCode: "genuine", state: request.state))
         })
         presenter.login = login
-        do {
-            let outcome = try await login.login(.newSdk, presenter: presenter)
-            XCTFail("expected a state error, got \(outcome)")
-        } catch let e as AuthError {
-            XCTAssertTrue(e.isForeignReply, "\(e)")
+        let outcome = try await login.login(.newSdk, presenter: presenter)
+        XCTAssertEqual(grantJson(try XCTUnwrap(outcome.grant))["code"] as? String, "genuine")
+        XCTAssertEqual(ignored.map(\.caseName), ["StateUnknown", "StateUnknown"])
+        XCTAssertEqual(try auth.pendingCount(), 0)
+    }
+
+    /// A forged browser redirect reaching the app's URL scheme while the web login is open does not end
+    /// it: the redirect the web session itself returns does.
+    func testAForgedBrowserRedirectDoesNotEndTheWebLogin() async throws {
+        let auth = try makeAuth(.browser)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
+        var ignored = 0
+        login.onIgnoredReply { _ in ignored += 1 }
+        let presenter = ScriptedPresenter(.returnURL { request in
+            // While the sheet is open, another app opens the redirect URI with a state of its own.
+            XCTAssertTrue(login.handle(url: callbackURL(request, code: "forged", state: foreignState())))
+            XCTAssertTrue(login.handle(url: callbackURL(request, code: nil, error: "access_denied", state: foreignState())))
+            return callbackURL(request, code: "genuine")
+        })
+        let outcome = try await login.login(.browser, presenter: presenter)
+        XCTAssertEqual(grantJson(try XCTUnwrap(outcome.grant))["code"] as? String, "genuine")
+        XCTAssertEqual(ignored, 2)
+    }
+
+    /// A new-SDK cancel carrying the browser login's state is refused as a flow mismatch: the browser login
+    /// neither ends nor is used up (the core's rule, `core/tests/login.rs`), so DingTalk's redirect
+    /// afterwards still completes it.
+    func testAFlowMismatchReplyLeavesTheWaitingLoginAsItWas() async throws {
+        let auth = try DingTalkAuth(config: {
+            var c = AuthConfig(clientId: Fixture.newSdkClientId, platform: .ios, flows: [.newSdk, .browser])
+            c.redirectUri = Fixture.redirectURI
+            return c
+        }(), store: KeyValuePendingLoginStore(backend: InMemoryKeyValueBackend()))
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
+        var ignored: [AuthError] = []
+        login.onIgnoredReply { ignored.append($0) }
+        let presenter = ScriptedPresenter(.returnURL { request in
+            login.deliver(openAuth: OpenAuthReply(respCode: -2, state: request.state))
+            return callbackURL(request, code: "genuine")
+        })
+        let outcome = try await login.login(.browser, presenter: presenter)
+        XCTAssertEqual(grantJson(try XCTUnwrap(outcome.grant))["code"] as? String, "genuine")
+        XCTAssertEqual(ignored.map(\.caseName), ["FlowMismatch"])
+    }
+
+    /// DingTalk's message stays on every outcome that is not a success, and -4 "key check error" (DingTalk
+    /// did not recognise the app) is not the user's refusal.
+    func testDingTalksMessageIsKeptAndAnUnrecognisedAppIsNotADenial() async throws {
+        func sdkLogin(_ reply: @escaping (LoginRequest) -> OpenAuthReply) async throws -> LoginOutcome {
+            let login = DingTalkLogin(auth: try makeAuth(.newSdk), sdkSchemes: [Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
+            let presenter = ScriptedPresenter(.deliver { request, login in login.deliver(openAuth: reply(request)) })
+            presenter.login = login
+            return try await login.login(.newSdk, presenter: presenter)
         }
-        XCTAssertEqual(try auth.pendingCount(), 0, "the login the UI gave up on is discarded")
+        let cancelled = try await sdkLogin { OpenAuthReply(respCode: -2, respMessage: "user cancelled", state: $0.state) }
+        XCTAssertTrue(cancelled.isCancelled)
+        XCTAssertEqual(dingtalkMessage(cancelled), "user cancelled")
+        let denied = try await sdkLogin { OpenAuthReply(respCode: -4, respMessage: "auth denied", state: $0.state) }
+        XCTAssertTrue(denied.isDenied)
+        XCTAssertEqual(dingtalkMessage(denied), "auth denied")
+        let unrecognised = try await sdkLogin { OpenAuthReply(respCode: -4, respMessage: "key check error", state: $0.state) }
+        guard case let .appIdentityMismatch(message, developerMessage, _) = unrecognised else { return XCTFail("\(unrecognised)") }
+        XCTAssertEqual(message, "key check error")
+        XCTAssertTrue(developerMessage.contains("bundle id"), developerMessage)
+
+        let legacy = try makeAuth(.legacySdk)
+        _ = try legacy.begin(flow: .legacySdk)
+        let legacyDenied = try legacy.complete(legacy: LegacyAuthorizeReply(errorCode: -4, errorMessage: "auth denied"))
+        guard case let .denied(legacyMessage, answeredBy) = legacyDenied else { return XCTFail("\(legacyDenied)") }
+        XCTAssertEqual(legacyMessage, "auth denied")
+        XCTAssertEqual(answeredBy, .dingTalkApp)
+    }
+
+    /// DingTalk could not be opened for a legacy login, which has no state: the pending login is abandoned
+    /// all the same, so a stateless reply arriving later cannot complete it.
+    func testALegacyLoginWhoseLaunchFailedIsAbandoned() async throws {
+        let auth = try makeAuth(.legacySdk)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [Fixture.legacyAppId], redirectURI: nil)
+        let presenter = DingTalkSDKPresenter { request in
+            XCTAssertNil(request.state)
+            return false  // DTOpenAPI.send answered NO
+        }
+        do {
+            _ = try await login.login(.legacySdk, presenter: presenter)
+            XCTFail("expected dingTalkDidNotOpen")
+        } catch DingTalkPresentationError.dingTalkDidNotOpen {}
+        XCTAssertEqual(try auth.pendingCount(), 0)
+        XCTAssertEqual(expectAuthError(try auth.complete(legacy: LegacyAuthorizeReply(errorCode: 0, accessCode: "late"))), .NoPendingLogin)
     }
 
     /// The app was killed while DingTalk was in front: a new process, over the same store, gets the reply.
@@ -128,6 +217,54 @@ final class LoginHelperTests: XCTestCase {
         XCTAssertEqual(results.count, 1)
         XCTAssertTrue(try XCTUnwrap(try results.first?.get()).isCancelled)
     }
+
+    /// After DingTalk's genuine answer reached a relaunched app, junk through the URL router (a forged
+    /// cancel, the same reply again, an unreadable redirect) neither queues behind it nor reaches the
+    /// handler after it: an app showing the latest result keeps showing the success.
+    func testJunkAfterAGenuineAnswerNeverReachesTheLateResultHandler() throws {
+        let backend = InMemoryKeyValueBackend()
+        let request = try makeAuth(.browser, store: KeyValuePendingLoginStore(backend: backend)).begin(flow: .browser)
+        // (process dies here; DingTalk's redirect relaunches the app)
+        let auth = try makeAuth(.browser, store: KeyValuePendingLoginStore(backend: backend))
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
+        var ignored = 0
+        login.onIgnoredReply { _ in ignored += 1 }
+        let genuine = callbackURL(request, code: "genuine")
+        let junk = [callbackURL(request, code: nil, error: "access_denied", state: foreignState()), genuine,
+                    URL(string: Fixture.redirectURI + "?authCode=x")!, URL(string: Fixture.redirectURI)!]
+        XCTAssertTrue(login.handle(url: genuine))
+        for url in junk { XCTAssertTrue(login.handle(url: url), "\(url)") }
+        var results: [DingTalkLoginResult] = []
+        login.onLateResult { results.append($0) }
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(grantJson(try XCTUnwrap(try results[0].get().grant))["code"] as? String, "genuine")
+        // With the handler set, junk still never reaches it.
+        for url in junk { login.handle(url: url) }
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(ignored, 2 * junk.count)
+    }
+}
+
+extension LoginHelperTests {
+    /// A genuine but late reply (its login expired) arriving after DingTalk's answer is kept for the
+    /// screen only while no answer is: it never follows the answer (the core's `UndeliveredReplies`).
+    func testAnExpiredLoginsReplyNeverQueuesBehindAKeptAnswer() throws {
+        let clock = ManualClock()
+        var config = AuthConfig(clientId: Fixture.newSdkClientId, platform: .ios, flows: [.browser])
+        config.redirectUri = Fixture.redirectURI
+        config.pendingTtlSeconds = 60
+        let auth = try DingTalkAuth.withTimeSource(config: config, store: SwiftStore(), time: clock)
+        let login = DingTalkLogin(auth: auth, sdkSchemes: [], redirectURI: Fixture.redirectURI)
+        let answered = try auth.begin(flow: .browser)
+        let late = try auth.begin(flow: .browser)
+        XCTAssertTrue(login.handle(url: callbackURL(answered, code: "genuine")))
+        clock.advance(seconds: 61)
+        XCTAssertTrue(login.handle(url: callbackURL(late, code: "too-late")))
+        var results: [DingTalkLoginResult] = []
+        login.onLateResult { results.append($0) }
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(grantJson(try XCTUnwrap(try results[0].get().grant))["code"] as? String, "genuine")
+    }
 }
 
 /// A presenter for an SDK flow: it "opens DingTalk" and the answer never comes.
@@ -159,12 +296,14 @@ final class LoginCancellationTests: XCTestCase {
         let outcome = try await task.value
         XCTAssertTrue(outcome.isCancelled)
         XCTAssertEqual(try auth.pendingCount(), 0)
-        // A late reply for it is refused, and reaches nobody as a login.
+        // A late reply for it is refused as not for any login, and reaches nobody as a result.
         var late: [DingTalkLoginResult] = []
+        var ignored: [AuthError] = []
         login.onLateResult { late.append($0) }
+        login.onIgnoredReply { ignored.append($0) }
         login.deliver(openAuth: OpenAuthReply(respCode: 0, authCode: "c", state: request?.state))
-        XCTAssertEqual(late.count, 1)
-        XCTAssertThrowsError(try late[0].get())
+        XCTAssertEqual(late.count, 0)
+        XCTAssertEqual(ignored.map(\.caseName), ["StateUnknown"])
     }
 
     func testCancellingTheTaskCancelsTheLogin() async throws {

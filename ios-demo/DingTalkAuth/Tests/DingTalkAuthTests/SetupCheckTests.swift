@@ -42,20 +42,46 @@ final class SetupCheckTests: XCTestCase {
         XCTAssertTrue(findings[0].fix.contains("CFBundleURLTypes"), findings[0].fix)
     }
 
-    func testMissingQueriesSchemesNamesEachOne() throws {
+    /// Each SDK's schemes: the legacy SDK cannot see DingTalk without them (error); the new SDK falls back
+    /// to its in-app web login (warning). Each missing one is named.
+    func testMissingQueriesSchemesNamesEachOnePerSDK() throws {
         let findings = try DingTalkSetupCheck.check(infoPlistAt: Fixture.plist("MissingQueriesSchemes"), requirements: Fixture.requirements)
-        XCTAssertEqual(findings.map(\.problem), [.queriesSchemesMissing])
-        for s in ["dingtalk-open", "dingtalk-openauth", "dingtalk-openauth2"] {
-            XCTAssertTrue(findings[0].fix.contains("\"\(s)\""), findings[0].fix)
-        }
-        XCTAssertFalse(findings[0].fix.contains("\"dingtalk\""), "dingtalk is present: \(findings[0].fix)")
+        XCTAssertEqual(findings.map(\.problem), [.queriesSchemesMissing, .queriesSchemesMissing])
+        XCTAssertEqual(findings.map(\.severity), [.error, .warning])
+        XCTAssertEqual(findings[0].fix, "Add \"dingtalk-open\", \"dingtalk-sso\" to LSApplicationQueriesSchemes in Info.plist.")
+        XCTAssertTrue(findings[0].message.contains("legacy SDK cannot see DingTalk"), findings[0].message)
+        XCTAssertEqual(findings[1].fix, "Add \"dingtalk-openauth\", \"dingtalk-openauth2\" to LSApplicationQueriesSchemes in Info.plist.")
+        XCTAssertTrue(findings[1].message.contains("in-app web login"), findings[1].message)
+        let newOnly = SetupRequirements(flows: [.newSdk], sdkAppIds: [Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
+        XCTAssertEqual(try problems("MissingQueriesSchemes", newOnly), [.queriesSchemesMissing])
     }
 
     func testOverFiftyQueriesSchemes() throws {
         let findings = try DingTalkSetupCheck.check(infoPlistAt: Fixture.plist("QueriesOverLimit"), requirements: Fixture.requirements)
         XCTAssertEqual(findings.map(\.problem), [.queriesSchemesOverLimit])
-        XCTAssertTrue(findings[0].message.contains("52 entries"), findings[0].message)
-        XCTAssertTrue(findings[0].message.hasSuffix("including dingtalk-openauth, dingtalk-openauth2."), findings[0].message)
+        XCTAssertTrue(findings[0].message.contains("53 entries"), findings[0].message)
+        XCTAssertTrue(findings[0].message.hasSuffix("including dingtalk-sso, dingtalk-openauth, dingtalk-openauth2."), findings[0].message)
+    }
+
+    /// The built app's bundle id against the one registered in DingTalk's console (an unexpanded
+    /// `$(PRODUCT_BUNDLE_IDENTIFIER)` of a source plist cannot be compared and is not reported).
+    func testTheBundleIdIsTheRegisteredOne() throws {
+        var req = Fixture.requirements
+        req.registeredBundleId = "com.example.dingtalkdemo"
+        XCTAssertEqual(try problems("Good", req), [])
+        req.registeredBundleId = "com.example.other"
+        let findings = try DingTalkSetupCheck.check(infoPlistAt: Fixture.plist("Good"), requirements: req)
+        XCTAssertEqual(findings.map(\.problem), [.bundleIdMismatch])
+        XCTAssertEqual(findings[0].severity, .error)
+        XCTAssertTrue(findings[0].message.contains("\"com.example.dingtalkdemo\""), findings[0].message)
+        XCTAssertTrue(findings[0].fix.contains("iOS Bundle ID"), findings[0].fix)
+        var info = try XCTUnwrap(PropertyListSerialization.propertyList(from: Data(contentsOf: Fixture.plist("Good")), format: nil) as? [String: Any])
+        info["CFBundleIdentifier"] = "$(PRODUCT_BUNDLE_IDENTIFIER)"
+        XCTAssertEqual(DingTalkSetupCheck.check(infoPlist: info, requirements: req), [])
+        // A browser-only app registers no bundle id with DingTalk.
+        let browserOnly = SetupRequirements(flows: [.browser], sdkAppIds: [], redirectURI: Fixture.redirectURI,
+                                            registeredBundleId: "com.example.other")
+        XCTAssertEqual(try problems("Good", browserOnly), [])
     }
 
     func testRedirectURIMismatchAndUnregisteredScheme() throws {
@@ -96,6 +122,25 @@ final class SetupCheckTests: XCTestCase {
         let down = await DingTalkSetupCheck.check(environment: env, requirements: req)
         XCTAssertEqual(down.map(\.problem), [.backendUnreachable])
         XCTAssertTrue(down[0].message.contains("connection refused"), down[0].message)
+    }
+
+    /// How serious a missing or old DingTalk is, is the core's rule (`dingtalkUnavailableSeverity`, the
+    /// same on Android): the legacy SDK cannot log in without DingTalk, the new SDK falls back to its
+    /// in-app web login.
+    func testDingTalkMissingOrOldIsAsSeriousAsTheCoreSays() async {
+        func severities(_ flows: [LoginFlow], installed: Bool) async -> [SetupFinding.Severity] {
+            let req = SetupRequirements(flows: flows, sdkAppIds: [Fixture.legacyAppId, Fixture.newSdkClientId], redirectURI: Fixture.redirectURI)
+            let env = ScriptedEnvironment(installed: installed, supported: [])
+            return await DingTalkSetupCheck.check(environment: env, requirements: req).map(\.severity)
+        }
+        let legacyMissing = await severities([.legacySdk], installed: false)
+        let newMissing = await severities([.newSdk], installed: false)
+        let bothMissing = await severities([.legacySdk, .newSdk], installed: false)
+        let bothOld = await severities([.legacySdk, .newSdk], installed: true)
+        XCTAssertEqual(legacyMissing, [.error])
+        XCTAssertEqual(newMissing, [.warning])
+        XCTAssertEqual(bothMissing, [.error])
+        XCTAssertEqual(bothOld, [.error, .warning])
     }
 
     func testBrowserOnlyAppDoesNotCareAboutDingTalkInstalled() async {

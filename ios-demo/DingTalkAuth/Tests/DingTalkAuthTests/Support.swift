@@ -226,7 +226,7 @@ func XCTAssertAuthError(
 
 extension LoginOutcome {
     var grant: AuthGrant? {
-        if case let .authorized(grant) = self { return grant }
+        if case let .authorized(grant, _) = self { return grant }
         return nil
     }
 }

@@ -9,12 +9,14 @@ import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.AuthGrant
 import dev.dingtalkauth.BackendResponse
 import dev.dingtalkauth.DingTalkAuth
+import dev.dingtalkauth.HttpTransport
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.LoginOutcome
 import dev.dingtalkauth.LoginRequest
 import dev.dingtalkauth.PendingLoginStore
 import dev.dingtalkauth.SdkResponse
 import dev.dingtalkauth.UndeliveredReplies
+import dev.dingtalkauth.android.http.HttpUrlConnectionTransport
 import java.util.concurrent.CopyOnWriteArrayList
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -44,6 +46,8 @@ interface DingTalkLoginOwner {
  * device's login is kept, one to ignore (a forged or replayed reply, an intent that was no reply) never.
  *
  * @param store where pending logins live; [KeystorePendingLoginStore.create] survives process death.
+ * @param transport how [submit] sends the grant: the platform's `HttpURLConnection` unless the app
+ *   passes its own stack (an OkHttp adapter is a few lines, README).
  * @throws AuthException.InvalidConfig if [config] is unusable.
  */
 class DingTalkLogin(
@@ -51,6 +55,7 @@ class DingTalkLogin(
     /** The configuration [auth] was built with. */
     val config: AuthConfig,
     store: PendingLoginStore?,
+    transport: HttpTransport = HttpUrlConnectionTransport(),
 ) : AutoCloseable {
     private val appContext: Context = context.applicationContext ?: context
     private val main = Handler(Looper.getMainLooper())
@@ -62,7 +67,7 @@ class DingTalkLogin(
     private var closed = false
 
     /** The core. Use it directly for anything this class does not wrap. */
-    val auth: DingTalkAuth = DingTalkAuth(config, store)
+    val auth: DingTalkAuth = DingTalkAuth(config, store, transport)
 
     // --- starting a flow --------------------------------------------------------------------------
 

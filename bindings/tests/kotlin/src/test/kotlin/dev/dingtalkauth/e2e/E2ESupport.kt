@@ -346,6 +346,7 @@ abstract class E2ETest {
         fakeBase: String = env.fake,
         scope: OAuthScope? = null,
         time: TimeSource? = null,
+        transport: HttpTransport? = null,
     ): DingTalkAuth {
         val v1 = flow != LoginFlow.LEGACY_SDK
         val config = AuthConfig(
@@ -357,7 +358,7 @@ abstract class E2ETest {
             scope = if (v1) scope else null,
             authorizeEndpoint = if (flow == LoginFlow.BROWSER) "$fakeBase/oauth2/auth" else null,
         )
-        val auth = if (time != null) DingTalkAuth.withTimeSource(config, null, time) else DingTalkAuth(config)
+        val auth = if (time != null) DingTalkAuth.withTimeSource(config, null, time, transport) else DingTalkAuth(config, null, transport)
         auths += auth
         return auth
     }
@@ -375,8 +376,9 @@ abstract class E2ETest {
         scope: OAuthScope? = null,
         user: JsonObject = FakeDingTalk.user(),
         time: TimeSource? = null,
+        transport: HttpTransport? = null,
     ): CompletedLogin {
-        val auth = makeAuth(flow, platform, backend, via.base, scope, time)
+        val auth = makeAuth(flow, platform, backend, via.base, scope, time, transport)
         val request = auth.begin(flow)
         assertEquals(flow, request.flow)
         return when (flow) {
