@@ -16,7 +16,10 @@ dependencyResolutionManagement {
     repositories {
         maven {
             name = "dingtalkAuth"
-            url = uri(providers.gradleProperty("dingtalkAuthRepo").getOrElse(file("../build/repo").toURI().toString()))
+            url = java.net.URI(
+                providers.gradleProperty("dingtalkAuthRepo")
+                    .getOrElse(settingsDir.resolve("../build/repo").canonicalFile.toURI().toString()),
+            )
             content { includeGroup("dev.dingtalkauth") }
         }
         google()

@@ -62,7 +62,7 @@ configure<PublishingExtension> {
     repositories {
         maven {
             name = "localRepo"
-            url = uri(rootProject.layout.buildDirectory.dir("repo"))
+            url = rootProject.layout.buildDirectory.dir("repo").get().asFile.toURI()
         }
         val user = providers.gradleProperty("mavenCentralUsername").orNull
         val password = providers.gradleProperty("mavenCentralPassword").orNull
