@@ -37,6 +37,8 @@ pub struct BackendConfig {
     pub body_read_timeout: Duration,
     /// Header-read timeout, connection cap and shutdown bound of [`Backend::serve`].
     pub serve: ServeOptions,
+    /// The organisation whose members log in (an internal app); `None`: any DingTalk account.
+    pub org: Option<crate::member::OrgConfig>,
 }
 
 impl Default for BackendConfig {
@@ -54,6 +56,7 @@ impl Default for BackendConfig {
             session_ttl_secs: 3600,
             body_read_timeout: Duration::from_secs(10),
             serve: ServeOptions::default(),
+            org: None,
         }
     }
 }

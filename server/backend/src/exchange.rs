@@ -12,6 +12,7 @@ use dingtalk_openapi::{OpenApiClient, OpenApiError};
 
 use crate::config::BackendConfig;
 use crate::error::ApiError;
+use crate::member::{operator_error, Cost, Members};
 use crate::policy::{self, Route};
 use crate::replay::Stored;
 use crate::serve::random_token;
@@ -29,18 +30,29 @@ struct Identity {
 pub(crate) async fn exchange(
     client: &OpenApiClient,
     cfg: &BackendConfig,
+    members: Option<&Members>,
     route: Route,
     grant: &GrantV1,
     log_id: &str,
 ) -> (Stored, bool) {
     let started = Instant::now();
+    let mut cost = Cost::default();
     let (stored, keep) = match identify(client, route, &grant.code).await {
         Err((e, keep)) => (error_stored(&e, keep), keep),
-        Ok(identity) => match policy::corp_allowed(cfg, identity.corp_id.as_deref()) {
-            // The code is spent: keep the refusal.
-            Err(e) => (error_stored(&e, true), true),
-            Ok(()) => (success(cfg, grant, identity), true),
-        },
+        Ok(identity) => {
+            // The code is spent from here on: keep every answer, refusals included.
+            let admitted = match policy::corp_allowed(cfg, identity.corp_id.as_deref()) {
+                Err(e) => Err(e),
+                Ok(()) => match members {
+                    None => Ok(None),
+                    Some(m) => m.resolve(&identity.union_id, &mut cost).await,
+                },
+            };
+            match admitted {
+                Err(e) => (error_stored(&e, true), true),
+                Ok(member) => (success(cfg, grant, identity, member), true),
+            }
+        }
     };
     tracing::info!(
         flow = grant.flow.wire_name(),
@@ -49,6 +61,8 @@ pub(crate) async fn exchange(
         status = stored.status.as_u16(),
         error = stored.error,
         exchange_us = started.elapsed().as_micros() as u64,
+        member_calls = cost.calls,
+        member_us = cost.elapsed.as_micros() as u64,
         "login"
     );
     (stored, keep)
@@ -62,7 +76,7 @@ async fn identify(
 ) -> Result<Identity, (ApiError, bool)> {
     let failed = |e: OpenApiError| {
         let spent = definitely_consumed(&e);
-        (ApiError::from_openapi(&e), spent)
+        (operator_error(&e), spent)
     };
     match route {
         Route::Legacy(creds) => {
@@ -87,7 +101,7 @@ async fn identify(
             let me = client
                 .contact_users_me(&token.access_token)
                 .await
-                .map_err(|e| (ApiError::from_openapi(&e), true))?;
+                .map_err(|e| (operator_error(&e), true))?;
             Ok(Identity {
                 union_id: me.union_id,
                 open_id: me.open_id,
@@ -111,8 +125,13 @@ fn definitely_consumed(e: &OpenApiError) -> bool {
     )
 }
 
-fn success(cfg: &BackendConfig, grant: &GrantV1, identity: Identity) -> Stored {
-    let body = serde_json::json!({
+fn success(
+    cfg: &BackendConfig,
+    grant: &GrantV1,
+    identity: Identity,
+    member: Option<serde_json::Value>,
+) -> Stored {
+    let mut body = serde_json::json!({
         "flow": grant.flow.wire_name(),
         "unionId": identity.union_id,
         "openId": identity.open_id,
@@ -122,6 +141,9 @@ fn success(cfg: &BackendConfig, grant: &GrantV1, identity: Identity) -> Stored {
         "sessionToken": random_token(32),
         "expiresIn": cfg.session_ttl_secs,
     });
+    if let Some(m) = member {
+        body["member"] = m;
+    }
     Stored {
         status: StatusCode::OK,
         body: Bytes::from(serde_json::to_vec(&body).expect("JSON serialises")),

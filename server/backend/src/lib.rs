@@ -12,7 +12,8 @@
 //!    error.
 //! 4. `policy.rs` — flow enabled, `client_id`, scope, corpId allow-list.
 //! 5. `replay/` — the code is exchanged at most once, by any instance; retries get the same answer.
-//! 6. `exchange.rs` — DingTalk's calls, on their own task, and what to keep.
+//! 6. `exchange.rs` — DingTalk's calls, on their own task, and what to keep; `member.rs` — whether
+//!    the account is a member of the configured organisation, and who the member is.
 //! 7. `error.rs` — the one table of error codes, statuses and `retryable`.
 //!
 //! `serve.rs` runs a router on a listener (connection bounds, graceful shutdown, request logs); the
@@ -32,6 +33,7 @@ mod config;
 mod error;
 mod exchange;
 mod intake;
+mod member;
 mod policy;
 mod replay;
 pub mod serve;
@@ -39,6 +41,7 @@ mod service;
 
 pub use config::{id_with_secret, secret_from_env, BackendConfig, ReplayStoreConfig};
 pub use error::{ApiError, ErrorCode};
+pub use member::{OrgArgs, OrgConfig, PersonalFields};
 pub use replay::redis::RedisTimings;
 pub use serve::{init_tracing, random_token, RunningServer, ServeOptions};
 pub use service::Backend;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use dingtalk_auth_server::serve::{announce, bind, main_with, shutdown_signal, ConnArgs, LogArgs};
-use dingtalk_auth_server::{id_with_secret, Backend, BackendConfig, ReplayStoreConfig};
+use dingtalk_auth_server::{id_with_secret, Backend, BackendConfig, OrgArgs, ReplayStoreConfig};
 use dingtalk_openapi::{
     ClientCredentials, LegacyCredentials, OpenApiConfig, DEFAULT_API_BASE, DEFAULT_OAPI_BASE,
 };
@@ -82,6 +82,8 @@ struct ServeArgs {
     replay_wait_ms: Option<u64>,
     #[command(flatten)]
     conn: ConnArgs,
+    #[command(flatten)]
+    org: OrgArgs,
 }
 
 impl ServeArgs {
@@ -131,6 +133,7 @@ impl ServeArgs {
             replay_wait: self.replay_wait_ms.map(Duration::from_millis),
             body_read_timeout: self.conn.body_read_timeout(),
             serve: self.conn.serve_options(),
+            org: self.org.config()?,
             ..BackendConfig::default()
         })
     }

@@ -16,6 +16,7 @@ use crate::config::BackendConfig;
 use crate::error::{stored_response, ApiError, ErrorCode};
 use crate::exchange;
 use crate::intake::Intake;
+use crate::member::Members;
 use crate::policy;
 use crate::replay::{Keys, OnceError, ReplayStore, Stored, Verdict};
 use crate::serve::{request_log, RunningServer};
@@ -31,6 +32,7 @@ struct Inner {
     client: OpenApiClient,
     replay: ReplayStore,
     replay_wait: std::time::Duration,
+    members: Option<Members>,
 }
 
 impl Backend {
@@ -39,12 +41,14 @@ impl Backend {
         let client = OpenApiClient::new(config.openapi.clone())?;
         let replay_wait = config.replay_wait();
         let replay = ReplayStore::new(&config).map_err(OpenApiError::Config)?;
+        let members = Members::for_config(&config, &client)?;
         Ok(Backend {
             inner: Arc::new(Inner {
                 config,
                 client,
                 replay,
                 replay_wait,
+                members,
             }),
         })
     }
@@ -106,7 +110,15 @@ async fn login(
     let b = backend.clone();
     let exchange = async move {
         let inner = &b.inner;
-        exchange::exchange(&inner.client, &inner.config, route, &grant, &log_id).await
+        exchange::exchange(
+            &inner.client,
+            &inner.config,
+            inner.members.as_ref(),
+            route,
+            &grant,
+            &log_id,
+        )
+        .await
     };
     let verdict = backend
         .inner
