@@ -39,6 +39,8 @@ pub struct BackendConfig {
     pub serve: ServeOptions,
     /// The organisation whose members log in (an internal app); `None`: any DingTalk account.
     pub org: Option<crate::member::OrgConfig>,
+    /// Keys, `iss` and `aud` of the session tokens (lifetime: `session_ttl_secs`).
+    pub session: crate::session::SessionSettings,
 }
 
 impl Default for BackendConfig {
@@ -57,6 +59,7 @@ impl Default for BackendConfig {
             body_read_timeout: Duration::from_secs(10),
             serve: ServeOptions::default(),
             org: None,
+            session: Default::default(),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::member::{operator_error, Cost, Members};
 use crate::policy::{self, Route};
 use crate::replay::Stored;
-use crate::serve::random_token;
+use crate::session::{Sessions, Subject};
 
 struct Identity {
     union_id: String,
@@ -31,6 +31,7 @@ pub(crate) async fn exchange(
     client: &OpenApiClient,
     cfg: &BackendConfig,
     members: Option<&Members>,
+    sessions: &Sessions,
     route: Route,
     grant: &GrantV1,
     log_id: &str,
@@ -50,7 +51,7 @@ pub(crate) async fn exchange(
             };
             match admitted {
                 Err(e) => (error_stored(&e, true), true),
-                Ok(member) => (success(cfg, grant, identity, member), true),
+                Ok(member) => (success(cfg, sessions, grant, identity, member), true),
             }
         }
     };
@@ -127,10 +128,23 @@ fn definitely_consumed(e: &OpenApiError) -> bool {
 
 fn success(
     cfg: &BackendConfig,
+    sessions: &Sessions,
     grant: &GrantV1,
     identity: Identity,
     member: Option<serde_json::Value>,
 ) -> Stored {
+    let member_ids = member
+        .as_ref()
+        .and_then(|m| Some((m["corpId"].as_str()?, m["userId"].as_str()?)));
+    let session_token = sessions.issue(&Subject {
+        union_id: &identity.union_id,
+        name: member
+            .as_ref()
+            .and_then(|m| m["name"].as_str())
+            .unwrap_or(&identity.nick),
+        flow: grant.flow.wire_name(),
+        member: member_ids,
+    });
     let mut body = serde_json::json!({
         "flow": grant.flow.wire_name(),
         "unionId": identity.union_id,
@@ -138,7 +152,7 @@ fn success(
         "nick": identity.nick,
         "avatarUrl": identity.avatar_url,
         "corpId": identity.corp_id,
-        "sessionToken": random_token(32),
+        "sessionToken": session_token,
         "expiresIn": cfg.session_ttl_secs,
     });
     if let Some(m) = member {

@@ -14,6 +14,7 @@
 //! 5. `replay/` — the code is exchanged at most once, by any instance; retries get the same answer.
 //! 6. `exchange.rs` — DingTalk's calls, on their own task, and what to keep; `member.rs` — whether
 //!    the account is a member of the configured organisation, and who the member is.
+//!    `session.rs` — the signed session token of the answer, and the JWKS that verifies it.
 //! 7. `error.rs` — the one table of error codes, statuses and `retryable`.
 //!
 //! `serve.rs` runs a router on a listener (connection bounds, graceful shutdown, request logs); the
@@ -38,6 +39,7 @@ mod policy;
 mod replay;
 pub mod serve;
 mod service;
+mod session;
 
 pub use config::{id_with_secret, secret_from_env, BackendConfig, ReplayStoreConfig};
 pub use error::{ApiError, ErrorCode};
@@ -45,3 +47,4 @@ pub use member::{OrgArgs, OrgConfig, PersonalFields};
 pub use replay::redis::RedisTimings;
 pub use serve::{init_tracing, random_token, RunningServer, ServeOptions};
 pub use service::Backend;
+pub use session::{SessionArgs, SessionKeys, SessionSettings};

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use dingtalk_auth_server::serve::{announce, bind, main_with, shutdown_signal, ConnArgs, LogArgs};
-use dingtalk_auth_server::{id_with_secret, Backend, BackendConfig, OrgArgs, ReplayStoreConfig};
+use dingtalk_auth_server::{
+    id_with_secret, Backend, BackendConfig, OrgArgs, ReplayStoreConfig, SessionArgs,
+};
 use dingtalk_openapi::{
     ClientCredentials, LegacyCredentials, OpenApiConfig, DEFAULT_API_BASE, DEFAULT_OAPI_BASE,
 };
@@ -84,6 +86,8 @@ struct ServeArgs {
     conn: ConnArgs,
     #[command(flatten)]
     org: OrgArgs,
+    #[command(flatten)]
+    session: SessionArgs,
 }
 
 impl ServeArgs {
@@ -134,6 +138,7 @@ impl ServeArgs {
             body_read_timeout: self.conn.body_read_timeout(),
             serve: self.conn.serve_options(),
             org: self.org.config()?,
+            session: self.session.settings()?,
             ..BackendConfig::default()
         })
     }

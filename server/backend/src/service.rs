@@ -20,6 +20,7 @@ use crate::member::Members;
 use crate::policy;
 use crate::replay::{Keys, OnceError, ReplayStore, Stored, Verdict};
 use crate::serve::{request_log, RunningServer};
+use crate::session::Sessions;
 
 /// The backend service. Cheap to clone; clones share the replay store.
 #[derive(Clone)]
@@ -33,6 +34,7 @@ struct Inner {
     replay: ReplayStore,
     replay_wait: std::time::Duration,
     members: Option<Members>,
+    sessions: Sessions,
 }
 
 impl Backend {
@@ -42,6 +44,7 @@ impl Backend {
         let replay_wait = config.replay_wait();
         let replay = ReplayStore::new(&config).map_err(OpenApiError::Config)?;
         let members = Members::for_config(&config, &client)?;
+        let sessions = Sessions::new(&config.session, config.session_ttl_secs);
         Ok(Backend {
             inner: Arc::new(Inner {
                 config,
@@ -49,6 +52,7 @@ impl Backend {
                 replay,
                 replay_wait,
                 members,
+                sessions,
             }),
         })
     }
@@ -62,6 +66,10 @@ impl Backend {
         Router::new()
             .route("/v1/login", post(login).fallback(method_not_allowed))
             .route("/healthz", get(healthz).fallback(method_not_allowed))
+            .route(
+                "/.well-known/jwks.json",
+                get(jwks).fallback(method_not_allowed),
+            )
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(self.inner.config.max_body_bytes))
             .layer(middleware::from_fn(|req, next| {
@@ -114,6 +122,7 @@ async fn login(
             &inner.client,
             &inner.config,
             inner.members.as_ref(),
+            &inner.sessions,
             route,
             &grant,
             &log_id,
@@ -172,6 +181,16 @@ async fn healthz(State(backend): State<Backend>) -> impl IntoResponse {
         serde_json::json!({"status": "ok", "replayStore": backend.replay_store_kind(),
         "replayEntries": backend.inner.replay.entries()}),
     )
+}
+
+/// The public keys of the session tokens (any JWT library verifies them against this).
+async fn jwks(State(backend): State<Backend>) -> Response {
+    let mut r = Json(backend.inner.sessions.jwks()).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    r
 }
 
 async fn not_found() -> Response {
