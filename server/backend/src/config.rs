@@ -77,52 +77,143 @@ impl BackendConfig {
     }
 }
 
-/// Which replay store the backend uses. `Debug` never shows a password in the URL.
+/// Which replay store the backend uses. `Debug` never shows a password in the URL nor a key.
 #[derive(Clone, PartialEq, Eq)]
 pub enum ReplayStoreConfig {
     /// This process's memory: one instance (the default).
     Memory,
-    /// A Redis shared by every instance.
-    Redis {
-        /// `redis://[user:password@]host:port[/db]`.
-        url: String,
-        /// Deadline of one Redis operation (default 1 s): beyond it the login fails closed.
-        op_timeout: Duration,
-    },
+    /// A Redis (one server, or a Cluster) shared by every instance.
+    Redis(RedisStoreConfig),
 }
 
+/// Where the shared Redis is and how to reach it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisStoreConfig {
+    /// `redis://` or `rediss://` (TLS) `[user:password@]host:port[/db]`; for a Redis Cluster
+    /// `redis+cluster://` or `rediss+cluster://` `[user:password@]host:port[,host:port…]` (seed nodes).
+    pub url: String,
+    /// Deadline of one Redis operation (default 1 s): beyond it the login fails closed, and a claim
+    /// that reaches Redis later is refused by Redis itself.
+    pub op_timeout: Duration,
+    /// PEM file of the CA that signed the Redis server's certificate (`rediss://`); `None`: the
+    /// system's roots.
+    pub tls_ca_file: Option<std::path::PathBuf>,
+    /// The keys that encrypt kept answers (the first one encrypts; all decrypt).
+    pub answer_keys: AnswerKeys,
+}
+
+/// AEAD keys for the answers kept in Redis, each with a short id that is stored with every entry so
+/// a key can be rotated while entries sealed under the previous one are still read. `Debug` shows
+/// only the ids.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AnswerKeys(pub(crate) Vec<(String, [u8; 32])>);
+
+impl AnswerKeys {
+    /// `id:base64key[,id:base64key…]`: 32-byte keys (e.g. `openssl rand -base64 32`), ids of 1–16
+    /// characters `[A-Za-z0-9_-]`; the first encrypts new entries.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        use base64::Engine as _;
+        let mut keys = Vec::new();
+        for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (id, b64) = item
+                .split_once(':')
+                .ok_or("replay store key: expected id:base64key")?;
+            let ok_id = !id.is_empty()
+                && id.len() <= 16
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !ok_id {
+                return Err(
+                    "replay store key: the id must be 1-16 characters of [A-Za-z0-9_-]".into(),
+                );
+            }
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|_| format!("replay store key {id}: not base64"))?;
+            let key: [u8; 32] = raw
+                .try_into()
+                .map_err(|_| format!("replay store key {id}: must be 32 bytes"))?;
+            if keys.iter().any(|(k, _)| k == id) {
+                return Err(format!("replay store key {id}: id given twice"));
+            }
+            keys.push((id.to_owned(), key));
+        }
+        if keys.is_empty() {
+            return Err("replay store key: none given".into());
+        }
+        Ok(AnswerKeys(keys))
+    }
+}
+
+impl std::fmt::Debug for AnswerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(id, _)| id))
+            .finish()
+    }
+}
+
+const REDIS_SCHEMES: [&str; 4] = [
+    "redis://",
+    "rediss://",
+    "redis+cluster://",
+    "rediss+cluster://",
+];
+
 impl ReplayStoreConfig {
-    /// `memory`, or a `redis://` URL (`redis+unix://`, `unix://` too) whose operations get
-    /// `op_timeout_ms` each.
-    pub fn parse(value: &str, op_timeout_ms: u64) -> Result<Self, String> {
+    /// `memory`, or a Redis URL (see [`RedisStoreConfig::url`]) whose operations get
+    /// `op_timeout_ms` each, whose kept answers are sealed with `answer_keys` (required for Redis)
+    /// and whose TLS server certificate is checked against `tls_ca_file` when given.
+    pub fn parse(
+        value: &str,
+        op_timeout_ms: u64,
+        answer_keys: Option<&str>,
+        tls_ca_file: Option<std::path::PathBuf>,
+    ) -> Result<Self, String> {
         if value == "memory" {
             return Ok(ReplayStoreConfig::Memory);
         }
-        if value.starts_with("redis://")
-            || value.starts_with("redis+unix://")
-            || value.starts_with("unix://")
-        {
-            return Ok(ReplayStoreConfig::Redis {
+        if REDIS_SCHEMES.iter().any(|s| value.starts_with(s)) {
+            let keys = answer_keys.ok_or(
+                "a Redis replay store needs DINGTALK_REPLAY_STORE_KEY[_FILE] (id:base64 32-byte key) to encrypt kept answers",
+            )?;
+            return Ok(ReplayStoreConfig::Redis(RedisStoreConfig {
                 url: value.to_owned(),
                 op_timeout: Duration::from_millis(op_timeout_ms.max(1)),
-            });
+                tls_ca_file,
+                answer_keys: AnswerKeys::parse(keys)?,
+            }));
         }
-        Err("--replay-store must be `memory` or a redis:// URL".into())
+        Err("--replay-store must be `memory` or a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL".into())
     }
 
     /// `memory`, or the URL without its user info, for logs.
     pub fn describe(&self) -> String {
         match self {
             ReplayStoreConfig::Memory => "memory".into(),
-            ReplayStoreConfig::Redis { url, .. } => match url::Url::parse(url) {
-                Ok(mut u) => {
-                    let _ = u.set_password(None);
-                    let _ = u.set_username("");
-                    u.to_string()
-                }
-                Err(_) => "(unparsable URL)".into(),
-            },
+            ReplayStoreConfig::Redis(r) => redacted(&r.url, None),
         }
+    }
+}
+
+/// The URL with its password replaced by `mask` (`None`: user info removed). Parsed by hand: a
+/// cluster URL's host list is no URL authority.
+fn redacted(url: &str, mask: Option<&str>) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "(unparsable URL)".into();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let Some((userinfo, hosts)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match (mask, userinfo.split_once(':')) {
+        (Some(m), Some((user, _))) => format!("{scheme}://{user}:{m}@{hosts}{path}"),
+        (Some(_), None) => url.to_owned(),
+        (None, _) => format!("{scheme}://{hosts}{path}"),
     }
 }
 
@@ -130,21 +221,19 @@ impl std::fmt::Debug for ReplayStoreConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReplayStoreConfig::Memory => f.write_str("Memory"),
-            ReplayStoreConfig::Redis { url, op_timeout } => {
-                let shown = match url::Url::parse(url) {
-                    Ok(mut u) if u.password().is_some() => {
-                        let _ = u.set_password(Some("***"));
-                        u.to_string()
-                    }
-                    Ok(u) => u.to_string(),
-                    Err(_) => "(unparsable URL)".into(),
-                };
-                f.debug_struct("Redis")
-                    .field("url", &shown)
-                    .field("op_timeout", op_timeout)
-                    .finish()
-            }
+            ReplayStoreConfig::Redis(r) => f.debug_tuple("Redis").field(r).finish(),
         }
+    }
+}
+
+impl std::fmt::Debug for RedisStoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStoreConfig")
+            .field("url", &redacted(&self.url, Some("***")))
+            .field("op_timeout", &self.op_timeout)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("answer_keys", &self.answer_keys)
+            .finish()
     }
 }
 

@@ -41,7 +41,9 @@ pub mod serve;
 mod service;
 mod session;
 
-pub use config::{id_with_secret, secret_from_env, BackendConfig, ReplayStoreConfig};
+pub use config::{
+    id_with_secret, secret_from_env, AnswerKeys, BackendConfig, RedisStoreConfig, ReplayStoreConfig,
+};
 pub use error::{ApiError, ErrorCode};
 pub use member::{OrgArgs, OrgConfig, PersonalFields};
 pub use replay::redis::RedisTimings;

@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use dingtalk_auth_server::serve::{announce, bind, main_with, shutdown_signal, ConnArgs, LogArgs};
 use dingtalk_auth_server::{
-    id_with_secret, Backend, BackendConfig, OrgArgs, ReplayStoreConfig, SessionArgs,
+    id_with_secret, secret_from_env, Backend, BackendConfig, OrgArgs, ReplayStoreConfig,
+    SessionArgs,
 };
 use dingtalk_openapi::{
     ClientCredentials, LegacyCredentials, OpenApiConfig, DEFAULT_API_BASE, DEFAULT_OAPI_BASE,
@@ -67,10 +68,17 @@ struct ServeArgs {
     #[arg(long, env = "DINGTALK_MAX_BODY_BYTES", default_value_t = 8192)]
     max_body_bytes: usize,
     /// Where codes and idempotency keys are remembered: `memory` (one instance) or
-    /// `redis://[user:password@]host:port[/db]` shared by several instances (prefer the environment
-    /// variable when the URL holds a password: flags show in `ps`).
+    /// `redis://` / `rediss://` (TLS) `[user:password@]host:port[/db]`, or a Redis Cluster
+    /// `redis+cluster://` / `rediss+cluster://` `[user:password@]host:port[,host:port…]`, shared by
+    /// several instances (prefer the environment variable when the URL holds a password: flags show
+    /// in `ps`). Redis needs DINGTALK_REPLAY_STORE_KEY[_FILE]: `id:base64key[,id:base64key…]`
+    /// (32-byte AES-256-GCM keys, the first seals) that encrypt the answers kept for retries.
     #[arg(long, env = "DINGTALK_REPLAY_STORE", default_value = "memory")]
     replay_store: String,
+    /// PEM file of the CA that signed the Redis server's certificate (`rediss://`); default: the
+    /// system's roots.
+    #[arg(long, env = "DINGTALK_REPLAY_STORE_CA_FILE")]
+    replay_store_ca_file: Option<std::path::PathBuf>,
     /// Deadline of one Redis operation, milliseconds; beyond it the login fails closed (503).
     #[arg(
         long,
@@ -133,6 +141,10 @@ impl ServeArgs {
             replay_store: ReplayStoreConfig::parse(
                 &self.replay_store,
                 self.replay_store_timeout_ms,
+                secret_from_env("DINGTALK_REPLAY_STORE_KEY")?
+                    .as_ref()
+                    .map(|k| k.expose()),
+                self.replay_store_ca_file,
             )?,
             replay_wait: self.replay_wait_ms.map(Duration::from_millis),
             body_read_timeout: self.conn.body_read_timeout(),
@@ -158,6 +170,7 @@ async fn run(command: Command) -> Result<(), String> {
         "backend configuration (secrets not shown)"
     );
     let backend = Backend::new(cfg).map_err(|e| e.to_string())?;
+    backend.check_replay_store().await?;
     let srv = backend
         .serve_with_signal(bind(listen).await?, shutdown_signal())
         .await

@@ -148,13 +148,13 @@ impl Members {
                 "a corp id needs the internal app's AppKey and AppSecret as DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET".into(),
             ));
         };
+        // Shared through a single Redis (redis://, rediss://); with a Cluster each instance keeps its
+        // own token (the share is an optimisation, never needed for correctness).
         let shared: Option<Arc<dyn SharedTokenStore>> = match &cfg.replay_store {
-            ReplayStoreConfig::Redis {
-                url, op_timeout, ..
-            } => Some(Arc::new(
-                RedisTokenShare::new(url, *op_timeout).map_err(OpenApiError::Config)?,
+            ReplayStoreConfig::Redis(r) if !r.url.contains("+cluster://") => Some(Arc::new(
+                RedisTokenShare::new(&r.url, r.op_timeout).map_err(OpenApiError::Config)?,
             )),
-            ReplayStoreConfig::Memory => None,
+            _ => None,
         };
         Ok(Some(Members::new(
             client.clone(),

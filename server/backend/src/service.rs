@@ -1,4 +1,5 @@
-//! The service: `POST /v1/login` and `GET /healthz`, with JSON 404/405 and request logs. A login
+//! The service: `POST /v1/login`, `GET /healthz` (liveness) and `GET /readyz` (readiness: the
+//! replay store answers), with JSON 404/405 and request logs. A login
 //! reads top to bottom: [`Intake`] → [`policy::admit`] → [`ReplayStore::exchange_once`] running
 //! [`exchange::exchange`] → the answer.
 
@@ -61,7 +62,8 @@ impl Backend {
         &self.inner.config
     }
 
-    /// The axum router: `POST /v1/login`, `GET /healthz`, JSON 404/405, request logs.
+    /// The axum router: `POST /v1/login`, `GET /healthz`, `GET /readyz`, JSON 404/405, request
+    /// logs.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/v1/login", post(login).fallback(method_not_allowed))
@@ -70,6 +72,7 @@ impl Backend {
                 "/.well-known/jwks.json",
                 get(jwks).fallback(method_not_allowed),
             )
+            .route("/readyz", get(readyz).fallback(method_not_allowed))
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(self.inner.config.max_body_bytes))
             .layer(middleware::from_fn(|req, next| {
@@ -99,6 +102,18 @@ impl Backend {
     /// 0 with the Redis store (whose keys expire by themselves).
     pub fn replay_entries(&self) -> usize {
         self.inner.replay.entries().unwrap_or(0)
+    }
+
+    /// Checks the replay store once at start-up (Redis: connects without retrying and writes),
+    /// then watches it in the background. The error is one line, as the store said it (wrong
+    /// password, refused, unknown host, DB index out of range, TLS…): the caller exits with it.
+    pub async fn check_replay_store(&self) -> Result<(), String> {
+        self.inner.replay.check().await.map_err(|e| {
+            format!(
+                "replay store {}: {e}",
+                self.inner.config.replay_store.describe()
+            )
+        })
     }
 
     /// `memory` or `redis`.
@@ -157,9 +172,9 @@ async fn login(
             ErrorCode::ReplayPending,
             "this grant is being exchanged by an earlier request that has not answered yet; submit it again",
         )),
-        Err(OnceError::Store(e)) => {
-            // Fail closed: without the store, no code is sent to DingTalk.
-            tracing::error!(error = %e, "replay store unavailable: refusing logins");
+        Err(OnceError::Store) => {
+            // Fail closed: without the store, no code is sent to DingTalk. The store logs each
+            // change of its state once, not once per request.
             Err(ApiError::new(
                 ErrorCode::ReplayStoreUnavailable,
                 "the backend cannot reach its replay store; no code was exchanged, retry later",
@@ -191,6 +206,20 @@ async fn jwks(State(backend): State<Backend>) -> Response {
         HeaderValue::from_static("public, max-age=300"),
     );
     r
+}
+
+/// Readiness for a load balancer: 503 while the replay store cannot be reached, so the instance is
+/// taken out of rotation instead of answering every login 503; `/healthz` (liveness) stays 200.
+async fn readyz(State(backend): State<Backend>) -> Response {
+    match backend.inner.replay.ready().await {
+        Ok(()) => Json(serde_json::json!({"status": "ready", "replayStore": backend.replay_store_kind()}))
+            .into_response(),
+        Err(e) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "not_ready", "replayStore": backend.replay_store_kind(), "reason": e.0})),
+        )
+            .into_response(),
+    }
 }
 
 async fn not_found() -> Response {

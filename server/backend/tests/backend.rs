@@ -540,11 +540,74 @@ async fn a_retry_that_waits_too_long_is_replay_pending_then_gets_the_first_answe
 #[test]
 fn the_replay_store_url_never_shows_its_password() {
     use dingtalk_auth_server::ReplayStoreConfig;
-    let cfg = ReplayStoreConfig::Redis {
-        url: "redis://user:s3cret-pw@10.0.0.5:6379/2".into(),
-        op_timeout: Duration::from_secs(1),
-    };
-    let shown = format!("{cfg:?}");
-    assert!(!shown.contains("s3cret-pw"), "{shown}");
-    assert!(shown.contains("10.0.0.5:6379"), "{shown}");
+    const KEY: &str = "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    for (url, hosts) in [
+        ("redis://user:s3cret-pw@10.0.0.5:6379/2", "10.0.0.5:6379/2"),
+        (
+            "rediss+cluster://user:s3cret-pw@10.0.0.5:6379,10.0.0.6:6379",
+            "10.0.0.5:6379,10.0.0.6:6379",
+        ),
+    ] {
+        let cfg = ReplayStoreConfig::parse(url, 1000, Some(KEY), None).unwrap();
+        for shown in [format!("{cfg:?}"), cfg.describe()] {
+            assert!(!shown.contains("s3cret-pw"), "{shown}");
+            assert!(!shown.contains("AAAAAAAA"), "no key material: {shown}");
+            assert!(shown.contains(hosts), "{shown}");
+        }
+    }
+    assert!(
+        ReplayStoreConfig::parse("redis://h:1", 1000, None, None)
+            .unwrap_err()
+            .contains("DINGTALK_REPLAY_STORE_KEY"),
+        "Redis without a key to seal answers is refused"
+    );
+}
+
+/// DingTalk's gateway answering a v1.0 call with a legacy rate-limit body (`errcode` 90002) is a
+/// rate limit: 503 `rate_limited`, retryable, and the code is not spent (the same grant reaches
+/// DingTalk again).
+#[tokio::test]
+async fn errcode_90002_on_the_v1_host_is_a_rate_limit_and_the_code_is_not_spent() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let gateway = axum::Router::new().route(
+        "/v1.0/oauth2/userAccessToken",
+        axum::routing::post(move || {
+            let seen = seen.clone();
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                axum::Json(serde_json::json!({"errcode": 90002, "errmsg": "api frequency limit"}))
+            }
+        }),
+    );
+    let gw = dingtalk_auth_server::RunningServer::start_with(
+        gateway,
+        listener().await,
+        std::future::pending(),
+        dingtalk_auth_server::ServeOptions::default(),
+    )
+    .await
+    .unwrap();
+    let h = start_with(|c| c.openapi.api_base = gw.url()).await;
+    let code = h.mint(LoginFlow::NewSdk, None, None);
+    let k = key();
+    for attempt in 1..=2 {
+        let a = h
+            .login(
+                LoginFlow::NewSdk,
+                &code,
+                default_scope(LoginFlow::NewSdk),
+                &k,
+            )
+            .await;
+        assert_eq!((a.status, a.error()), (503, "rate_limited"), "{}", a.json);
+        assert_eq!(a.json["retryable"], true);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            attempt,
+            "not kept: DingTalk asked again"
+        );
+    }
 }

@@ -76,3 +76,63 @@ fn serve_refuses_half_configured_flows() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no flow enabled"));
 }
+
+/// A real login through the binary, logging at `trace`: the code appears in no log line, and the
+/// `code_replayed` answer to a second submit of it does not echo it either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_login_never_logs_the_code_nor_echoes_it_when_replayed() {
+    use dingtalk_auth::LoginFlow;
+    let (fake, fake_srv) = common::start_fake().await;
+    let log = std::env::temp_dir().join(format!("dtas-login-log-{}", std::process::id()));
+    let file = std::fs::File::create(&log).unwrap();
+    let mut child = ChildGuard::spawn(&mut common::backend_command(
+        &fake_srv.url(),
+        &[],
+        &[("RUST_LOG", "trace")],
+        Stdio::from(file),
+    ));
+    let url = common::process::listening_url(&stdout_lines(child.0.stdout.take().unwrap()));
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mut codes = Vec::new();
+    for flow in [LoginFlow::LegacySdk, LoginFlow::NewSdk, LoginFlow::Browser] {
+        let code = fake
+            .mint(dingtalk_fake::MintRequest {
+                flow,
+                client_id: None,
+                scope: None,
+                user: None,
+            })
+            .unwrap();
+        let scope = common::default_scope(flow);
+        for (expect, key) in [(200, common::key()), (409, common::key())] {
+            let r = http
+                .post(format!("{url}/v1/login"))
+                .header("content-type", "application/json")
+                .body(common::grant(flow, &code, scope, &key))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), expect);
+            let text = r.text().await.unwrap();
+            assert!(!text.contains(&code), "the answer echoes the code: {text}");
+            if expect == 409 {
+                assert!(text.contains("code_replayed"), "{text}");
+            }
+        }
+        codes.push(code);
+    }
+    child.sigterm();
+    assert!(child.wait_bounded().success());
+    let logs = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert!(logs.contains("login"), "the logins were logged: {logs}");
+    for code in &codes {
+        assert!(
+            !logs.contains(code.as_str()),
+            "the code {code} is in the logs:\n{logs}"
+        );
+    }
+}

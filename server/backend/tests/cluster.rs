@@ -1,54 +1,117 @@
-//! Two backend processes sharing one Redis replay store, against the fake DingTalk (all real
-//! processes on loopback, every one killed when its guard drops, also when a test panics).
+//! Backend processes sharing one Redis replay store, against the fake DingTalk (all real processes
+//! on loopback, every one killed when its guard drops, also when a test panics): one redis-server,
+//! a TLS redis-server, a 3-master Redis Cluster, a Redis with AOF that is killed and restarted; a
+//! client that hangs up, a Redis paused past the store deadline, a backend killed mid-exchange.
 //!
-//! Needs `redis-server`, so the tests are `#[ignore]`d in a plain `cargo test --workspace`:
-//! `scripts/test-server-cluster.sh` installs Redis when missing, runs them with `--ignored` and
-//! `DINGTALK_TEST_REDIS_SERVER` set, and fails unless every scenario printed
-//! `CLUSTER SCENARIO PASSED`. Run with `--ignored` but without the variable, each test fails.
+//! Needs `redis-server` and `redis-cli` (and TLS certificates made with openssl), so the tests are
+//! `#[ignore]`d in a plain `cargo test --workspace`: `scripts/test-server-cluster.sh` installs Redis
+//! when missing, makes the certificates, runs them with `--ignored` and the `DINGTALK_TEST_*`
+//! variables set, and fails unless every scenario printed `CLUSTER SCENARIO PASSED`. Run with
+//! `--ignored` but without the variables, each test fails.
 
 mod common;
 
+use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::process::ChildGuard;
-use common::{default_scope, key, spawn_backend, start_fake};
+use common::process::{listening_url, stdout_lines, ChildGuard, CHILD_BOUND};
+use common::{backend_command, default_scope, key, start_fake};
 use dingtalk_auth::LoginFlow;
 use dingtalk_auth_server::RunningServer;
 use dingtalk_fake::{FakeDingTalk, Fault, FaultEndpoint, MintRequest};
 
+/// The key that seals kept answers in every test backend.
+const ANSWER_KEY: &str = "t1:dGhpcy1pcy1hLXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc=";
+/// Every HTTP call of these tests ends within this (a deadlock fails the test, never hangs CI).
+const HTTP_BOUND: Duration = Duration::from_secs(60);
+
+fn env_path(name: &str, what: &str) -> String {
+    match std::env::var(name) {
+        Ok(p) if !p.is_empty() => p,
+        _ => panic!("set {name} to {what} (scripts/test-server-cluster.sh does)"),
+    }
+}
+
 /// The redis-server binary named by `DINGTALK_TEST_REDIS_SERVER`.
 fn redis_server() -> String {
-    match std::env::var("DINGTALK_TEST_REDIS_SERVER") {
-        Ok(p) if !p.is_empty() => p,
-        _ => panic!(
-            "set DINGTALK_TEST_REDIS_SERVER to a redis-server binary (scripts/test-server-cluster.sh does)"
-        ),
-    }
+    env_path("DINGTALK_TEST_REDIS_SERVER", "a redis-server binary")
+}
+
+/// The redis-cli binary named by `DINGTALK_TEST_REDIS_CLI`.
+fn redis_cli() -> String {
+    env_path("DINGTALK_TEST_REDIS_CLI", "a redis-cli binary")
+}
+
+/// The directory of the test certificates (`ca.crt`, `server.crt`, `server.key`, `other-ca.crt`).
+fn tls_dir() -> PathBuf {
+    PathBuf::from(env_path(
+        "DINGTALK_TEST_TLS_DIR",
+        "a directory with ca.crt, server.crt, server.key and other-ca.crt",
+    ))
 }
 
 fn passed(name: &str) {
     println!("CLUSTER SCENARIO PASSED: {name}");
 }
 
-/// A redis-server as a plain process on a loopback port, no persistence.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "dtas-{name}-{}-{}",
+        std::process::id(),
+        dingtalk_auth_server::random_token(6)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// `redis-cli -p port args…` on the plain loopback port, bounded.
+fn cli(port: u16, args: &[&str]) -> String {
+    let mut child = ChildGuard::spawn(
+        Command::new(redis_cli())
+            .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit()),
+    );
+    let mut out = String::new();
+    let mut stdout = child.0.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let _ = stdout.read_to_string(&mut out);
+        out
+    });
+    assert!(child.wait_bounded().success(), "redis-cli {args:?} failed");
+    reader.join().unwrap()
+}
+
+/// A redis-server as a plain process on a loopback port (no persistence unless `args` ask).
 struct Redis {
     bin: String,
     port: u16,
+    args: Vec<String>,
     child: Option<ChildGuard>,
 }
 
 impl Redis {
     fn start(bin: &str) -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        Redis::start_with(bin, &["--save", "", "--appendonly", "no"])
+    }
+
+    fn start_with(bin: &str, args: &[&str]) -> Redis {
         let mut r = Redis {
             bin: bin.to_owned(),
-            port,
+            port: free_port(),
+            args: args.iter().map(|a| a.to_string()).collect(),
             child: None,
         };
         r.restart();
@@ -59,25 +122,18 @@ impl Redis {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    fn pid(&self) -> String {
+        self.child.as_ref().expect("running").0.id().to_string()
+    }
+
     /// Starts it (again, on the same port) and waits until it answers PING.
     fn restart(&mut self) {
         assert!(self.child.is_none(), "already running");
         let child = ChildGuard::spawn(
             Command::new(&self.bin)
-                .args([
-                    "--port",
-                    &self.port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--daemonize",
-                    "no",
-                    "--loglevel",
-                    "warning",
-                ])
+                .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--daemonize", "no", "--loglevel", "warning"])
+                .args(&self.args)
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit()),
         );
@@ -85,7 +141,7 @@ impl Redis {
         let start = Instant::now();
         while !self.pings() {
             assert!(
-                start.elapsed() < Duration::from_secs(20),
+                start.elapsed() < CHILD_BOUND,
                 "redis-server did not answer on port {}",
                 self.port
             );
@@ -94,16 +150,16 @@ impl Redis {
     }
 
     fn pings(&self) -> bool {
-        use std::io::{Read, Write};
         let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return false;
         };
-        let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
         if s.write_all(b"PING\r\n").is_err() {
             return false;
         }
         let mut buf = [0u8; 7];
-        s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+        // A server with requirepass answers -NOAUTH: it is up too.
+        s.read_exact(&mut buf).is_ok() && (&buf == b"+PONG\r\n" || buf.starts_with(b"-NOAUTH"))
     }
 
     /// Kills it (SIGKILL: as abrupt as a crash) and waits until the port refuses connections.
@@ -111,36 +167,133 @@ impl Redis {
         drop(self.child.take());
         assert!(!self.pings());
     }
+
+    /// SIGSTOP / SIGCONT: Redis stalls (the kernel still queues what clients send) and resumes.
+    fn signal(&self, sig: &str) {
+        assert!(Command::new("kill")
+            .args([sig, &self.pid()])
+            .status()
+            .unwrap()
+            .success());
+    }
+
+    /// Bytes that clients sent and the (stopped) server has not read yet, from /proc/net/tcp.
+    fn unread_bytes(&self) -> u64 {
+        let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap();
+        let port = format!("{:04X}", self.port);
+        tcp.lines()
+            .skip(1)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let local_port = f.get(1)?.rsplit(':').next()?;
+                let rx = u64::from_str_radix(f.get(4)?.split(':').nth(1)?, 16).ok()?;
+                (local_port == port).then_some(rx)
+            })
+            .sum()
+    }
+
+    /// Every key and its value (or type), to inspect what the store writes.
+    fn dump(&self) -> String {
+        let keys = cli(self.port, &["--scan"]);
+        let mut out = String::new();
+        for k in keys.lines().filter(|k| !k.is_empty()) {
+            out += &format!("{k} = {}\n", cli(self.port, &["GET", k]).trim());
+        }
+        out
+    }
+
+    /// `INFO commandstats` as (command, calls).
+    fn command_stats(&self) -> Vec<(String, u64)> {
+        cli(self.port, &["INFO", "commandstats"])
+            .lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("cmdstat_")?;
+                let (name, stats) = rest.split_once(':')?;
+                let calls = stats
+                    .split(',')
+                    .next()?
+                    .strip_prefix("calls=")?
+                    .parse()
+                    .ok()?;
+                Some((name.to_owned(), calls))
+            })
+            .collect()
+    }
 }
 
-/// The fake DingTalk (in this process) and two backend processes sharing `redis`.
+/// The fake DingTalk (in this process) and two backend processes sharing one replay store.
 struct Cluster {
     fake: FakeDingTalk,
     _fake_srv: RunningServer,
-    _backends: [ChildGuard; 2],
-    backends: [String; 2],
+    children: Vec<ChildGuard>,
+    backends: Vec<String>,
+    logs: Vec<PathBuf>,
+    _dir: TempDir,
     http: reqwest::Client,
+}
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Cluster {
     async fn start(redis: &Redis) -> Cluster {
+        Cluster::start_with(&redis.url(), &[], &[]).await
+    }
+
+    /// Two backends on the store at `url`, with `args` and `env` added; each one's logs go to a file.
+    async fn start_with(url: &str, args: &[&str], env: &[(&str, &str)]) -> Cluster {
         let (fake, fake_srv) = start_fake().await;
-        let backend = || {
-            spawn_backend(
-                &fake_srv.url(),
-                &["--upstream-timeout-ms", "10000"],
-                &[("DINGTALK_REPLAY_STORE", &redis.url())],
-            )
-        };
-        let (a, a_url) = backend();
-        let (b, b_url) = backend();
-        Cluster {
+        let dir = TempDir(temp_dir("cluster"));
+        let mut c = Cluster {
             fake,
             _fake_srv: fake_srv,
-            _backends: [a, b],
-            backends: [a_url, b_url],
-            http: reqwest::Client::new(),
+            children: Vec::new(),
+            backends: Vec::new(),
+            logs: Vec::new(),
+            _dir: dir,
+            http: reqwest::Client::builder()
+                .timeout(HTTP_BOUND)
+                .build()
+                .unwrap(),
+        };
+        for _ in 0..2 {
+            c.add_backend(url, args, env);
         }
+        c
+    }
+
+    fn add_backend(&mut self, url: &str, args: &[&str], env: &[(&str, &str)]) {
+        let log = self._dir.0.join(format!("backend-{}.log", self.logs.len()));
+        let mut all_args = Vec::new();
+        if !args.contains(&"--upstream-timeout-ms") {
+            all_args.extend(["--upstream-timeout-ms", "10000"]);
+        }
+        all_args.extend_from_slice(args);
+        let mut all_env = vec![
+            ("DINGTALK_REPLAY_STORE", url),
+            ("DINGTALK_REPLAY_STORE_KEY", ANSWER_KEY),
+        ];
+        all_env.extend_from_slice(env);
+        let mut child = ChildGuard::spawn(&mut backend_command(
+            &self._fake_srv.url(),
+            &all_args,
+            &all_env,
+            Stdio::from(std::fs::File::create(&log).unwrap()),
+        ));
+        let url = listening_url(&stdout_lines(child.0.stdout.take().unwrap()));
+        self.children.push(child);
+        self.backends.push(url);
+        self.logs.push(log);
+    }
+
+    fn log(&self, i: usize) -> String {
+        std::fs::read_to_string(&self.logs[i]).unwrap_or_default()
     }
 
     fn mint(&self, flow: LoginFlow) -> String {
@@ -159,6 +312,37 @@ impl Cluster {
         let s = self.fake.stats();
         (s.legacy, s.token)
     }
+
+    /// Waits (yielding, bounded) until the fake has seen `n` legacy / token exchanges.
+    async fn until_exchanges(&self, at_least: (u64, u64)) {
+        let start = Instant::now();
+        loop {
+            let (l, t) = self.exchanges();
+            if l >= at_least.0 && t >= at_least.1 {
+                return;
+            }
+            assert!(
+                start.elapsed() < CHILD_BOUND,
+                "DingTalk did not see {at_least:?} exchanges (saw {l}, {t})"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn get(&self, backend: usize, path: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.backends[backend]))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")),
+        )
+    }
 }
 
 fn grant(flow: LoginFlow, code: &str, key: &str) -> String {
@@ -167,6 +351,7 @@ fn grant(flow: LoginFlow, code: &str, key: &str) -> String {
 
 struct Answer {
     status: u16,
+    text: String,
     json: serde_json::Value,
     replayed: bool,
 }
@@ -185,6 +370,7 @@ async fn login(http: &reqwest::Client, backend: &str, body: &str) -> Answer {
     Answer {
         status,
         json: serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")),
+        text,
         replayed,
     }
 }
@@ -216,19 +402,30 @@ async fn a_retry_at_the_other_instance_gets_the_first_answer() {
     let redis = Redis::start(&bin);
     let c = Cluster::start(&redis).await;
     for flow in [LoginFlow::LegacySdk, LoginFlow::NewSdk] {
-        let body = grant(flow, &c.mint(flow), &key());
+        let code = c.mint(flow);
+        let body = grant(flow, &code, &key());
         let first = login(&c.http, &c.backends[0], &body).await;
         assert_eq!(first.status, 200, "{}", first.json);
         let retry = login(&c.http, &c.backends[1], &body).await;
         assert_eq!(retry.status, 200, "{}", retry.json);
         assert!(retry.replayed, "Idempotent-Replayed on the retry");
         assert_eq!(
-            retry.json, first.json,
-            "the same answer, session token included"
+            retry.text, first.text,
+            "the same answer byte for byte, session token included"
         );
+        // Nothing in Redis in clear: no code, token, unionId or nick.
+        let dump = redis.dump();
+        assert!(!dump.contains(&code), "the code in Redis:\n{dump}");
+        for secret in ["sessionToken", "unionId", "nick"] {
+            assert!(!dump.contains(secret), "{secret} in Redis:\n{dump}");
+        }
+        for field in ["sessionToken", "unionId", "openId", "nick"] {
+            let v = first.json[field].as_str().unwrap();
+            assert!(!dump.contains(v), "{field} value in Redis:\n{dump}");
+        }
     }
     assert_eq!(c.exchanges(), (1, 1));
-    passed("retry at the other instance -> the first answer");
+    passed("retry at the other instance -> the first answer, byte-identical; nothing in clear in Redis");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,16 +483,25 @@ async fn redis_down_fails_closed_and_recovers_by_itself() {
     .await;
     assert_eq!(ok.status, 200, "{}", ok.json);
 
+    assert_eq!(c.get(0, "/readyz").await.0, 200);
+
     redis.stop();
     let body = grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key());
     let before = c.exchanges();
     for backend in &c.backends {
-        let a = login(&c.http, backend, &body).await;
-        assert_eq!(a.status, 503, "{}", a.json);
-        assert_eq!(a.json["error"], "replay_store_unavailable");
-        assert_eq!(a.json["retryable"], true);
+        for _ in 0..5 {
+            let a = login(&c.http, backend, &body).await;
+            assert_eq!(a.status, 503, "{}", a.json);
+            assert_eq!(a.json["error"], "replay_store_unavailable");
+            assert_eq!(a.json["retryable"], true);
+        }
     }
     assert_eq!(c.exchanges(), before, "no code sent without the store");
+    // Not ready (a load balancer ejects the instance), still alive; the reason is Redis's own.
+    let (status, ready) = c.get(0, "/readyz").await;
+    assert_eq!(status, 503, "{ready}");
+    assert_eq!(ready["status"], "not_ready");
+    assert_eq!(c.get(0, "/healthz").await.0, 200);
 
     redis.restart();
     // The backends reconnect by themselves: the same grant goes through within a bound.
@@ -326,7 +532,16 @@ async fn redis_down_fails_closed_and_recovers_by_itself() {
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.json);
-    passed("Redis stopped mid-run -> 503, success after restart");
+    assert_eq!(c.get(0, "/readyz").await.0, 200);
+    // Ten refused logins, one log line per change of state.
+    let log = c.log(0);
+    let down = log.matches("replay store unavailable").count();
+    assert!(
+        (1..=3).contains(&down),
+        "logged once per change, not per request ({down}):\n{log}"
+    );
+    assert!(log.contains("replay store reachable again"), "{log}");
+    passed("Redis stopped mid-run -> 503 and not ready, logged once, success after restart");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -373,4 +588,618 @@ async fn a_transient_failure_seen_on_both_instances_is_not_kept() {
     assert!(!retry.replayed);
     assert_eq!(c.exchanges().0, 2);
     passed("transient failure shared across instances, not kept, then the same grant succeeds");
+}
+
+/// Sends the grant `body` to `backend` over a raw connection and returns it (open).
+fn send_raw(backend: &str, body: &str) -> TcpStream {
+    let addr = backend.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /v1/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    s
+}
+
+/// The smallest claim a backend sends (an EVALSHA with a 40-byte script digest, the login key and
+/// four arguments): more unread bytes than this at a paused Redis means a claim is queued there
+/// (the background epoch check's GET is much shorter).
+const CLAIM_BYTES: u64 = 150;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_client_that_hangs_up_mid_claim_still_gets_its_login_exchanged() {
+    let bin = redis_server();
+    let redis = Redis::start(&bin);
+    // A store deadline far beyond the pause below: the claim itself is not late.
+    let c = Cluster::start_with(&redis.url(), &["--replay-store-timeout-ms", "20000"], &[]).await;
+    let warm = login(
+        &c.http,
+        &c.backends[0],
+        &grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key()),
+    )
+    .await;
+    assert_eq!(warm.status, 200, "{}", warm.json);
+    let body = grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key());
+    // Redis paused: the backend's claim waits in Redis's socket while the client hangs up.
+    redis.signal("-STOP");
+    let queued = redis.unread_bytes();
+    let client = send_raw(&c.backends[0], &body);
+    let start = Instant::now();
+    while redis.unread_bytes() < queued + CLAIM_BYTES {
+        assert!(
+            start.elapsed() < CHILD_BOUND,
+            "the claim never reached Redis"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(client);
+    redis.signal("-CONT");
+    // Nobody is waiting for the answer, yet the exchange runs: the claim and its exchange are one
+    // task the hang-up cannot cancel.
+    c.until_exchanges((2, 0)).await;
+    let retry = login(&c.http, &c.backends[1], &body).await;
+    assert_eq!(
+        retry.status, 200,
+        "the retry is answered, not 503 for the lease: {}",
+        retry.json
+    );
+    assert!(retry.replayed, "the hung-up request's exchange answered it");
+    assert_eq!(c.exchanges(), (2, 0), "exchanged once");
+    passed("client hangs up mid-claim -> exchanged anyway, the retry gets its answer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_claim_that_reaches_redis_after_its_deadline_is_refused_by_redis() {
+    let bin = redis_server();
+    let redis = Redis::start(&bin);
+    let c = Cluster::start_with(
+        &redis.url(),
+        &[
+            "--replay-store-timeout-ms",
+            "500",
+            "--replay-wait-ms",
+            "3000",
+        ],
+        &[],
+    )
+    .await;
+    let warm = login(
+        &c.http,
+        &c.backends[0],
+        &grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key()),
+    )
+    .await;
+    assert_eq!(warm.status, 200, "{}", warm.json);
+    let body = grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key());
+    redis.signal("-STOP");
+    let queued = redis.unread_bytes();
+    let stalled = login(&c.http, &c.backends[0], &body).await;
+    assert_eq!(stalled.status, 503, "{}", stalled.json);
+    assert_eq!(stalled.json["error"], "replay_store_unavailable");
+    assert!(
+        redis.unread_bytes() > queued,
+        "the claim is queued at Redis"
+    );
+    redis.signal("-CONT");
+    // A round trip of our own: Redis has read (and run) the queued claim before answering it.
+    assert_eq!(cli(redis.port, &["PING"]).trim(), "PONG");
+    let before = c.exchanges();
+    let retry = login(&c.http, &c.backends[1], &body).await;
+    assert_eq!(
+        retry.status, 200,
+        "the late claim was refused, the retry exchanged at once: {}",
+        retry.json
+    );
+    assert!(!retry.replayed);
+    assert_eq!(c.exchanges().0, before.0 + 1);
+    passed(
+        "claim reaching Redis after its deadline -> refused by the script, retry exchanged at once",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn an_instance_killed_mid_exchange_releases_the_code_after_its_lease() {
+    let bin = redis_server();
+    let redis = Redis::start(&bin);
+    // Short upstream timeout and wait: the lease (the longest exchange + 5 s) stays short.
+    let mut c = Cluster::start_with(
+        &redis.url(),
+        &["--upstream-timeout-ms", "2000", "--replay-wait-ms", "200"],
+        &[],
+    )
+    .await;
+    // DingTalk's gateway holds the first exchange (and answers 504 without touching the code).
+    c.fake.set_fault(
+        FaultEndpoint::Legacy,
+        Some(Fault::Stall { ms: 60_000 }),
+        Some(1),
+    );
+    let body = grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key());
+    let first = {
+        let (http, backend, body) = (c.http.clone(), c.backends[0].clone(), body.clone());
+        tokio::spawn(async move {
+            let _ = http
+                .post(format!("{backend}/v1/login"))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await;
+        })
+    };
+    c.until_exchanges((1, 0)).await;
+    // The instance dies mid-exchange, its claim still in Redis.
+    drop(c.children.remove(0));
+    let _ = first.await;
+    let pending = login(&c.http, &c.backends[1], &body).await;
+    assert_eq!(pending.json["error"], "replay_pending", "{}", pending.json);
+    // Within the lease: the grant stays pending; after it, the code is released and exchanged.
+    let start = Instant::now();
+    let done = loop {
+        let a = login(&c.http, &c.backends[1], &body).await;
+        if a.status == 200 {
+            break a;
+        }
+        assert_eq!(a.json["error"], "replay_pending", "{}", a.json);
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the lease never released the code"
+        );
+    };
+    assert!(!done.replayed, "exchanged by the surviving instance");
+    assert_eq!(c.exchanges().0, 2);
+    passed("instance killed mid-exchange -> the lease releases the code, the retry is exchanged");
+}
+
+/// Redis commands for one login with `waiters` submits of the same grant waiting for its exchange
+/// (half on each instance): (total calls, per command).
+async fn commands_for_one_login(redis: &Redis, c: &Cluster, waiters: usize) -> (u64, String) {
+    c.fake.set_fault(
+        FaultEndpoint::Token,
+        Some(Fault::Delay { ms: 2000 }),
+        Some(1),
+    );
+    let body = grant(LoginFlow::NewSdk, &c.mint(LoginFlow::NewSdk), &key());
+    let before = c.exchanges();
+    cli(redis.port, &["CONFIG", "RESETSTAT"]);
+    let first = {
+        let (http, backend, body) = (c.http.clone(), c.backends[0].clone(), body.clone());
+        tokio::spawn(async move { login(&http, &backend, &body).await })
+    };
+    c.until_exchanges((before.0, before.1 + 1)).await;
+    let mut tasks = Vec::new();
+    for i in 0..waiters {
+        let (http, backend, body) = (c.http.clone(), c.backends[i % 2].clone(), body.clone());
+        tasks.push(tokio::spawn(
+            async move { login(&http, &backend, &body).await },
+        ));
+    }
+    let first = first.await.unwrap();
+    assert_eq!(first.status, 200, "{}", first.json);
+    for t in tasks {
+        let a = t.await.unwrap();
+        assert_eq!(a.status, 200, "{}", a.json);
+        assert_eq!(a.text, first.text);
+    }
+    assert_eq!(c.exchanges().1, before.1 + 1, "one exchange");
+    let stats: Vec<_> = redis
+        .command_stats()
+        .into_iter()
+        .filter(|(n, _)| n != "info" && n != "config|resetstat" && n != "config")
+        .collect();
+    let total = stats.iter().map(|(_, n)| n).sum();
+    let detail = stats
+        .iter()
+        .map(|(n, k)| format!("{n}={k}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    (total, detail)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn waiting_requests_are_notified_not_polling() {
+    let bin = redis_server();
+    let redis = Redis::start(&bin);
+    let c = Cluster::start(&redis).await;
+    // Warm up both instances (scripts loaded, connections and subscriptions open).
+    for b in &c.backends {
+        let a = login(
+            &c.http,
+            b,
+            &grant(LoginFlow::NewSdk, &c.mint(LoginFlow::NewSdk), &key()),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.json);
+    }
+    let (one, one_detail) = commands_for_one_login(&redis, &c, 1).await;
+    let (fifty, fifty_detail) = commands_for_one_login(&redis, &c, 50).await;
+    println!("REDIS COMMANDS PER LOGIN: 1 waiter: {one} ({one_detail})");
+    println!("REDIS COMMANDS PER LOGIN: 50 waiters: {fifty} ({fifty_detail})");
+    // Each waiter costs its claim script (EVALSHA and the 2 commands it runs); each waiting
+    // instance one SUBSCRIBE, one GET and one UNSUBSCRIBE; a few background epoch checks on top.
+    // Polling (one GET per waiter every few ms over a 2 s exchange) would be thousands.
+    assert!(one <= 30, "{one}: {one_detail}");
+    assert!(fifty <= 3 * 50 + 30, "{fifty}: {fifty_detail}");
+    passed("waiters notified: Redis commands per login O(1) per waiter");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_key_reused_for_a_different_grant_never_gets_the_first_answer() {
+    let bin = redis_server();
+    let redis = Redis::start(&bin);
+    let c = Cluster::start(&redis).await;
+    let code = c.mint(LoginFlow::NewSdk);
+    let k = key();
+    let first = login(
+        &c.http,
+        &c.backends[0],
+        &grant(LoginFlow::NewSdk, &code, &k),
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    // The same code and key, another grant (the browser flow): refused, at either instance.
+    let other = grant(LoginFlow::Browser, &code, &k);
+    for b in &c.backends {
+        let a = login(&c.http, b, &other).await;
+        assert_eq!(a.json["error"], "idempotency_key_reused", "{}", a.json);
+        assert!(!a
+            .text
+            .contains(first.json["sessionToken"].as_str().unwrap()));
+    }
+    // The same key with another code is another login: its own exchange, never the first answer.
+    let second = login(
+        &c.http,
+        &c.backends[1],
+        &grant(LoginFlow::NewSdk, &c.mint(LoginFlow::NewSdk), &k),
+    )
+    .await;
+    assert_ne!(
+        second.json["sessionToken"], first.json["sessionToken"],
+        "{}",
+        second.json
+    );
+    passed("key reused for a different grant -> refused, the first answer never handed out");
+}
+
+/// A store URL, extra environment, and what the one-line reason must say.
+type StartCase<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+
+/// Starts a backend on `url` that must refuse to start: its exit status and stderr.
+fn start_fails(url: &str, extra_env: &[(&str, &str)]) -> String {
+    let mut env = vec![
+        ("DINGTALK_REPLAY_STORE", url),
+        ("DINGTALK_REPLAY_STORE_KEY", ANSWER_KEY),
+        ("DINGTALK_REPLAY_STORE_TIMEOUT_MS", "3000"),
+    ];
+    env.extend_from_slice(extra_env);
+    let mut child = ChildGuard::spawn(&mut backend_command(
+        "http://127.0.0.1:9",
+        &[],
+        &env,
+        Stdio::piped(),
+    ));
+    let mut err = child.0.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let status = child.wait_bounded();
+    let err = reader.join().unwrap();
+    assert_eq!(status.code(), Some(1), "{url}: exit 1 expected: {err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("dingtalk-auth-server:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "one line of reason: {err}");
+    lines[0].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn start_up_reports_what_redis_said() {
+    let bin = redis_server();
+    let tls = tls_dir();
+    let secured = Redis::start_with(
+        &bin,
+        &[
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--requirepass",
+            "right-pw",
+        ],
+    );
+    let tls_port = free_port();
+    let tls_redis = Redis::start_with(
+        &bin,
+        &[
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--tls-port",
+            &tls_port.to_string(),
+            "--tls-cert-file",
+            tls.join("server.crt").to_str().unwrap(),
+            "--tls-key-file",
+            tls.join("server.key").to_str().unwrap(),
+            "--tls-ca-cert-file",
+            tls.join("ca.crt").to_str().unwrap(),
+            "--tls-auth-clients",
+            "no",
+        ],
+    );
+    let p = secured.port;
+    let other_ca = tls.join("other-ca.crt");
+    let cases: Vec<StartCase> = vec![
+        (
+            format!("redis://:wrong-pw@127.0.0.1:{p}"),
+            vec![],
+            "WRONGPASS",
+        ),
+        (format!("redis://127.0.0.1:{p}"), vec![], "NOAUTH"),
+        (
+            format!("redis://127.0.0.1:{}", free_port()),
+            vec![],
+            "refused",
+        ),
+        ("redis://no-such-host.invalid:6379".into(), vec![], "lookup"),
+        (
+            format!("redis://:right-pw@127.0.0.1:{p}/99"),
+            vec![],
+            "DB index is out of range",
+        ),
+        (
+            format!("rediss://localhost:{tls_port}"),
+            vec![("DINGTALK_REPLAY_STORE_CA_FILE", other_ca.to_str().unwrap())],
+            "certificate",
+        ),
+    ];
+    for (url, env, expect) in &cases {
+        let line = start_fails(url, env);
+        assert!(
+            line.to_lowercase().contains(&expect.to_lowercase()),
+            "{url}: expected {expect:?} in {line:?}"
+        );
+        assert!(
+            !line.contains("right-pw") && !line.contains("wrong-pw"),
+            "{line}"
+        );
+        println!("start-up refused: {line}");
+    }
+    drop(tls_redis);
+    passed("start-up: WRONGPASS, NOAUTH, refused, unknown host, DB index, TLS -> exit 1, Redis's words");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_tls_redis_serves_logins_with_the_configured_ca() {
+    let bin = redis_server();
+    let tls = tls_dir();
+    let tls_port = free_port();
+    let redis = Redis::start_with(
+        &bin,
+        &[
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--tls-port",
+            &tls_port.to_string(),
+            "--tls-cert-file",
+            tls.join("server.crt").to_str().unwrap(),
+            "--tls-key-file",
+            tls.join("server.key").to_str().unwrap(),
+            "--tls-ca-cert-file",
+            tls.join("ca.crt").to_str().unwrap(),
+            "--tls-auth-clients",
+            "no",
+        ],
+    );
+    let url = format!("rediss://localhost:{tls_port}");
+    let ca = tls.join("ca.crt");
+    let c = Cluster::start_with(
+        &url,
+        &[],
+        &[("DINGTALK_REPLAY_STORE_CA_FILE", ca.to_str().unwrap())],
+    )
+    .await;
+    let code = c.mint(LoginFlow::LegacySdk);
+    let body = grant(LoginFlow::LegacySdk, &code, &key());
+    let first = login(&c.http, &c.backends[0], &body).await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    let retry = login(&c.http, &c.backends[1], &body).await;
+    assert_eq!(retry.text, first.text);
+    assert!(retry.replayed);
+    let replay = login(
+        &c.http,
+        &c.backends[1],
+        &grant(LoginFlow::LegacySdk, &code, &key()),
+    )
+    .await;
+    assert_eq!(replay.json["error"], "code_replayed");
+    assert_eq!(c.get(1, "/readyz").await.0, 200);
+    assert!(
+        redis.dump().contains("dtauth:{"),
+        "the logins are in this Redis"
+    );
+    passed("rediss:// with the configured CA -> logins, retries and replays work over TLS");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_redis_cluster_follows_moved_and_spreads_logins_over_shards() {
+    let bin = redis_server();
+    let dir = TempDir(temp_dir("redis-cluster"));
+    let mut nodes = Vec::new();
+    for i in 0..3 {
+        let conf = dir.0.join(format!("nodes-{i}.conf"));
+        nodes.push(Redis::start_with(
+            &bin,
+            &[
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                conf.to_str().unwrap(),
+                "--dir",
+                dir.0.to_str().unwrap(),
+            ],
+        ));
+    }
+    let addrs: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.port))
+        .collect();
+    let mut create = vec!["--cluster", "create"];
+    create.extend(addrs.iter().map(String::as_str));
+    create.extend(["--cluster-replicas", "0", "--cluster-yes"]);
+    cli(nodes[0].port, &create);
+    let start = Instant::now();
+    while !nodes
+        .iter()
+        .all(|n| cli(n.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
+    {
+        assert!(start.elapsed() < CHILD_BOUND, "the cluster never became ok");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // One seed only: every key on the other shards is reached through a MOVED redirection.
+    let url = format!("redis+cluster://{}", addrs[0]);
+    let c = Cluster::start_with(&url, &[], &[]).await;
+    let mut bodies = Vec::new();
+    for i in 0..30 {
+        let flow = if i % 2 == 0 {
+            LoginFlow::LegacySdk
+        } else {
+            LoginFlow::NewSdk
+        };
+        let code = c.mint(flow);
+        let body = grant(flow, &code, &key());
+        let a = login(&c.http, &c.backends[i % 2], &body).await;
+        assert_eq!(a.status, 200, "{}", a.json);
+        bodies.push((flow, code, body, a.text));
+    }
+    for (i, (flow, code, body, text)) in bodies.iter().enumerate() {
+        let retry = login(&c.http, &c.backends[(i + 1) % 2], body).await;
+        assert_eq!(
+            &retry.text, text,
+            "byte-identical retry at the other instance"
+        );
+        let replay = login(
+            &c.http,
+            &c.backends[(i + 1) % 2],
+            &grant(*flow, code, &key()),
+        )
+        .await;
+        assert_eq!(replay.json["error"], "code_replayed", "{}", replay.json);
+    }
+    let per_shard: Vec<u64> = nodes
+        .iter()
+        .map(|n| cli(n.port, &["DBSIZE"]).trim().parse().unwrap())
+        .collect();
+    assert!(
+        per_shard.iter().filter(|&&n| n > 0).count() >= 2,
+        "logins spread over the shards: {per_shard:?}"
+    );
+    // Waiters across instances are notified through the Cluster too.
+    c.fake.set_fault(
+        FaultEndpoint::Token,
+        Some(Fault::Delay { ms: 1000 }),
+        Some(1),
+    );
+    let body = grant(LoginFlow::NewSdk, &c.mint(LoginFlow::NewSdk), &key());
+    let before = c.exchanges();
+    let first = {
+        let (http, backend, body) = (c.http.clone(), c.backends[0].clone(), body.clone());
+        tokio::spawn(async move { login(&http, &backend, &body).await })
+    };
+    c.until_exchanges((before.0, before.1 + 1)).await;
+    let waiting = login(&c.http, &c.backends[1], &body).await;
+    let first = first.await.unwrap();
+    assert_eq!(waiting.text, first.text);
+    assert_eq!(c.exchanges().1, before.1 + 1);
+    println!("cluster keys per shard: {per_shard:?}");
+    passed(
+        "Redis Cluster (3 masters, one seed, MOVED) -> logins spread over shards, replays refused",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn aof_keeps_spent_codes_and_answers_across_a_kill_and_an_empty_redis_is_noticed() {
+    let bin = redis_server();
+    let dir = TempDir(temp_dir("redis-aof"));
+    let mut redis = Redis::start_with(
+        &bin,
+        &[
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--dir",
+            dir.0.to_str().unwrap(),
+        ],
+    );
+    let c = Cluster::start(&redis).await;
+    let code = c.mint(LoginFlow::NewSdk);
+    let body = grant(LoginFlow::NewSdk, &code, &key());
+    let first = login(&c.http, &c.backends[0], &body).await;
+    assert_eq!(first.status, 200, "{}", first.json);
+    // kill -9: the AOF (written before the reply; the kernel keeps it) is replayed at restart.
+    redis.stop();
+    redis.restart();
+    let start = Instant::now();
+    let retry = loop {
+        let a = login(&c.http, &c.backends[1], &body).await;
+        if a.status != 503 {
+            break a;
+        }
+        assert!(start.elapsed() < CHILD_BOUND, "no recovery: {}", a.json);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(retry.text, first.text, "byte-identical after the restart");
+    let replay = login(
+        &c.http,
+        &c.backends[0],
+        &grant(LoginFlow::NewSdk, &code, &key()),
+    )
+    .await;
+    assert_eq!(replay.status, 409, "{}", replay.json);
+    assert_eq!(replay.json["error"], "code_replayed");
+    assert_eq!(c.exchanges().1, 1);
+    assert!(!c.log(0).contains("CAME BACK EMPTY"), "{}", c.log(0));
+    // Now a Redis that comes back empty (its data gone): both instances say so, loudly.
+    redis.stop();
+    for f in std::fs::read_dir(&dir.0).unwrap() {
+        let p = f.unwrap().path();
+        if p.is_dir() {
+            std::fs::remove_dir_all(p).unwrap();
+        } else {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    redis.restart();
+    let start = Instant::now();
+    while !(0..2).all(|i| c.log(i).contains("CAME BACK EMPTY")) {
+        assert!(
+            start.elapsed() < CHILD_BOUND,
+            "an empty Redis went unnoticed: {}",
+            c.log(0)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    passed("AOF everysec: kill -9 + restart keeps 409 and byte-identical retries; an empty Redis is logged");
 }

@@ -176,7 +176,7 @@ pub(crate) fn oapi_envelope(raw: &RawResponse) -> Result<(u16, serde_json::Value
     Ok((status, json))
 }
 
-fn map_errcode(errcode: i64, message: String, json: &serde_json::Value) -> OpenApiError {
+pub(crate) fn map_errcode(errcode: i64, message: String, json: &serde_json::Value) -> OpenApiError {
     match errcode {
         // errcode 88 wraps the real cause in `sub_code` (a string, e.g. "40014") and `sub_msg`.
         88 => match json

@@ -115,6 +115,22 @@ impl OpenApiClient {
     }
 }
 
+/// DingTalk's gateway can answer a v1.0 call with a legacy-style rate-limit body
+/// (`{"errcode":90002,"errmsg":…}`, any HTTP status): the same rate limit as on the legacy host
+/// (retryable; the code was not looked at).
+fn legacy_rate_limit(json: &serde_json::Value) -> Option<OpenApiError> {
+    let errcode = json.get("errcode")?.as_i64()?;
+    let message = json
+        .get("errmsg")
+        .and_then(|m| m.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    match super::legacy::map_errcode(errcode, message, json) {
+        e @ OpenApiError::RateLimited { .. } => Some(e),
+        _ => None,
+    }
+}
+
 /// Turns a non-2xx v1.0 answer into a typed error.
 pub(crate) fn v1_error(raw: &RawResponse, endpoint: Endpoint) -> OpenApiError {
     let status = raw.status;
@@ -124,6 +140,9 @@ pub(crate) fn v1_error(raw: &RawResponse, endpoint: Endpoint) -> OpenApiError {
         Err(_) if status >= 500 => None,
         Err(e) => return e,
     };
+    if let Some(e) = json.as_ref().and_then(legacy_rate_limit) {
+        return e;
+    }
     let field = |name: &str| {
         json.as_ref()
             .and_then(|j| j.get(name))
@@ -200,6 +219,9 @@ pub(crate) fn parse_token_answer(raw: &RawResponse) -> Result<UserAccessToken, O
     }
     let status = raw.status;
     let json = parse_json(raw)?;
+    if let Some(e) = legacy_rate_limit(&json) {
+        return Err(e);
+    }
     let expire_in = match json.get("expireIn") {
         Some(v) => v.as_u64().ok_or_else(|| OpenApiError::MalformedJson {
             status,
@@ -226,6 +248,9 @@ pub(crate) fn parse_me_answer(raw: &RawResponse) -> Result<ContactUser, OpenApiE
     }
     let status = raw.status;
     let json = parse_json(raw)?;
+    if let Some(e) = legacy_rate_limit(&json) {
+        return Err(e);
+    }
     Ok(ContactUser {
         nick: str_field(&json, "nick", status)?,
         union_id: str_field(&json, "unionId", status)?,

@@ -168,7 +168,7 @@ impl Store for MemoryStore {
     }
 
     async fn wait(
-        &self,
+        self: &Arc<Self>,
         mut rx: Self::Waiter,
         bound: Duration,
     ) -> Result<Option<Arc<Stored>>, StoreError> {

@@ -9,12 +9,13 @@
 //! first one's answer (bounded); a code claimed under another key is refused without reaching
 //! DingTalk. Entries are keyed by SHA-256 digests (the raw code is never kept).
 //!
-//! [`ReplayStore::exchange_once`] is the whole protocol — claim, run the exchange on its own task,
-//! record the answer, or wait for another request's answer — so a change to how a claim and its
-//! exchange are tied together happens here and nowhere else.
+//! [`ReplayStore::exchange_once`] is the whole protocol — one task that claims, runs the exchange
+//! and records the answer, or waits for another request's answer — so a change to how a claim and
+//! its exchange are tied together happens here and nowhere else.
 
 pub(crate) mod memory;
 pub(crate) mod redis;
+mod seal;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -136,7 +137,7 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// Waits at most `bound` for the answer of the request being exchanged; `None` when it has not
     /// answered by then (or its claim lapsed).
     fn wait(
-        &self,
+        self: &Arc<Self>,
         waiter: Self::Waiter,
         bound: Duration,
     ) -> impl Future<Output = Result<Option<Arc<Stored>>, StoreError>> + Send;
@@ -165,15 +166,15 @@ pub(crate) enum Verdict {
 
 /// Why [`ReplayStore::exchange_once`] has no verdict.
 pub(crate) enum OnceError {
-    /// The store is unreachable or unreadable: nothing was sent to DingTalk.
-    Store(StoreError),
+    /// The store is unreachable or unreadable: nothing was sent to DingTalk (the store logged why).
+    Store,
     /// The exchange task ended without an answer (it panicked).
     ExchangeTaskFailed,
 }
 
 impl From<StoreError> for OnceError {
-    fn from(e: StoreError) -> Self {
-        OnceError::Store(e)
+    fn from(_: StoreError) -> Self {
+        OnceError::Store
     }
 }
 
@@ -186,24 +187,27 @@ impl ReplayStore {
                 config.replay_ttl,
                 config.replay_capacity,
             ))),
-            ReplayStoreConfig::Redis { url, op_timeout } => {
+            ReplayStoreConfig::Redis(redis) => {
                 let timings = RedisTimings {
                     ttl: config.replay_ttl,
                     // A claim outlives any exchange and any wait for it.
                     lease: config.replay_wait().max(config.exchange_bound())
                         + Duration::from_secs(5),
-                    op_timeout: *op_timeout,
+                    op_timeout: redis.op_timeout,
                 };
-                ReplayStore::Redis(Arc::new(RedisStore::new(url, timings)?))
+                ReplayStore::Redis(Arc::new(RedisStore::new(redis, timings)?))
             }
         })
     }
 
     /// Runs `exchange` at most once per code across every instance sharing the store: claims the
-    /// code, runs the exchange on its own task (a client that hangs up can neither leave the claim
-    /// pending nor abort a half-done exchange) and records its answer; or answers what an earlier
-    /// request with the same key got, waiting at most `wait` for it. `exchange` yields the answer
-    /// and whether to keep it (false when the code was not consumed, so a retry may succeed).
+    /// code, runs the exchange and records its answer; or answers what an earlier request with the
+    /// same key got, waiting at most `wait` for it. `exchange` yields the answer and whether to keep
+    /// it (false when the code was not consumed, so a retry may succeed).
+    ///
+    /// Claim, exchange and record are one task, spawned before the claim: a client that hangs up
+    /// cancels only its wait for the answer, never a claim without its exchange nor a half-done
+    /// exchange. Every code exchange goes through here.
     pub(crate) async fn exchange_once<F>(
         &self,
         keys: Keys,
@@ -213,9 +217,31 @@ impl ReplayStore {
     where
         F: Future<Output = (Stored, bool)> + Send + 'static,
     {
+        let unit = match self {
+            ReplayStore::Memory(s) => tokio::spawn(once(s.clone(), keys, wait, exchange)),
+            ReplayStore::Redis(s) => tokio::spawn(once(s.clone(), keys, wait, exchange)),
+        };
+        unit.await.map_err(|_| OnceError::ExchangeTaskFailed)?
+    }
+
+    /// Whether logins can be served: the readiness probe. Always ready in memory.
+    pub(crate) async fn ready(&self) -> Result<(), StoreError> {
         match self {
-            ReplayStore::Memory(s) => once(s.clone(), keys, wait, exchange).await,
-            ReplayStore::Redis(s) => once(s.clone(), keys, wait, exchange).await,
+            ReplayStore::Memory(_) => Ok(()),
+            ReplayStore::Redis(s) => s.ready().await,
+        }
+    }
+
+    /// The start-up check: connects once and writes, answering what the store said when it
+    /// cannot; then watches the store in the background. Nothing to check in memory.
+    pub(crate) async fn check(&self) -> Result<(), StoreError> {
+        match self {
+            ReplayStore::Memory(_) => Ok(()),
+            ReplayStore::Redis(s) => {
+                s.check().await?;
+                tokio::spawn(s.clone().watch_epoch());
+                Ok(())
+            }
         }
     }
 
@@ -257,17 +283,12 @@ where
         Claim::Replayed => return Ok(Verdict::CodeReplayed),
         Claim::KeyReused => return Ok(Verdict::KeyReused),
     };
-    let task = tokio::spawn(async move {
-        let (stored, keep) = exchange.await;
-        let stored = Arc::new(stored);
-        if let Err(e) = store.finish(ticket, stored.clone(), keep).await {
-            // The answer still goes to the client; a retry after the claim's lease lapses reaches
-            // DingTalk, which refuses a spent code.
-            tracing::error!(key = keys.log_id(), error = %e, "could not record the answer in the replay store");
-        }
-        stored
-    });
-    task.await
-        .map(Verdict::Exchanged)
-        .map_err(|_| OnceError::ExchangeTaskFailed)
+    let (stored, keep) = exchange.await;
+    let stored = Arc::new(stored);
+    if let Err(e) = store.finish(ticket, stored.clone(), keep).await {
+        // The answer still goes to the client; a retry after the claim's lease lapses reaches
+        // DingTalk, which refuses a spent code.
+        tracing::error!(key = keys.log_id(), error = %e, "could not record the answer in the replay store");
+    }
+    Ok(Verdict::Exchanged(stored))
 }

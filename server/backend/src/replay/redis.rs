@@ -1,53 +1,69 @@
-//! The Redis replay store, shared by every instance of the backend.
+//! The Redis replay store, shared by every instance of the backend: one Redis server (`redis://`,
+//! `rediss://` over TLS) or a Redis Cluster (`redis+cluster://`, `rediss+cluster://`).
 //!
-//! Two keys per login, both under the hash tag `{dtauth}` (one slot, so the scripts stay atomic on a
-//! Redis Cluster too), both with a TTL (memory stays bounded by the TTL):
-//! * `dtauth:{dtauth}:code:<hex>` → the idempotency key's hex digest: the claim of the code;
-//! * `dtauth:{dtauth}:idem:<hex>` → `P|grant|code|owner` while pending (lease: the longest an
-//!   exchange can take), `D|grant|code|answer` once kept (TTL: `--replay-ttl-secs`), or
-//!   `T|grant|code|answer` for a released failure (short TTL, so that waiting requests still read
-//!   it; a new claim treats it as absent).
+//! One key per login, `dtauth:{<code digest>}`: the braces are the key's hash tag, so on a Cluster
+//! each login lives in one slot and logins spread over every slot (and shard). Its value:
+//! * `P|idem|grant|owner` while the exchange runs (lease: the longest an exchange can take);
+//! * `D|idem|grant|sealed answer` once kept (TTL: `--replay-ttl-secs`);
+//! * `T|idem|grant|sealed answer` for a released failure (short TTL, read by requests that were
+//!   already waiting; a new claim treats it as absent).
 //!
-//! Claim and finish are Lua scripts (atomic: the claim is the `SET … PX` of both keys when neither
-//! holds a claim, i.e. `SET NX` over two keys). Waiting requests poll the idempotency key. Every
-//! operation has a deadline: an unreachable Redis is an error at once (the backend refuses the login
-//! with 503 `replay_store_unavailable` and never sends the code to DingTalk), and the connection
-//! manager reconnects by itself when Redis is back.
+//! `idem` and `grant` are 128-bit digests of the idempotency key and of the whole grant; the sealed
+//! answer is AES-256-GCM under the operator's key (see [`super::seal`]). Nothing in a key or value
+//! is a code, token or identity in clear.
+//!
+//! The claim is one Lua script that Redis runs atomically. It carries the instant the request stops
+//! waiting for it and compares it with Redis's own clock (`TIME`): a claim that reaches Redis after
+//! its request already answered 503 (Redis stalled, then resumed) is refused, so it can never hold
+//! the code for a lease without an exchange behind it. The finish script replaces only its own
+//! pending value and publishes the new value on the login's channel: requests waiting for that
+//! login (on any instance) are notified, each instance holding one subscription per login however
+//! many of its requests wait, instead of polling.
+//!
+//! Every operation has a deadline: an unreachable Redis is an error at once (the backend refuses the
+//! login with 503 `replay_store_unavailable` and never sends the code to DingTalk), and the
+//! connection reconnects by itself when Redis is back.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
-use axum::http::StatusCode;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::Script;
-use tokio::sync::OnceCell;
+use futures_util::StreamExt as _;
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, PubSubSink};
+use redis::cluster_async::ClusterConnection;
+use redis::{Client, Cmd, Pipeline, RedisFuture, Script, Value};
+use tokio::sync::{watch, OnceCell};
 
+use super::seal::Sealer;
 use super::{Claim, Digest, Keys, Store, StoreError, Stored};
-use crate::error::ErrorCode;
+use crate::config::RedisStoreConfig;
 
-const PREFIX: &str = "dtauth:{dtauth}:";
 /// How long a released failure stays readable for requests that were waiting on it.
 const TRANSIENT_TTL: Duration = Duration::from_secs(30);
+/// The key whose value identifies this Redis's data set (see [`RedisStore::watch_epoch`]).
+const EPOCH_KEY: &str = "dtauth:epoch";
+/// How often each instance checks the store (and its epoch) in the background.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
 
 const CLAIM: &str = r"
-local e = redis.call('GET', KEYS[2])
-if e and string.sub(e, 1, 1) ~= 'T' then return e end
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'R' end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[3]) then
+  return 'L'
+end
+local e = redis.call('GET', KEYS[1])
+if e == ARGV[2] then return 'F' end
+if e and string.sub(e, 1, 1) ~= 'T' then
+  if string.sub(e, 3, 34) ~= ARGV[1] then return 'R' end
+  return e
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
 return 'F'
 ";
 
 const FINISH: &str = r"
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-if ARGV[4] == '1' then
-  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-else
-  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[5])
-  if redis.call('GET', KEYS[1]) == ARGV[6] then redis.call('DEL', KEYS[1]) end
-end
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('PUBLISH', KEYS[1], ARGV[2])
 return 1
 ";
 
@@ -63,108 +79,297 @@ pub struct RedisTimings {
     pub op_timeout: Duration,
 }
 
-/// A fresh claim: the login's keys and the pending value this instance wrote (it carries a random
+/// A fresh claim: the login's key and the pending value this instance wrote (it carries a random
 /// owner token, so only this claim's answer replaces it).
 pub(crate) struct Ticket {
     keys: Keys,
     pending: String,
 }
 
-/// The shared store.
-pub(crate) struct RedisStore {
-    client: redis::Client,
-    conn: OnceCell<ConnectionManager>,
-    timings: RedisTimings,
-    claim: Script,
-    finish: Script,
+/// A request waiting for the answer of the same login's exchange.
+pub(crate) struct Waiter(Keys);
+
+/// A connection to one server or to a Cluster; both run the same scripts.
+#[derive(Clone)]
+enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
 }
 
-fn hex(d: &Digest) -> String {
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(cmd, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// How to reach Redis: one server, or the seed nodes of a Cluster.
+enum Target {
+    Single(Client),
+    Cluster(redis::cluster::ClusterClient, Vec<Client>),
+}
+
+/// What the instance last saw of the store, so that a change of state is logged once instead of
+/// once per request: down (with the first error), up again, and while down each new reason the
+/// background check reads from Redis itself.
+#[derive(Default)]
+struct Health {
+    down: std::sync::atomic::AtomicBool,
+    reason: Mutex<Option<String>>,
+}
+
+impl Health {
+    fn note<T>(&self, r: &Result<T, StoreError>) {
+        use std::sync::atomic::Ordering::SeqCst;
+        match r {
+            Ok(_) => {
+                if self.down.swap(false, SeqCst) {
+                    *self.reason.lock().expect("health lock") = None;
+                    tracing::warn!("replay store reachable again: accepting logins");
+                }
+            }
+            Err(e) => {
+                if !self.down.swap(true, SeqCst) {
+                    *self.reason.lock().expect("health lock") = Some(e.0.clone());
+                    tracing::error!(error = %e, "replay store unavailable: refusing logins");
+                }
+            }
+        }
+    }
+
+    /// While down: what a fresh connection says, logged when it changes.
+    fn explain(&self, e: &StoreError) {
+        let mut reason = self.reason.lock().expect("health lock");
+        if reason.as_deref() != Some(e.0.as_str()) {
+            tracing::error!(error = %e, "replay store unavailable: refusing logins");
+            *reason = Some(e.0.clone());
+        }
+    }
+}
+
+/// What a waiting request learns about a login.
+#[derive(Clone)]
+enum Note {
+    Nothing,
+    /// The key's new value; empty when the key is gone (the claim's lease lapsed).
+    Value(String),
+    /// The subscription connection dropped: the answer cannot be awaited.
+    Lost,
+}
+
+/// One subscription per login this instance waits for, shared by its waiting requests.
+struct Waiting {
+    tx: watch::Sender<Note>,
+    count: usize,
+    id: u64,
+}
+
+#[derive(Default)]
+struct Hub {
+    sink: tokio::sync::Mutex<Option<PubSubSink>>,
+    waiting: Mutex<HashMap<String, Waiting>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+/// Leaves the login's subscription when the last waiting request is done.
+struct Leave<'a> {
+    store: &'a Arc<RedisStore>,
+    key: String,
+    id: u64,
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        let gone = {
+            let mut w = self.store.hub.waiting.lock().expect("hub lock");
+            match w.get_mut(&self.key) {
+                Some(e) if e.id == self.id => {
+                    e.count -= 1;
+                    if e.count == 0 {
+                        w.remove(&self.key);
+                        true
+                    } else {
+                        false
+                    }
+                }
+                _ => false,
+            }
+        };
+        if gone {
+            let (store, key) = (self.store.clone(), std::mem::take(&mut self.key));
+            tokio::spawn(async move { store.unsubscribe(key).await });
+        }
+    }
+}
+
+/// The shared store.
+pub(crate) struct RedisStore {
+    target: Target,
+    conn: OnceCell<Conn>,
+    timings: RedisTimings,
+    sealer: Sealer,
+    claim: Script,
+    finish: Script,
+    health: Health,
+    hub: Hub,
+    epoch: Mutex<Option<String>>,
+}
+
+fn hex(d: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn code_key(k: &Keys) -> String {
-    format!("{PREFIX}code:{}", hex(&k.code))
+/// The login's key (also its channel): the code's digest, 128 bits, as the hash tag.
+fn login_key(k: &Keys) -> String {
+    format!("dtauth:{{{}}}", hex(&k.code[..16]))
 }
 
-fn idem_key(k: &Keys) -> String {
-    format!("{PREFIX}idem:{}", hex(&k.idem))
+fn short(d: &Digest) -> String {
+    hex(&d[..16])
 }
 
 fn ms(d: Duration) -> u64 {
     d.as_millis().max(1) as u64
 }
 
-/// `D|grant|code|{"s":status,"e":error,"b":body}` (and `T|…`).
-fn encode(tag: char, k: &Keys, s: &Stored) -> String {
-    let v = serde_json::json!({
-        "s": s.status.as_u16(),
-        "e": s.error,
-        "b": String::from_utf8_lossy(&s.body),
-    });
-    format!("{tag}|{}|{}|{v}", hex(&k.grant), hex(&k.code))
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
-fn decode_answer(json: &str) -> Result<Stored, StoreError> {
-    let bad = || StoreError("unreadable answer in the replay store".into());
-    let v: serde_json::Value = serde_json::from_str(json).map_err(|_| bad())?;
-    let status = v["s"]
-        .as_u64()
-        .and_then(|s| StatusCode::from_u16(s as u16).ok())
-        .ok_or_else(bad)?;
-    let error = match &v["e"] {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(e) => Some(ErrorCode::from_wire(e).ok_or_else(bad)?.as_str()),
-        _ => return Err(bad()),
-    };
-    let body = v["b"].as_str().ok_or_else(bad)?;
-    Ok(Stored {
-        status,
-        body: Bytes::from(body.to_owned()),
-        error,
-    })
-}
-
-/// A value of the idempotency key: its tag, grant and code digests (hex) and the rest.
+/// A value of the login key: its tag, idempotency-key and grant digests (hex) and the rest.
 struct Entry<'a> {
     tag: &'a str,
+    idem: &'a str,
     grant: &'a str,
-    code: &'a str,
     rest: &'a str,
 }
 
 fn parse_entry(v: &str) -> Result<Entry<'_>, StoreError> {
     let mut it = v.splitn(4, '|');
     match (it.next(), it.next(), it.next(), it.next()) {
-        (Some(tag @ ("P" | "D" | "T")), Some(grant), Some(code), Some(rest)) => Ok(Entry {
+        (Some(tag @ ("P" | "D" | "T")), Some(idem), Some(grant), Some(rest)) => Ok(Entry {
             tag,
+            idem,
             grant,
-            code,
             rest,
         }),
         _ => Err(StoreError("unreadable entry in the replay store".into())),
     }
 }
 
+/// The error as Redis (or the network, or TLS) said it, on one line.
+fn said(what: &str, e: &redis::RedisError) -> StoreError {
+    let text = e.to_string().replace(['\r', '\n'], " ");
+    StoreError(format!("Redis {what}: {text}"))
+}
+
+/// `rediss+cluster://u:p@h1:1,h2:2` → `rediss://u:p@h1:1`, `rediss://u:p@h2:2`.
+fn cluster_nodes(url: &str) -> Result<Vec<String>, String> {
+    let (scheme, rest) = url.split_once("+cluster://").ok_or("not a cluster URL")?;
+    let (userinfo, hosts) = match rest.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), rest),
+    };
+    let hosts = hosts.trim_end_matches('/');
+    let nodes: Vec<String> = hosts
+        .split(',')
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("{scheme}://{userinfo}{h}"))
+        .collect();
+    if nodes.is_empty() {
+        return Err("replay store URL: a cluster URL needs at least one host:port".into());
+    }
+    Ok(nodes)
+}
+
 impl RedisStore {
-    /// A store at `url` (`redis://[user:password@]host:port[/db]`). Connects lazily: the backend
-    /// starts while Redis is down and refuses logins until it is up.
-    pub(crate) fn new(url: &str, timings: RedisTimings) -> Result<Self, String> {
-        let client = redis::Client::open(url).map_err(|e| format!("replay store URL: {e}"))?;
+    /// A store as `config` says. Connects lazily (see [`RedisStore::check`] for the start-up
+    /// check).
+    pub(crate) fn new(config: &RedisStoreConfig, timings: RedisTimings) -> Result<Self, String> {
+        // rustls needs one process-wide crypto provider; ring is the one the workspace builds.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let ca = match &config.tls_ca_file {
+            Some(p) => Some(
+                std::fs::read(p)
+                    .map_err(|e| format!("replay store CA file {}: {e}", p.display()))?,
+            ),
+            None => None,
+        };
+        let client = |url: &str| -> Result<Client, String> {
+            let r = match &ca {
+                Some(pem) => Client::build_with_tls(
+                    url,
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(pem.clone()),
+                    },
+                ),
+                None => Client::open(url),
+            };
+            r.map_err(|e| format!("replay store URL: {e}"))
+        };
+        let target = if config.url.contains("+cluster://") {
+            let nodes = cluster_nodes(&config.url)?;
+            let mut b = redis::cluster::ClusterClientBuilder::new(nodes.clone())
+                .connection_timeout(timings.op_timeout)
+                .response_timeout(timings.op_timeout)
+                .retries(2);
+            if let Some(pem) = &ca {
+                b = b.certs(redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                });
+            }
+            let cluster = b.build().map_err(|e| format!("replay store URL: {e}"))?;
+            let seeds = nodes
+                .iter()
+                .map(|n| client(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            Target::Cluster(cluster, seeds)
+        } else {
+            Target::Single(client(&config.url)?)
+        };
         Ok(RedisStore {
-            client,
+            target,
             conn: OnceCell::new(),
             timings,
+            sealer: Sealer::new(&config.answer_keys),
             claim: Script::new(CLAIM),
             finish: Script::new(FINISH),
+            health: Health::default(),
+            hub: Hub::default(),
+            epoch: Mutex::new(None),
         })
     }
 
-    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+    async fn connect(&self) -> redis::RedisResult<Conn> {
         let t = self.timings.op_timeout;
-        let con = self
-            .conn
-            .get_or_try_init(|| async {
+        match &self.target {
+            Target::Single(client) => {
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(t)
                     .set_response_timeout(t)
@@ -172,53 +377,403 @@ impl RedisStore {
                     .set_number_of_retries(2)
                     .set_factor(10)
                     .set_max_delay(200);
-                ConnectionManager::new_with_config(self.client.clone(), config).await
-            })
+                ConnectionManager::new_with_config(client.clone(), config)
+                    .await
+                    .map(Conn::Single)
+            }
+            Target::Cluster(cluster, _) => cluster.get_async_connection().await.map(Conn::Cluster),
+        }
+    }
+
+    async fn connection(&self) -> Result<Conn, StoreError> {
+        let con = self
+            .conn
+            .get_or_try_init(|| self.connect())
             .await
-            .map_err(|e| StoreError(format!("cannot connect to Redis: {e}")))?;
+            .map_err(|e| said("connect", &e))?;
         Ok(con.clone())
     }
 
-    /// Runs `f` with a connection, within the operation deadline.
+    /// Runs `f` with a connection, within the operation deadline. A connection found dropped (Redis
+    /// restarted since the last operation) is retried once on the reconnected one, within the same
+    /// deadline: every operation is safe to repeat (a claim finding its own pending value is fresh).
     async fn op<T, F, Fut>(&self, what: &str, f: F) -> Result<T, StoreError>
     where
-        F: FnOnce(ConnectionManager) -> Fut,
+        F: Fn(Conn) -> Fut,
         Fut: std::future::Future<Output = redis::RedisResult<T>>,
     {
         let run = async {
-            let con = self.connection().await?;
-            f(con)
-                .await
-                .map_err(|e| StoreError(format!("Redis {what}: {e}")))
+            let first = f(self.connection().await?).await;
+            match first {
+                Err(e) if e.is_connection_dropped() || e.is_io_error() => {
+                    f(self.connection().await?).await
+                }
+                r => r,
+            }
+            .map_err(|e| said(what, &e))
         };
-        match tokio::time::timeout(self.timings.op_timeout, run).await {
+        let r = match tokio::time::timeout(self.timings.op_timeout, run).await {
             Ok(r) => r,
             Err(_) => Err(StoreError(format!(
                 "Redis {what}: no answer within {:?}",
                 self.timings.op_timeout
             ))),
+        };
+        self.health.note(&r);
+        r
+    }
+
+    /// Connects once, without retrying, and checks the store can be written: the start-up check.
+    /// The error is what Redis (or the network, or TLS) said: `WRONGPASS`, `NOAUTH`, connection
+    /// refused, an unknown host, `DB index is out of range`, a certificate refused…
+    pub(crate) async fn check(&self) -> Result<(), StoreError> {
+        let t = self.timings.op_timeout;
+        let probe = async {
+            let mut raw = self.raw_connection().await?;
+            match &self.target {
+                Target::Single(_) => self.adopt_epoch(&mut raw).await,
+                Target::Cluster(cluster, _) => {
+                    let mut c = cluster
+                        .get_async_connection()
+                        .await
+                        .map_err(|e| said("connect", &e))?;
+                    self.adopt_epoch(&mut c).await
+                }
+            }
+        };
+        let r = match tokio::time::timeout(t * 3, probe).await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError(format!("Redis: no answer within {:?}", t * 3))),
+        };
+        self.health.note(&r);
+        r
+    }
+
+    /// A fresh connection to the server (a Cluster's first seed) that authenticates and selects
+    /// the database by hand: the client library words a refused `AUTH` itself, this keeps Redis's
+    /// own reply (`WRONGPASS …`).
+    async fn raw_connection(&self) -> Result<redis::aio::MultiplexedConnection, StoreError> {
+        let client = match &self.target {
+            Target::Single(c) => c,
+            Target::Cluster(_, seeds) => &seeds[0],
+        };
+        let info = client.get_connection_info().clone();
+        let (user, password, db) = (
+            info.redis.username.clone(),
+            info.redis.password.clone(),
+            info.redis.db,
+        );
+        let mut bare = info;
+        bare.redis.username = None;
+        bare.redis.password = None;
+        bare.redis.db = 0;
+        let bare = Client::open(bare).map_err(|e| said("connect", &e))?;
+        let t = self.timings.op_timeout;
+        let cfg = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(t)
+            .set_response_timeout(t);
+        let mut con = bare
+            .get_multiplexed_async_connection_with_config(&cfg)
+            .await
+            .map_err(|e| said("connect", &e))?;
+        if let Some(password) = password {
+            let mut auth = redis::cmd("AUTH");
+            if let Some(user) = user {
+                auth.arg(user);
+            }
+            auth.arg(password)
+                .query_async::<()>(&mut con)
+                .await
+                .map_err(|e| said("AUTH", &e))?;
+        }
+        if db != 0 {
+            redis::cmd("SELECT")
+                .arg(db)
+                .query_async::<()>(&mut con)
+                .await
+                .map_err(|e| said("SELECT", &e))?;
+        }
+        redis::cmd("PING")
+            .query_async::<()>(&mut con)
+            .await
+            .map_err(|e| said("PING", &e))?;
+        Ok(con)
+    }
+
+    /// Writes the epoch key if absent, and remembers its value.
+    async fn adopt_epoch<C: ConnectionLike + Send>(&self, c: &mut C) -> Result<(), StoreError> {
+        let (epoch,): (String,) = redis::pipe()
+            .cmd("SET")
+            .arg(EPOCH_KEY)
+            .arg(crate::serve::random_hex(16))
+            .arg("NX")
+            .ignore()
+            .cmd("GET")
+            .arg(EPOCH_KEY)
+            .query_async(c)
+            .await
+            .map_err(|e| said("write check", &e))?;
+        *self.epoch.lock().expect("epoch lock") = Some(epoch);
+        Ok(())
+    }
+
+    /// Checks the store through the shared connection: the readiness probe.
+    pub(crate) async fn ready(&self) -> Result<(), StoreError> {
+        self.op("ping", |mut con| async move {
+            redis::cmd("PING").query_async::<()>(&mut con).await
+        })
+        .await
+    }
+
+    /// Every [`WATCH_EVERY`]: checks the store (so a change of state is logged even without
+    /// traffic) and its epoch. A Redis that lost its data (restarted without persistence, flushed,
+    /// failed over to an empty replica) has no epoch key, or another one: every spent code and kept
+    /// answer is forgotten, so this is logged loudly and the epoch is written again.
+    pub(crate) async fn watch_epoch(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(WATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let seen: Result<Option<String>, StoreError> = self
+                .op("epoch check", |mut con| async move {
+                    redis::cmd("GET").arg(EPOCH_KEY).query_async(&mut con).await
+                })
+                .await;
+            let Ok(seen) = seen else {
+                // Down: ask a fresh connection why, in Redis's own words.
+                let why =
+                    match tokio::time::timeout(self.timings.op_timeout * 3, self.raw_connection())
+                        .await
+                    {
+                        Ok(Err(e)) => e,
+                        Ok(Ok(_)) => continue,
+                        Err(_) => StoreError("Redis: no answer".into()),
+                    };
+                self.health.explain(&why);
+                continue;
+            };
+            let known = self.epoch.lock().expect("epoch lock").clone();
+            if seen.is_some() && seen == known {
+                continue;
+            }
+            if known.is_some() {
+                tracing::error!(
+                    epoch = seen.as_deref().unwrap_or("(none)"),
+                    "REPLAY STORE CAME BACK EMPTY: Redis lost its data (restart without persistence, flush or failover to an empty replica); codes spent before can be exchanged again and kept answers are gone until their TTL would have ended. Run Redis with persistence (appendonly yes, appendfsync everysec)."
+                );
+            }
+            let adopted = self
+                .op("epoch write", |mut con| async move {
+                    let (e,): (String,) = redis::pipe()
+                        .cmd("SET")
+                        .arg(EPOCH_KEY)
+                        .arg(crate::serve::random_hex(16))
+                        .arg("NX")
+                        .ignore()
+                        .cmd("GET")
+                        .arg(EPOCH_KEY)
+                        .query_async(&mut con)
+                        .await?;
+                    Ok(e)
+                })
+                .await;
+            if let Ok(e) = adopted {
+                *self.epoch.lock().expect("epoch lock") = Some(e);
+            }
+        }
+    }
+
+    /// A connection for subscriptions: the server, or the first Cluster seed that answers (a
+    /// Cluster forwards every `PUBLISH` to every node).
+    async fn pubsub(&self) -> redis::RedisResult<redis::aio::PubSub> {
+        match &self.target {
+            Target::Single(c) => c.get_async_pubsub().await,
+            Target::Cluster(_, seeds) => {
+                let mut last = None;
+                for s in seeds {
+                    match s.get_async_pubsub().await {
+                        Ok(p) => return Ok(p),
+                        Err(e) => last = Some(e),
+                    }
+                }
+                Err(last.expect("at least one seed"))
+            }
+        }
+    }
+
+    /// Subscribes to the login's channel (connecting the subscription connection first if needed).
+    async fn subscribe(self: &Arc<Self>, key: &str) -> Result<(), StoreError> {
+        let run = async {
+            let mut sink = self.hub.sink.lock().await;
+            if sink.is_none() {
+                let (s, mut stream) = self
+                    .pubsub()
+                    .await
+                    .map_err(|e| said("subscribe", &e))?
+                    .split();
+                let me = Arc::downgrade(self);
+                tokio::spawn(async move {
+                    while let Some(msg) = stream.next().await {
+                        let Some(store) = me.upgrade() else { return };
+                        let payload: String = msg.get_payload().unwrap_or_default();
+                        let w = store.hub.waiting.lock().expect("hub lock");
+                        if let Some(e) = w.get(msg.get_channel_name()) {
+                            e.tx.send_replace(Note::Value(payload));
+                        }
+                    }
+                    // The connection dropped: every waiter learns it; the next wait reconnects.
+                    if let Some(store) = me.upgrade() {
+                        *store.hub.sink.lock().await = None;
+                        let w = std::mem::take(&mut *store.hub.waiting.lock().expect("hub lock"));
+                        for e in w.values() {
+                            e.tx.send_replace(Note::Lost);
+                        }
+                    }
+                });
+                *sink = Some(s);
+            }
+            let s = sink.as_mut().expect("connected");
+            s.subscribe(key).await.map_err(|e| said("subscribe", &e))
+        };
+        match tokio::time::timeout(self.timings.op_timeout, run).await {
+            Ok(r) => r,
+            Err(_) => Err(StoreError(format!(
+                "Redis subscribe: no answer within {:?}",
+                self.timings.op_timeout
+            ))),
+        }
+    }
+
+    /// Leaves the login's channel unless a new waiter joined it meanwhile.
+    async fn unsubscribe(&self, key: String) {
+        let mut sink = self.hub.sink.lock().await;
+        if self
+            .hub
+            .waiting
+            .lock()
+            .expect("hub lock")
+            .contains_key(&key)
+        {
+            return;
+        }
+        if let Some(s) = sink.as_mut() {
+            let _ = tokio::time::timeout(self.timings.op_timeout, s.unsubscribe(&key)).await;
+        }
+    }
+
+    /// The answer a value holds for the request with `keys`: `None` while still pending.
+    fn answer_of(&self, keys: &Keys, v: &str) -> Result<Option<Option<Arc<Stored>>>, StoreError> {
+        if v.is_empty() {
+            return Ok(Some(None)); // the key is gone: the claim's lease lapsed
+        }
+        let e = parse_entry(v)?;
+        if e.idem != short(&keys.idem) {
+            // Our request's attempt was released and another key claimed the code since.
+            return Ok(Some(None));
+        }
+        match e.tag {
+            "P" => Ok(None),
+            _ => Ok(Some(Some(Arc::new(self.sealer.open(
+                &login_key(keys),
+                e.idem,
+                e.grant,
+                e.rest,
+            )?)))),
+        }
+    }
+
+    /// Waits (notified, never polling) for the answer of the exchange running for `keys`.
+    pub(crate) async fn wait_for(
+        self: &Arc<Self>,
+        keys: Keys,
+        bound: Duration,
+    ) -> Result<Option<Arc<Stored>>, StoreError> {
+        let deadline = tokio::time::Instant::now() + bound;
+        let key = login_key(&keys);
+        let (mut rx, first, id) = {
+            let mut w = self.hub.waiting.lock().expect("hub lock");
+            match w.get_mut(&key) {
+                Some(e) => {
+                    e.count += 1;
+                    (e.tx.subscribe(), false, e.id)
+                }
+                None => {
+                    let id = self
+                        .hub
+                        .next_id
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let (tx, rx) = watch::channel(Note::Nothing);
+                    w.insert(key.clone(), Waiting { tx, count: 1, id });
+                    (rx, true, id)
+                }
+            }
+        };
+        let _leave = Leave {
+            store: self,
+            key: key.clone(),
+            id,
+        };
+        if first {
+            self.subscribe(&key).await?;
+            // The answer may have been published before the subscription: read it once.
+            let v: Option<String> = self
+                .op("wait", |mut con| {
+                    let k = key.clone();
+                    async move { redis::cmd("GET").arg(k).query_async(&mut con).await }
+                })
+                .await?;
+            let v = v.unwrap_or_default();
+            if v.is_empty() || !v.starts_with("P|") {
+                if let Some(e) = self.hub.waiting.lock().expect("hub lock").get(&key) {
+                    e.tx.send_replace(Note::Value(v));
+                }
+            }
+        }
+        loop {
+            let note = tokio::time::timeout_at(deadline, async {
+                rx.wait_for(|n| !matches!(n, Note::Nothing))
+                    .await
+                    .map(|n| n.clone())
+            })
+            .await;
+            match note {
+                Err(_) => return Ok(None),
+                Ok(Err(_)) | Ok(Ok(Note::Lost)) => {
+                    return Err(StoreError(
+                        "Redis wait: the subscription connection dropped".into(),
+                    ))
+                }
+                Ok(Ok(Note::Nothing)) => unreachable!("waited for a note"),
+                Ok(Ok(Note::Value(v))) => match self.answer_of(&keys, &v)? {
+                    Some(answer) => return Ok(answer),
+                    // A new pending claim of our key (ours lapsed, a retry claimed it): keep
+                    // waiting for its answer.
+                    None => rx.mark_unchanged(),
+                },
+            }
         }
     }
 }
 
 impl Store for RedisStore {
     type Ticket = Ticket;
-    /// Waiting polls the idempotency key.
-    type Waiter = Keys;
+    type Waiter = Waiter;
 
-    async fn claim(&self, keys: Keys) -> Result<Claim<Ticket, Keys>, StoreError> {
-        let owner = crate::serve::random_hex(16);
-        let pending = format!("P|{}|{}|{owner}", hex(&keys.grant), hex(&keys.code));
-        let (ck, ik) = (code_key(&keys), idem_key(&keys));
+    async fn claim(&self, keys: Keys) -> Result<Claim<Ticket, Waiter>, StoreError> {
+        let owner = crate::serve::random_hex(8);
+        let pending = format!("P|{}|{}|{owner}", short(&keys.idem), short(&keys.grant));
+        let key = login_key(&keys);
+        // The instant this request stops waiting: Redis refuses the claim after it.
+        let deadline = unix_ms() + ms(self.timings.op_timeout);
         let answer: String = self
             .op("claim", |mut con| {
-                let pending = pending.clone();
+                let (key, pending) = (key.clone(), pending.clone());
                 async move {
                     self.claim
-                        .key(ck)
-                        .key(ik)
-                        .arg(hex(&keys.idem))
+                        .key(key)
+                        .arg(short(&keys.idem))
                         .arg(pending)
+                        .arg(deadline)
                         .arg(ms(self.timings.lease))
                         .invoke_async(&mut con)
                         .await
@@ -228,15 +783,26 @@ impl Store for RedisStore {
         match answer.as_str() {
             "F" => return Ok(Claim::Fresh(Ticket { keys, pending })),
             "R" => return Ok(Claim::Replayed),
+            // Only reachable when the local deadline check raced Redis's clock.
+            "L" => {
+                return Err(StoreError(
+                    "Redis claim: reached Redis after its deadline".into(),
+                ))
+            }
             _ => {}
         }
         let e = parse_entry(&answer)?;
-        if e.code != hex(&keys.code) || e.grant != hex(&keys.grant) {
+        if e.grant != short(&keys.grant) {
             return Ok(Claim::KeyReused);
         }
         match e.tag {
-            "P" => Ok(Claim::Wait(keys)),
-            _ => Ok(Claim::Done(Arc::new(decode_answer(e.rest)?))),
+            "P" => Ok(Claim::Wait(Waiter(keys))),
+            _ => Ok(Claim::Done(Arc::new(self.sealer.open(
+                &login_key(&keys),
+                e.idem,
+                e.grant,
+                e.rest,
+            )?))),
         }
     }
 
@@ -246,51 +812,38 @@ impl Store for RedisStore {
         stored: Arc<Stored>,
         keep: bool,
     ) -> Result<(), StoreError> {
-        let value = encode(if keep { 'D' } else { 'T' }, &keys, &stored);
-        let (ck, ik) = (code_key(&keys), idem_key(&keys));
+        let key = login_key(&keys);
+        let (idem, grant) = (short(&keys.idem), short(&keys.grant));
+        let sealed = self.sealer.seal(&key, &idem, &grant, &stored);
+        let value = format!("{}|{idem}|{grant}|{sealed}", if keep { 'D' } else { 'T' });
+        let ttl = if keep {
+            self.timings.ttl
+        } else {
+            TRANSIENT_TTL
+        };
         let _: i64 = self
-            .op("finish", |mut con| async move {
-                self.finish
-                    .key(ck)
-                    .key(ik)
-                    .arg(pending)
-                    .arg(value)
-                    .arg(ms(self.timings.ttl))
-                    .arg(if keep { "1" } else { "0" })
-                    .arg(ms(TRANSIENT_TTL))
-                    .arg(hex(&keys.idem))
-                    .invoke_async(&mut con)
-                    .await
+            .op("finish", |mut con| {
+                let (key, pending, value) = (key.clone(), pending.clone(), value.clone());
+                async move {
+                    self.finish
+                        .key(key)
+                        .arg(pending)
+                        .arg(value)
+                        .arg(ms(ttl))
+                        .invoke_async(&mut con)
+                        .await
+                }
             })
             .await?;
         Ok(())
     }
 
-    async fn wait(&self, keys: Keys, bound: Duration) -> Result<Option<Arc<Stored>>, StoreError> {
-        let deadline = tokio::time::Instant::now() + bound;
-        let ik = idem_key(&keys);
-        let mut pause = Duration::from_millis(5);
-        loop {
-            let v: Option<String> = self
-                .op("wait", |mut con| {
-                    let ik = ik.clone();
-                    async move { redis::cmd("GET").arg(ik).query_async(&mut con).await }
-                })
-                .await?;
-            let Some(v) = v else {
-                return Ok(None); // the claim lapsed: its instance died mid-exchange
-            };
-            let e = parse_entry(&v)?;
-            if e.tag != "P" {
-                return Ok(Some(Arc::new(decode_answer(e.rest)?)));
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            tokio::time::sleep(pause.min(deadline - now)).await;
-            pause = (pause * 2).min(Duration::from_millis(50));
-        }
+    async fn wait(
+        self: &Arc<Self>,
+        w: Waiter,
+        bound: Duration,
+    ) -> Result<Option<Arc<Stored>>, StoreError> {
+        self.wait_for(w.0, bound).await
     }
 }
 
@@ -299,25 +852,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn answers_round_trip() {
+    fn entries_parse_and_cluster_urls_split() {
+        let e = parse_entry("D|aa|bb|k1.xyz|z").unwrap();
+        assert_eq!(
+            (e.tag, e.idem, e.grant, e.rest),
+            ("D", "aa", "bb", "k1.xyz|z")
+        );
+        assert!(parse_entry("X|a|b|c").is_err());
+        assert!(parse_entry("D|a").is_err());
+        assert_eq!(
+            cluster_nodes("rediss+cluster://u:p@h1:1,h2:2/").unwrap(),
+            ["rediss://u:p@h1:1", "rediss://u:p@h2:2"]
+        );
+        assert!(cluster_nodes("redis+cluster://").is_err());
         let k = Keys {
-            code: [1; 32],
+            code: [0xab; 32],
             idem: [2; 32],
             grant: [3; 32],
         };
-        let s = Stored {
-            status: StatusCode::UNAUTHORIZED,
-            body: Bytes::from_static(br#"{"error":"invalid_code","message":"a|b"}"#),
-            error: Some("invalid_code"),
-        };
-        let v = encode('D', &k, &s);
-        let e = parse_entry(&v).unwrap();
-        assert_eq!(
-            (e.tag, e.grant, e.code),
-            ("D", &*hex(&[3; 32]), &*hex(&[1; 32]))
-        );
-        assert_eq!(decode_answer(e.rest).unwrap(), s);
-        assert!(parse_entry("X|a|b|c").is_err());
-        assert!(decode_answer(r#"{"s":200,"e":"no_such_code","b":"{}"}"#).is_err());
+        assert_eq!(login_key(&k), format!("dtauth:{{{}}}", "ab".repeat(16)));
     }
 }

@@ -95,6 +95,18 @@ pub fn grant(flow: LoginFlow, code: &str, scope: &str, key: &str) -> String {
 /// `dingtalk-auth-server serve` with the demo apps, exchanging at the fake at `fake_url`, plus
 /// `args` and `env`; returns the child and the URL it announced.
 pub fn spawn_backend(fake_url: &str, args: &[&str], env: &[(&str, &str)]) -> (ChildGuard, String) {
+    let mut child = ChildGuard::spawn(&mut backend_command(fake_url, args, env, Stdio::inherit()));
+    let url = listening_url(&stdout_lines(child.0.stdout.take().unwrap()));
+    (child, url)
+}
+
+/// The command of [`spawn_backend`], its stderr (the logs) going to `stderr`.
+pub fn backend_command(
+    fake_url: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stderr: Stdio,
+) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--listen", "127.0.0.1:0"])
         .args(["--legacy-app-key", demo::LEGACY_APP_KEY])
@@ -105,13 +117,11 @@ pub fn spawn_backend(fake_url: &str, args: &[&str], env: &[(&str, &str)]) -> (Ch
         .env("DINGTALK_CLIENT_SECRET", demo::CLIENT_SECRET)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(stderr);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = ChildGuard::spawn(&mut cmd);
-    let url = listening_url(&stdout_lines(child.0.stdout.take().unwrap()));
-    (child, url)
+    cmd
 }
 
 /// A fake DingTalk with the demo apps on a loopback port.
