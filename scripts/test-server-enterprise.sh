@@ -7,6 +7,12 @@
 #    python3-cryptography for EdDSA) against the backend's /.well-known/jwks.json, as an app's API
 #    would; then the backend restarts with a rotated key (the old one passed as a previous key) and
 #    the token issued before the rotation still verifies.
+# 2. The workbench page /h5/ in a real headless browser (Debian's chromium, installed with apt when
+#    missing), --dump-dom after the page settled: outside DingTalk the browser login for real
+#    (redirect to the fake's login page, back with authCode + state, state checked against the
+#    browser's cookie), then DingTalk refusing consent; inside DingTalk (its user agent) free login
+#    through the fake's stand-in for dingtalk-jsapi (/_fake/jsapi.js: dd.requestAuthCode only; it
+#    does not emulate the container's native bridge under the real package).
 #
 # Every process this script starts is stopped by the EXIT trap. Prints one summary line:
 #   Server enterprise summary: N checks passed
@@ -35,6 +41,7 @@ apt_install() {
 PY=/usr/bin/python3
 "$PY" -c 'import jwt, cryptography' 2>/dev/null || apt_install python3-jwt python3-cryptography
 command -v openssl >/dev/null || apt_install openssl
+command -v chromium >/dev/null || apt_install chromium
 
 if [ -z "${SKIP_BUILD:-}" ]; then
     ${HEAVY:-} cargo build -q -p dingtalk-auth-server -p dingtalk-fake
@@ -66,7 +73,8 @@ backend() {
         "$BIN/dingtalk-auth-server" serve --listen 127.0.0.1:0 \
         --client-id dingdemoclientid --oapi-base "$FAKE" --api-base "$FAKE" \
         --corp-id dingfakecorp0001 \
-        --session-issuer https://login.example --session-audience crm-api
+        --session-issuer https://login.example --session-audience crm-api \
+        --login-base "$FAKE" --jsapi-url "$FAKE/_fake/jsapi.js"
 }
 backend backend1 DINGTALK_SESSION_KEY_FILE="$WORK/key1.pem"
 BACKEND1=$URL
@@ -130,5 +138,30 @@ jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["EdDSA"]
 print("after rotation, the token signed by the previous key still verifies")
 PY
 checks=$((checks + 1))
+
+# page USER_AGENT: the DOM of /h5/ once the page settled (virtual time lets its fetches finish).
+page() {
+    local ua=(); [ -n "$1" ] && ua=(--user-agent="$1")
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+        --user-data-dir="$WORK/chromium-$checks" --virtual-time-budget=15000 "${ua[@]}" \
+        --dump-dom "$BACKEND2/h5/" 2>"$WORK/chromium.log"
+}
+browser() { curl -fsS -X POST "$FAKE/_fake/browser" -H 'content-type: application/json' -d "{\"mode\":\"$1\"}"; }
+expect_dom() {
+    local what=$1 dom=$2; shift 2
+    for needle in "$@"; do
+        grep -qF -- "$needle" <<<"$dom" || { echo "$dom" | sed -n '/id="status"/,/<\/pre>/p' >&2; die "$what: no $needle"; }
+    done
+    echo "$what"; checks=$((checks + 1))
+}
+browser approve
+expect_dom "outside DingTalk: browser login via the login page, state bound to the browser" "$(page '')" \
+    'data-state="signed-in"' '"flow": "browser"' '"userId": "fakeUserId0001"' '"name": "张三"'
+browser deny
+expect_dom "outside DingTalk: a refused consent is shown, nobody is signed in" "$(page '')" \
+    'data-state="refused"' 'access_denied'
+DINGTALK_UA='Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 AliApp(DingTalk/7.6.0) com.alibaba.android.rimet/7.6.0 Channel/700159 language/zh-CN DingTalk/7.6.0'
+expect_dom "inside DingTalk: free login with dd.requestAuthCode" "$(page "$DINGTALK_UA")" \
+    'data-state="signed-in"' '"flow": "free_login"' '"departmentIds": [' '"title": "Engineer"'
 
 echo "Server enterprise summary: $checks checks passed"

@@ -41,6 +41,8 @@ pub struct BackendConfig {
     pub org: Option<crate::member::OrgConfig>,
     /// Keys, `iss` and `aud` of the session tokens (lifetime: `session_ttl_secs`).
     pub session: crate::session::SessionSettings,
+    /// The workbench page (`/h5/`): DingTalk's login page and JSAPI URLs, this backend's URL.
+    pub h5: crate::h5::H5Config,
 }
 
 impl Default for BackendConfig {
@@ -60,6 +62,7 @@ impl Default for BackendConfig {
             serve: ServeOptions::default(),
             org: None,
             session: Default::default(),
+            h5: Default::default(),
         }
     }
 }

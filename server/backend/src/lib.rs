@@ -17,6 +17,9 @@
 //!    `session.rs` — the signed session token of the answer, and the JWKS that verifies it.
 //! 7. `error.rs` — the one table of error codes, statuses and `retryable`.
 //!
+//! `h5.rs` (with `h5.html`) is the workbench page of an internal app: free login inside DingTalk,
+//! the browser login outside it.
+//!
 //! `serve.rs` runs a router on a listener (connection bounds, graceful shutdown, request logs); the
 //! fake DingTalk (crate `dingtalk-fake`, never linked here) serves through it too.
 //!
@@ -33,6 +36,7 @@
 mod config;
 mod error;
 mod exchange;
+mod h5;
 mod intake;
 mod member;
 mod policy;
@@ -45,6 +49,7 @@ pub use config::{
     id_with_secret, secret_from_env, AnswerKeys, BackendConfig, RedisStoreConfig, ReplayStoreConfig,
 };
 pub use error::{ApiError, ErrorCode};
+pub use h5::{H5Args, H5Config};
 pub use member::{OrgArgs, OrgConfig, PersonalFields};
 pub use replay::redis::RedisTimings;
 pub use serve::{init_tracing, random_token, RunningServer, ServeOptions};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use dingtalk_auth_server::serve::{announce, bind, main_with, shutdown_signal, ConnArgs, LogArgs};
 use dingtalk_auth_server::{
-    id_with_secret, secret_from_env, Backend, BackendConfig, OrgArgs, ReplayStoreConfig,
+    id_with_secret, secret_from_env, Backend, BackendConfig, H5Args, OrgArgs, ReplayStoreConfig,
     SessionArgs,
 };
 use dingtalk_openapi::{
@@ -96,6 +96,8 @@ struct ServeArgs {
     org: OrgArgs,
     #[command(flatten)]
     session: SessionArgs,
+    #[command(flatten)]
+    h5: H5Args,
 }
 
 impl ServeArgs {
@@ -151,6 +153,7 @@ impl ServeArgs {
             serve: self.conn.serve_options(),
             org: self.org.config()?,
             session: self.session.settings()?,
+            h5: self.h5.config(),
             ..BackendConfig::default()
         })
     }

@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use crate::config::BackendConfig;
 use crate::error::{stored_response, ApiError, ErrorCode};
 use crate::exchange;
+use crate::h5;
 use crate::intake::Intake;
 use crate::member::Members;
 use crate::policy;
@@ -62,6 +63,18 @@ impl Backend {
         &self.inner.config
     }
 
+    pub(crate) fn client(&self) -> &OpenApiClient {
+        &self.inner.client
+    }
+
+    pub(crate) fn members(&self) -> Option<&Members> {
+        self.inner.members.as_ref()
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+
     /// The axum router: `POST /v1/login`, `GET /healthz`, `GET /readyz`, JSON 404/405, request
     /// logs.
     pub fn router(&self) -> Router {
@@ -73,6 +86,16 @@ impl Backend {
                 get(jwks).fallback(method_not_allowed),
             )
             .route("/readyz", get(readyz).fallback(method_not_allowed))
+            .route("/h5/", get(h5::page).fallback(method_not_allowed))
+            .route("/v1/h5/start", get(h5::start).fallback(method_not_allowed))
+            .route(
+                "/v1/h5/free-login",
+                post(h5::free_login).fallback(method_not_allowed),
+            )
+            .route(
+                "/v1/h5/web-login",
+                post(h5::web_login).fallback(method_not_allowed),
+            )
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(self.inner.config.max_body_bytes))
             .layer(middleware::from_fn(|req, next| {
@@ -139,11 +162,22 @@ async fn login(
             inner.members.as_ref(),
             &inner.sessions,
             route,
-            &grant,
+            exchange::Login::of(&grant),
             &log_id,
         )
         .await
     };
+    answer_once(&backend, keys, flow, exchange).await
+}
+
+/// Runs `exchange` through the replay store (at most once per code, on any instance) and turns the
+/// verdict into the answer: every code the backend exchanges ends here.
+pub(crate) async fn answer_once(
+    backend: &Backend,
+    keys: Keys,
+    flow: &'static str,
+    exchange: impl std::future::Future<Output = (Stored, bool)> + Send + 'static,
+) -> Result<Response, ApiError> {
     let verdict = backend
         .inner
         .replay

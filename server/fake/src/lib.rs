@@ -35,7 +35,8 @@
 //! * `POST /_fake/browser {"mode":"page"|"approve"|"deny","user"?:{…}}`.
 //! * `GET /_fake/stats` → requests per endpoint (proves a replay never reached DingTalk).
 //! * `GET|PUT /_fake/org`: the seeded organisation; `POST /_fake/free-login {"userid"?}` → `{"code"}`,
-//!   what `dd.requestAuthCode` hands a page inside DingTalk.
+//!   what `dd.requestAuthCode` hands a page inside DingTalk; `GET /_fake/jsapi.js`, a stand-in for
+//!   `dingtalk-jsapi` that provides `dd.requestAuthCode` to pages under test.
 //!
 //! Where DingTalk documents no exact error code, the fake's choice is marked "assumed" below.
 //!
@@ -383,6 +384,11 @@ impl FakeDingTalk {
             .route("/topapi/v2/user/list", post(org::user_list))
             .route("/_fake/org", get(org::org_http).put(org::set_org_http))
             .route("/_fake/free-login", post(org::free_login_http))
+            .route("/_fake/jsapi.js", get(org::jsapi_js))
+            .route(
+                "/_fake/jsapi/request-auth-code",
+                get(org::jsapi_request_auth_code),
+            )
             .route("/oauth2/auth", get(consent::authorize))
             .route("/oauth2/auth/decision", post(consent::decision))
             .route("/_fake/mint", post(control::mint_http))
