@@ -34,6 +34,7 @@
 //! ```
 
 mod config;
+pub mod directory;
 mod error;
 mod exchange;
 mod h5;
