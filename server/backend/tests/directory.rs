@@ -7,6 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use dingtalk_auth_server::directory::{sync, SyncOptions};
+use dingtalk_auth_server::RunningServer;
 use dingtalk_fake::{demo, FakeConfig, FakeDingTalk, FakeOrg, PERMISSION_DEPARTMENT_MEMBER};
 use dingtalk_openapi::{ClientCredentials, OpenApiClient, OpenApiConfig, OrgClient, Secret};
 
@@ -34,11 +35,9 @@ impl Sink {
 }
 
 async fn run(
-    fake: &FakeDingTalk,
     url: &str,
     previous: Option<(HashSet<u64>, HashSet<String>)>,
 ) -> (Result<serde_json::Value, String>, Vec<serde_json::Value>) {
-    let _ = fake;
     let client = OpenApiClient::new(OpenApiConfig {
         oapi_base: url.into(),
         api_base: url.into(),
@@ -68,16 +67,10 @@ async fn run(
     (r, sink.lines())
 }
 
-fn of_type<'a>(lines: &'a [serde_json::Value], t: &str) -> Vec<&'a serde_json::Value> {
-    lines.iter().filter(|l| l["type"] == t).collect()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_tree_is_copied_once_within_the_limits_and_removals_are_reported() {
-    let seeded = FakeOrg::seeded("dingfakecorp0001", 31, 700, 5);
+async fn serve(org: FakeOrg, qps_per_api: Option<u32>) -> (FakeDingTalk, RunningServer) {
     let fake = FakeDingTalk::new(FakeConfig {
-        org: seeded.clone(),
-        qps_per_api: Some(20),
+        org,
+        qps_per_api,
         ..FakeConfig::demo()
     });
     let srv = fake
@@ -85,7 +78,17 @@ async fn the_tree_is_copied_once_within_the_limits_and_removals_are_reported() {
         .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
         .await
         .unwrap();
-    let (r, lines) = run(&fake, &srv.url(), None).await;
+    (fake, srv)
+}
+
+fn of_type<'a>(lines: &'a [serde_json::Value], t: &str) -> Vec<&'a serde_json::Value> {
+    lines.iter().filter(|l| l["type"] == t).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tree_is_copied_once_within_the_limits_and_removals_are_reported() {
+    let (fake, srv) = serve(FakeOrg::seeded("dingfakecorp0001", 31, 700, 5), Some(20)).await;
+    let (r, lines) = run(&srv.url(), None).await;
     let summary = r.unwrap();
     let members = of_type(&lines, "member");
     let ids: HashSet<&str> = members
@@ -106,7 +109,7 @@ async fn the_tree_is_copied_once_within_the_limits_and_removals_are_reported() {
         HashSet::from([1, 2, 999]),
         HashSet::from(["u0000001".to_owned(), "gone1".into(), "gone2".into()]),
     );
-    let (r, lines) = run(&fake, &srv.url(), Some(previous)).await;
+    let (r, lines) = run(&srv.url(), Some(previous)).await;
     r.unwrap();
     assert_eq!(of_type(&lines, "removed_department").len(), 1);
     assert_eq!(of_type(&lines, "removed_member").len(), 2);
@@ -114,17 +117,9 @@ async fn the_tree_is_copied_once_within_the_limits_and_removals_are_reported() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_permission_stops_the_run_with_what_was_written_kept() {
-    let fake = FakeDingTalk::new(FakeConfig {
-        org: FakeOrg::seeded("dingfakecorp0001", 7, 50, 3),
-        ..FakeConfig::demo()
-    });
-    let srv = fake
-        .clone()
-        .serve(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
-        .await
-        .unwrap();
+    let (fake, srv) = serve(FakeOrg::seeded("dingfakecorp0001", 7, 50, 3), None).await;
     fake.deny_permission(PERMISSION_DEPARTMENT_MEMBER, true);
-    let (r, lines) = run(&fake, &srv.url(), None).await;
+    let (r, lines) = run(&srv.url(), None).await;
     let e = r.unwrap_err();
     assert!(
         e.contains(PERMISSION_DEPARTMENT_MEMBER),
