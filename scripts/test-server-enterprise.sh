@@ -32,11 +32,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 apt_install() {
-    flock /work/coord/.apt.lock env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 \
-        || flock /work/coord/.apt.lock env DEBIAN_FRONTEND=noninteractive \
-            sh -c "apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $*" >/dev/null \
-        || die "cannot install $*"
+    # apt waits for another apt/dpkg to finish instead of failing on its lock.
+    local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
+    { DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@" \
+        || { apt-get -o DPkg::Lock::Timeout=600 update -q && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@"; }; } \
+        >/dev/null 2>&1 || die "cannot install $* (apt-get, as root)"
 }
 PY=/usr/bin/python3
 "$PY" -c 'import jwt, cryptography' 2>/dev/null || apt_install python3-jwt python3-cryptography
