@@ -3,6 +3,8 @@
 #   1. rustfmt + clippy -D warnings        4. generated Kotlin on the JVM (scripts/test-kotlin.sh)
 #   2. Rust unit/property/integration tests 5. Android library + demo under Robolectric (scripts/test-android.sh)
 #   2b. backends sharing Redis: plain, TLS, Cluster, AOF restart (scripts/test-server-cluster.sh)
+#   2c. the internal-app backend: JWTs checked by PyJWT, the workbench page in Chromium
+#       (scripts/test-server-enterprise.sh)
 #   5b. the published Android artifacts by coordinates: a consumer app (scripts/test-android-consumer.sh)
 #   3. cargo-fuzz, bounded (nightly)        6. the shipped library's size budgets (scripts/size.sh)
 #                                           7. Swift on Linux: the generated bindings, the iOS package layer
@@ -67,6 +69,11 @@ scripts/test-server-cluster.sh 2>&1 | tee "$LOGS/cluster.log"
 cluster_passed=$(sed -n 's/^Server cluster summary: \([0-9]*\) scenarios passed.*/\1/p' "$LOGS/cluster.log")
 [ "${cluster_passed:-0}" -gt 0 ] || die "no server cluster summary"
 
+step "backend for internal apps: session tokens checked by PyJWT, the workbench page in headless Chromium"
+scripts/test-server-enterprise.sh 2>&1 | tee "$LOGS/enterprise.log"
+enterprise_passed=$(sed -n 's/^Server enterprise summary: \([0-9]*\) checks passed.*/\1/p' "$LOGS/enterprise.log")
+[ "${enterprise_passed:-0}" -gt 0 ] || die "no server enterprise summary"
+
 step "fuzzing (cargo-fuzz)"
 fuzz_seconds=${FUZZ_SECONDS:-20}
 if [ "$fuzz_seconds" = 0 ]; then
@@ -119,6 +126,7 @@ swift_samples=$(sed -n 's/^Swift summary: \([0-9]*\) README samples compiled.*/\
 step "summary"
 echo "Rust:   $rust_passed tests passed"
 echo "Server cluster: $cluster_passed scenarios passed (2 backends + Redis)"
+echo "Server enterprise: $enterprise_passed checks passed (PyJWT, headless Chromium)"
 echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings; $kotlin_samples README samples compiled)"
 echo "Android: $android_passed tests passed (Robolectric, library + demo app)"
 echo "Android consumer: $consumer_passed tests passed (by coordinates: dingtalk-auth-android + dingtalk-auth-testing)"
@@ -128,7 +136,7 @@ if ((${#skipped_names[@]})); then
     echo "Skipped or ignored (not counted as passed): ${#skipped_names[@]}"
     printf '  %s\n' "${skipped_names[@]}"
 fi
-total=$((rust_passed + cluster_passed + kotlin_passed + android_passed + consumer_passed + swift_passed))
+total=$((rust_passed + cluster_passed + enterprise_passed + kotlin_passed + android_passed + consumer_passed + swift_passed))
 tail_note=""
 ((${#skipped_names[@]})) && tail_note=", ${#skipped_names[@]} skipped"
 if ((${#partial[@]})); then

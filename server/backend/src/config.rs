@@ -37,6 +37,12 @@ pub struct BackendConfig {
     pub body_read_timeout: Duration,
     /// Header-read timeout, connection cap and shutdown bound of [`Backend::serve`].
     pub serve: ServeOptions,
+    /// The organisation whose members log in (an internal app); `None`: any DingTalk account.
+    pub org: Option<crate::member::OrgConfig>,
+    /// Keys, `iss` and `aud` of the session tokens (lifetime: `session_ttl_secs`).
+    pub session: crate::session::SessionSettings,
+    /// The workbench page (`/h5/`): DingTalk's login page and JSAPI URLs, this backend's URL.
+    pub h5: crate::h5::H5Config,
 }
 
 impl Default for BackendConfig {
@@ -54,6 +60,9 @@ impl Default for BackendConfig {
             session_ttl_secs: 3600,
             body_read_timeout: Duration::from_secs(10),
             serve: ServeOptions::default(),
+            org: None,
+            session: Default::default(),
+            h5: Default::default(),
         }
     }
 }

@@ -80,6 +80,9 @@ error_codes! {
     CorpScopeRequired = "corp_scope_required", FORBIDDEN, false;
     /// The user's organisation is not on the allow-list (or the login carried none).
     CorpNotAllowed = "corp_not_allowed", FORBIDDEN, false;
+    /// A corp id is configured and the account is not an active member of that organisation
+    /// (DingTalk's 60121, or a member marked inactive); the code is spent.
+    NotOrgMember = "not_org_member", FORBIDDEN, false;
     /// This server's clock is off (853001/853002); the grant is not spent.
     ClockSkew = "clock_skew", BAD_GATEWAY, true;
     /// DingTalk rejected this server's credentials or permissions (853003/853004,
@@ -171,6 +174,9 @@ impl ApiError {
             OpenApiError::UnknownAccessKey { .. }
             | OpenApiError::SignatureMismatch { .. }
             | OpenApiError::Credentials(_)
+            | OpenApiError::MissingPermission { .. }
+            | OpenApiError::IpNotWhitelisted { .. }
+            | OpenApiError::AppTokenRejected { .. }
             | OpenApiError::Config(_) => (
                 ServerMisconfigured,
                 "DingTalk rejected the backend's app credentials",

@@ -11,10 +11,11 @@ use dingtalk_auth::wire::GrantV1;
 use dingtalk_openapi::{OpenApiClient, OpenApiError};
 
 use crate::config::BackendConfig;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::member::{operator_error, Cost, Members};
 use crate::policy::{self, Route};
 use crate::replay::Stored;
-use crate::serve::random_token;
+use crate::session::{Sessions, Subject};
 
 struct Identity {
     union_id: String,
@@ -22,6 +23,25 @@ struct Identity {
     nick: String,
     avatar_url: Option<String>,
     corp_id: Option<String>,
+    /// The member's userid, when the exchange itself named it (free login).
+    user_id: Option<String>,
+}
+
+/// What is being exchanged: the code, and the flow and platform names for the answer and the log.
+pub(crate) struct Login<'a> {
+    pub(crate) code: &'a str,
+    pub(crate) flow: &'a str,
+    pub(crate) platform: &'a str,
+}
+
+impl<'a> Login<'a> {
+    pub(crate) fn of(grant: &'a GrantV1) -> Self {
+        Login {
+            code: &grant.code,
+            flow: grant.flow.wire_name(),
+            platform: grant.platform.wire_name(),
+        }
+    }
 }
 
 /// Exchanges the code and logs the login (never the code). Returns the answer and whether to keep it
@@ -29,26 +49,41 @@ struct Identity {
 pub(crate) async fn exchange(
     client: &OpenApiClient,
     cfg: &BackendConfig,
+    members: Option<&Members>,
+    sessions: &Sessions,
     route: Route,
-    grant: &GrantV1,
+    login: Login<'_>,
     log_id: &str,
 ) -> (Stored, bool) {
     let started = Instant::now();
-    let (stored, keep) = match identify(client, route, &grant.code).await {
+    let mut cost = Cost::default();
+    let (stored, keep) = match identify(client, members, route, login.code).await {
         Err((e, keep)) => (error_stored(&e, keep), keep),
-        Ok(identity) => match policy::corp_allowed(cfg, identity.corp_id.as_deref()) {
-            // The code is spent: keep the refusal.
-            Err(e) => (error_stored(&e, true), true),
-            Ok(()) => (success(cfg, grant, identity), true),
-        },
+        Ok(identity) => {
+            // The code is spent from here on: keep every answer, refusals included.
+            let admitted = match policy::corp_allowed(cfg, identity.corp_id.as_deref()) {
+                Err(e) => Err(e),
+                Ok(()) => match (members, &identity.user_id) {
+                    (None, _) => Ok(None),
+                    (Some(m), Some(user_id)) => m.member_by_user_id(user_id, &mut cost).await,
+                    (Some(m), None) => m.resolve(&identity.union_id, &mut cost).await,
+                },
+            };
+            match admitted {
+                Err(e) => (error_stored(&e, true), true),
+                Ok(member) => (success(cfg, sessions, login.flow, identity, member), true),
+            }
+        }
     };
     tracing::info!(
-        flow = grant.flow.wire_name(),
-        platform = grant.platform.wire_name(),
+        flow = login.flow,
+        platform = login.platform,
         key = log_id,
         status = stored.status.as_u16(),
         error = stored.error,
         exchange_us = started.elapsed().as_micros() as u64,
+        member_calls = cost.calls,
+        member_us = cost.elapsed.as_micros() as u64,
         "login"
     );
     (stored, keep)
@@ -57,12 +92,13 @@ pub(crate) async fn exchange(
 /// DingTalk's calls; a failure carries whether the code is spent.
 async fn identify(
     client: &OpenApiClient,
+    members: Option<&Members>,
     route: Route,
     code: &str,
 ) -> Result<Identity, (ApiError, bool)> {
     let failed = |e: OpenApiError| {
         let spent = definitely_consumed(&e);
-        (ApiError::from_openapi(&e), spent)
+        (operator_error(&e), spent)
     };
     match route {
         Route::Legacy(creds) => {
@@ -76,6 +112,7 @@ async fn identify(
                 nick: info.nick,
                 avatar_url: None,
                 corp_id: None,
+                user_id: None,
             })
         }
         Route::V1(creds) => {
@@ -87,13 +124,34 @@ async fn identify(
             let me = client
                 .contact_users_me(&token.access_token)
                 .await
-                .map_err(|e| (ApiError::from_openapi(&e), true))?;
+                .map_err(|e| (operator_error(&e), true))?;
             Ok(Identity {
                 union_id: me.union_id,
                 open_id: me.open_id,
                 nick: me.nick,
                 avatar_url: me.avatar_url,
                 corp_id: token.corp_id,
+                user_id: None,
+            })
+        }
+        Route::FreeLogin => {
+            let Some(m) = members else {
+                return Err((
+                    ApiError::new(
+                        ErrorCode::FlowNotEnabled,
+                        "free login needs the organisation (--corp-id)",
+                    ),
+                    false,
+                ));
+            };
+            let u = m.org.free_login_user(code).await.map_err(failed)?;
+            Ok(Identity {
+                union_id: u.union_id,
+                open_id: String::new(),
+                nick: u.name,
+                avatar_url: None,
+                corp_id: Some(m.config.corp_id.clone()),
+                user_id: Some(u.user_id),
             })
         }
     }
@@ -111,17 +169,38 @@ fn definitely_consumed(e: &OpenApiError) -> bool {
     )
 }
 
-fn success(cfg: &BackendConfig, grant: &GrantV1, identity: Identity) -> Stored {
-    let body = serde_json::json!({
-        "flow": grant.flow.wire_name(),
+fn success(
+    cfg: &BackendConfig,
+    sessions: &Sessions,
+    flow: &str,
+    identity: Identity,
+    member: Option<serde_json::Value>,
+) -> Stored {
+    let member_ids = member
+        .as_ref()
+        .and_then(|m| Some((m["corpId"].as_str()?, m["userId"].as_str()?)));
+    let session_token = sessions.issue(&Subject {
+        union_id: &identity.union_id,
+        name: member
+            .as_ref()
+            .and_then(|m| m["name"].as_str())
+            .unwrap_or(&identity.nick),
+        flow,
+        member: member_ids,
+    });
+    let mut body = serde_json::json!({
+        "flow": flow,
         "unionId": identity.union_id,
         "openId": identity.open_id,
         "nick": identity.nick,
         "avatarUrl": identity.avatar_url,
         "corpId": identity.corp_id,
-        "sessionToken": random_token(32),
+        "sessionToken": session_token,
         "expiresIn": cfg.session_ttl_secs,
     });
+    if let Some(m) = member {
+        body["member"] = m;
+    }
     Stored {
         status: StatusCode::OK,
         body: Bytes::from(serde_json::to_vec(&body).expect("JSON serialises")),

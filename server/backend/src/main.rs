@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use dingtalk_auth_server::serve::{announce, bind, main_with, shutdown_signal, ConnArgs, LogArgs};
 use dingtalk_auth_server::{
-    id_with_secret, secret_from_env, Backend, BackendConfig, ReplayStoreConfig,
+    id_with_secret, secret_from_env, Backend, BackendConfig, H5Args, OrgArgs, ReplayStoreConfig,
+    SessionArgs,
 };
 use dingtalk_openapi::{
     ClientCredentials, LegacyCredentials, OpenApiConfig, DEFAULT_API_BASE, DEFAULT_OAPI_BASE,
@@ -91,6 +92,12 @@ struct ServeArgs {
     replay_wait_ms: Option<u64>,
     #[command(flatten)]
     conn: ConnArgs,
+    #[command(flatten)]
+    org: OrgArgs,
+    #[command(flatten)]
+    session: SessionArgs,
+    #[command(flatten)]
+    h5: H5Args,
 }
 
 impl ServeArgs {
@@ -144,6 +151,9 @@ impl ServeArgs {
             replay_wait: self.replay_wait_ms.map(Duration::from_millis),
             body_read_timeout: self.conn.body_read_timeout(),
             serve: self.conn.serve_options(),
+            org: self.org.config()?,
+            session: self.session.settings()?,
+            h5: self.h5.config(),
             ..BackendConfig::default()
         })
     }

@@ -15,6 +15,9 @@ pub(crate) enum Route {
     Legacy(LegacyCredentials),
     /// `userAccessToken` + `users/me` with the ClientId/ClientSecret.
     V1(ClientCredentials),
+    /// A free-login code of `dd.requestAuthCode` (inside DingTalk): `topapi/v2/user/getuserinfo`
+    /// with the internal app's token.
+    FreeLogin,
 }
 
 /// The route of an admissible grant, or why it is refused.
@@ -51,7 +54,7 @@ pub(crate) fn admit(cfg: &BackendConfig, grant: &GrantV1) -> Result<Route, ApiEr
     if !wire::scope_fits_flow(grant.flow, &grant.scope) {
         let message = match route {
             Route::Legacy(_) => "legacy SDK logins use scope sns_login",
-            Route::V1(_) => "scope must be \"openid\" or \"openid corpid\"",
+            Route::V1(_) | Route::FreeLogin => "scope must be \"openid\" or \"openid corpid\"",
         };
         return Err(ApiError::new(ErrorCode::InvalidScope, message));
     }

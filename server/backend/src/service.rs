@@ -16,10 +16,13 @@ use tokio::net::TcpListener;
 use crate::config::BackendConfig;
 use crate::error::{stored_response, ApiError, ErrorCode};
 use crate::exchange;
+use crate::h5;
 use crate::intake::Intake;
+use crate::member::Members;
 use crate::policy;
 use crate::replay::{Keys, OnceError, ReplayStore, Stored, Verdict};
 use crate::serve::{request_log, RunningServer};
+use crate::session::Sessions;
 
 /// The backend service. Cheap to clone; clones share the replay store.
 #[derive(Clone)]
@@ -32,6 +35,8 @@ struct Inner {
     client: OpenApiClient,
     replay: ReplayStore,
     replay_wait: std::time::Duration,
+    members: Option<Members>,
+    sessions: Sessions,
 }
 
 impl Backend {
@@ -40,12 +45,16 @@ impl Backend {
         let client = OpenApiClient::new(config.openapi.clone())?;
         let replay_wait = config.replay_wait();
         let replay = ReplayStore::new(&config).map_err(OpenApiError::Config)?;
+        let members = Members::for_config(&config, &client)?;
+        let sessions = Sessions::new(&config.session, config.session_ttl_secs);
         Ok(Backend {
             inner: Arc::new(Inner {
                 config,
                 client,
                 replay,
                 replay_wait,
+                members,
+                sessions,
             }),
         })
     }
@@ -54,13 +63,39 @@ impl Backend {
         &self.inner.config
     }
 
+    pub(crate) fn client(&self) -> &OpenApiClient {
+        &self.inner.client
+    }
+
+    pub(crate) fn members(&self) -> Option<&Members> {
+        self.inner.members.as_ref()
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+
     /// The axum router: `POST /v1/login`, `GET /healthz`, `GET /readyz`, JSON 404/405, request
     /// logs.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/v1/login", post(login).fallback(method_not_allowed))
             .route("/healthz", get(healthz).fallback(method_not_allowed))
+            .route(
+                "/.well-known/jwks.json",
+                get(jwks).fallback(method_not_allowed),
+            )
             .route("/readyz", get(readyz).fallback(method_not_allowed))
+            .route("/h5/", get(h5::page).fallback(method_not_allowed))
+            .route("/v1/h5/start", get(h5::start).fallback(method_not_allowed))
+            .route(
+                "/v1/h5/free-login",
+                post(h5::free_login).fallback(method_not_allowed),
+            )
+            .route(
+                "/v1/h5/web-login",
+                post(h5::web_login).fallback(method_not_allowed),
+            )
             .fallback(not_found)
             .layer(DefaultBodyLimit::max(self.inner.config.max_body_bytes))
             .layer(middleware::from_fn(|req, next| {
@@ -121,8 +156,28 @@ async fn login(
     let b = backend.clone();
     let exchange = async move {
         let inner = &b.inner;
-        exchange::exchange(&inner.client, &inner.config, route, &grant, &log_id).await
+        exchange::exchange(
+            &inner.client,
+            &inner.config,
+            inner.members.as_ref(),
+            &inner.sessions,
+            route,
+            exchange::Login::of(&grant),
+            &log_id,
+        )
+        .await
     };
+    answer_once(&backend, keys, flow, exchange).await
+}
+
+/// Runs `exchange` through the replay store (at most once per code, on any instance) and turns the
+/// verdict into the answer: every code the backend exchanges ends here.
+pub(crate) async fn answer_once(
+    backend: &Backend,
+    keys: Keys,
+    flow: &'static str,
+    exchange: impl std::future::Future<Output = (Stored, bool)> + Send + 'static,
+) -> Result<Response, ApiError> {
     let verdict = backend
         .inner
         .replay
@@ -175,6 +230,16 @@ async fn healthz(State(backend): State<Backend>) -> impl IntoResponse {
         serde_json::json!({"status": "ok", "replayStore": backend.replay_store_kind(),
         "replayEntries": backend.inner.replay.entries()}),
     )
+}
+
+/// The public keys of the session tokens (any JWT library verifies them against this).
+async fn jwks(State(backend): State<Backend>) -> Response {
+    let mut r = Json(backend.inner.sessions.jwks()).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    r
 }
 
 /// Readiness for a load balancer: 503 while the replay store cannot be reached, so the instance is

@@ -11,8 +11,14 @@
 //! * `POST /v1.0/oauth2/userAccessToken`: JSON only (a form body is refused as DingTalk's gateway
 //!   does: it sees no `clientId`); `authorization_code` and `refresh_token` grants; `corpId` only for
 //!   scope `openid corpid`; access tokens expire after `access_ttl_secs`, refresh tokens rotate.
-//! * `GET /v1.0/contact/users/me`: needs `x-acs-dingtalk-access-token`, else 401
+//! * `GET /v1.0/contact/users/me`: needs `x-acs-dingtalk-access-token` (else HTTP 400
+//!   `AuthenticationFailed.MissingParameter`); an unknown or expired token is HTTP 400
 //!   `InvalidAuthentication`.
+//! * The internal app's access token and the `oapi` contact endpoints (`org.rs`):
+//!   `POST /v1.0/oauth2/accessToken`, `/topapi/user/getbyunionid`, `/topapi/v2/user/get`,
+//!   `/topapi/v2/user/getuserinfo` (free login), `/topapi/v2/department/listsub`,
+//!   `/topapi/v2/user/list`, over a configurable seeded organisation, with an optional per-API
+//!   calls-per-second limit.
 //! * `GET /oauth2/auth?client_id&redirect_uri&response_type=code&scope&state&prompt=consent`: checks
 //!   the parameters (an HTML error page, no redirect, when they are wrong) then, depending on the
 //!   browser mode, shows a consent page (approve / deny buttons post to `/oauth2/auth/decision`) or
@@ -28,6 +34,9 @@
 //! * `POST /_fake/clock {"advanceMs": n}` moves the fake's clock (expiry, skew) without sleeping.
 //! * `POST /_fake/browser {"mode":"page"|"approve"|"deny","user"?:{…}}`.
 //! * `GET /_fake/stats` → requests per endpoint (proves a replay never reached DingTalk).
+//! * `GET|PUT /_fake/org`: the seeded organisation; `POST /_fake/free-login {"userid"?}` → `{"code"}`,
+//!   what `dd.requestAuthCode` hands a page inside DingTalk; `GET /_fake/jsapi.js`, a stand-in for
+//!   `dingtalk-jsapi` that provides `dd.requestAuthCode` to pages under test.
 //!
 //! Where DingTalk documents no exact error code, the fake's choice is marked "assumed" below.
 //!
@@ -38,14 +47,19 @@ mod consent;
 mod control;
 mod faults;
 mod legacy;
+mod org;
 mod sign;
 mod v1;
 
 pub use faults::{Fault, FaultEndpoint};
+pub use org::{
+    FakeDept, FakeMember, FakeOrg, OrgApi, PERMISSION_DEPARTMENT, PERMISSION_DEPARTMENT_MEMBER,
+    PERMISSION_MEMBER,
+};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -190,6 +204,11 @@ pub struct FakeConfig {
     pub default_user: FakeUser,
     /// When non-empty, `/oauth2/auth` only accepts a `redirect_uri` starting with one of these.
     pub redirect_uri_prefixes: Vec<String>,
+    /// The organisation the `oapi` contact endpoints serve (its corpId is the default user's).
+    pub org: FakeOrg,
+    /// DingTalk's per-app per-API limit (20 calls/s on a standard organisation), enforced on the
+    /// `oapi` contact endpoints when set; `None` (the default) does not limit.
+    pub qps_per_api: Option<u32>,
 }
 
 impl FakeConfig {
@@ -208,6 +227,8 @@ impl FakeConfig {
             bench_code_prefix: None,
             default_user: FakeUser::default(),
             redirect_uri_prefixes: Vec::new(),
+            org: FakeOrg::default(),
+            qps_per_api: None,
         }
     }
 }
@@ -269,6 +290,8 @@ pub struct FakeStats {
     pub me: u64,
     /// `/oauth2/auth` and its decision.
     pub authorize: u64,
+    /// `/v1.0/oauth2/accessToken` (the app's token).
+    pub app_token: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -309,6 +332,9 @@ struct Inner {
     n_token: AtomicU64,
     n_me: AtomicU64,
     n_authorize: AtomicU64,
+    n_app_token: AtomicU64,
+    org: RwLock<FakeOrg>,
+    org_state: Mutex<org::OrgState>,
 }
 
 /// The fake DingTalk. Cheap to clone; clones share state, so a test can mint, advance the clock and
@@ -322,6 +348,7 @@ impl FakeDingTalk {
     /// A fake with this configuration.
     pub fn new(config: FakeConfig) -> Self {
         let user = config.default_user.clone();
+        let org = RwLock::new(config.org.clone());
         FakeDingTalk {
             inner: Arc::new(Inner {
                 config,
@@ -333,6 +360,9 @@ impl FakeDingTalk {
                 n_token: AtomicU64::new(0),
                 n_me: AtomicU64::new(0),
                 n_authorize: AtomicU64::new(0),
+                n_app_token: AtomicU64::new(0),
+                org,
+                org_state: Mutex::new(org::OrgState::default()),
             }),
         }
     }
@@ -343,6 +373,22 @@ impl FakeDingTalk {
             .route("/sns/getuserinfo_bycode", post(legacy::legacy_userinfo))
             .route("/v1.0/oauth2/userAccessToken", post(v1::user_access_token))
             .route("/v1.0/contact/users/me", get(v1::users_me))
+            .route("/v1.0/oauth2/accessToken", post(org::app_access_token))
+            .route("/topapi/user/getbyunionid", post(org::get_by_unionid))
+            .route("/topapi/v2/user/get", post(org::user_get))
+            .route("/topapi/v2/user/getuserinfo", post(org::get_user_info))
+            .route(
+                "/topapi/v2/department/listsub",
+                post(org::department_listsub),
+            )
+            .route("/topapi/v2/user/list", post(org::user_list))
+            .route("/_fake/org", get(org::org_http).put(org::set_org_http))
+            .route("/_fake/free-login", post(org::free_login_http))
+            .route("/_fake/jsapi.js", get(org::jsapi_js))
+            .route(
+                "/_fake/jsapi/request-auth-code",
+                get(org::jsapi_request_auth_code),
+            )
             .route("/oauth2/auth", get(consent::authorize))
             .route("/oauth2/auth/decision", post(consent::decision))
             .route("/_fake/mint", post(control::mint_http))
@@ -472,6 +518,7 @@ impl FakeDingTalk {
             token: i.n_token.load(Ordering::Relaxed),
             me: i.n_me.load(Ordering::Relaxed),
             authorize: i.n_authorize.load(Ordering::Relaxed),
+            app_token: i.n_app_token.load(Ordering::Relaxed),
         }
     }
 

@@ -45,6 +45,13 @@ struct ServeArgs {
     /// Access token lifetime, seconds.
     #[arg(long, default_value_t = 7200)]
     access_ttl_secs: u64,
+    /// Serve a seeded organisation of DEPARTMENTS,MEMBERS (a tree of fan-out 10) instead of the
+    /// one-member default.
+    #[arg(long, value_delimiter = ',')]
+    seed_org: Option<Vec<u64>>,
+    /// Enforce DingTalk's per-app per-API limit on the topapi endpoints (DingTalk: 20 calls/s).
+    #[arg(long)]
+    qps_per_api: Option<u32>,
     #[command(flatten)]
     conn: ConnArgs,
 }
@@ -83,6 +90,13 @@ impl ServeArgs {
         }
         cfg.bench_code_prefix = self.bench_code_prefix.clone();
         cfg.access_ttl_secs = self.access_ttl_secs;
+        if let Some(seed) = &self.seed_org {
+            if seed.len() != 2 {
+                return Err("--seed-org takes DEPARTMENTS,MEMBERS".into());
+            }
+            cfg.org = dingtalk_fake::FakeOrg::seeded(&cfg.org.corp_id, seed[0], seed[1], 10);
+        }
+        cfg.qps_per_api = self.qps_per_api;
         Ok(cfg)
     }
 }

@@ -183,7 +183,7 @@ pub(super) async fn user_access_token(
     json_response(StatusCode::OK, body)
 }
 
-fn sign_eq(a: &str, b: &str) -> bool {
+pub(super) fn sign_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -197,10 +197,20 @@ pub(super) async fn users_me(State(fake): State<FakeDingTalk>, headers: HeaderMa
         return fault_response(f, FaultEndpoint::Me);
     }
     let cfg = &fake.inner.config;
-    let token = headers
+    // DingTalk's gateway answers HTTP 400 for both: no header at all is
+    // `AuthenticationFailed.MissingParameter` "缺少参数：x-acs-dingtalk-access-token", an unknown or
+    // expired token `InvalidAuthentication` "不合法的access_token" (public reports:
+    // github.com/satorijs/satori/issues/240, github.com/alibabacloud-sdk-php/dingtalk/pull/1).
+    let Some(token) = headers
         .get("x-acs-dingtalk-access-token")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    else {
+        return v1_err(
+            StatusCode::BAD_REQUEST,
+            "AuthenticationFailed.MissingParameter",
+            "缺少参数：x-acs-dingtalk-access-token",
+        );
+    };
     let bench = cfg.bench_code_prefix.as_deref().is_some_and(|p| {
         !p.is_empty()
             && token.len() == p.len() + 6
@@ -216,7 +226,7 @@ pub(super) async fn users_me(State(fake): State<FakeDingTalk>, headers: HeaderMa
             Some(e) if e.expires_ms > now => e.user.clone(),
             _ => {
                 return v1_err(
-                    StatusCode::UNAUTHORIZED,
+                    StatusCode::BAD_REQUEST,
                     "InvalidAuthentication",
                     "不合法的access_token",
                 )

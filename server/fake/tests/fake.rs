@@ -275,7 +275,7 @@ async fn v1_token_refresh_expiry_and_me() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&e, OpenApiError::Api(a) if a.status == 401 && a.code == "InvalidAuthentication"),
+        matches!(&e, OpenApiError::Api(a) if a.status == 400 && a.code == "InvalidAuthentication"),
         "{e:?}"
     );
     let t2 = f
@@ -353,7 +353,9 @@ async fn token_endpoint_refuses_form_bodies_and_me_needs_the_header() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 401);
+    assert_eq!(r.status(), 400);
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["code"], "AuthenticationFailed.MissingParameter");
     let r = f
         .http
         .get(format!("{}/v1.0/contact/users/me", f.srv.url()))
@@ -361,7 +363,19 @@ async fn token_endpoint_refuses_form_bodies_and_me_needs_the_header() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 401, "only x-acs-dingtalk-access-token counts");
+    assert_eq!(r.status(), 400, "only x-acs-dingtalk-access-token counts");
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["code"], "AuthenticationFailed.MissingParameter");
+    let r = f
+        .http
+        .get(format!("{}/v1.0/contact/users/me", f.srv.url()))
+        .header("x-acs-dingtalk-access-token", "unknown")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "an unknown token is DingTalk's 400");
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["code"], "InvalidAuthentication");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -793,4 +807,52 @@ async fn bench_mode_accepts_prefixed_codes_statelessly() {
         .legacy_user_info_by_code(&legacy(), "other")
         .await
         .is_err());
+}
+
+/// The internal app's token endpoint answers as DingTalk does (JSON only, the same token while it is
+/// valid, a new one after it expired) instead of an empty 404 that official SDKs cannot parse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_access_token_is_served_and_stable_while_valid() {
+    let f = fake().await;
+    let url = format!("{}/v1.0/oauth2/accessToken", f.srv.url());
+    let post = |body: serde_json::Value| {
+        f.http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let good = serde_json::json!({"appKey": demo::CLIENT_ID, "appSecret": demo::CLIENT_SECRET});
+    let r = post(good.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let a: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(a["expireIn"], 7200);
+    let token = a["accessToken"].as_str().unwrap().to_owned();
+    let b: serde_json::Value =
+        serde_json::from_str(&post(good.clone()).await.unwrap().text().await.unwrap()).unwrap();
+    assert_eq!(
+        b["accessToken"],
+        token.as_str(),
+        "the same token while valid"
+    );
+    f.fake.advance_clock(7_201_000);
+    let c: serde_json::Value =
+        serde_json::from_str(&post(good).await.unwrap().text().await.unwrap()).unwrap();
+    assert_ne!(c["accessToken"], token.as_str(), "a new token after expiry");
+    let r = post(serde_json::json!({"appKey": demo::CLIENT_ID, "appSecret": "wrong"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["code"], "invalidClientIdOrSecret");
+    let r = f
+        .http
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("appKey=a&appSecret=b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "JSON only");
+    assert_eq!(f.fake.stats().app_token, 5);
 }

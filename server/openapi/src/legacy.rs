@@ -94,6 +94,36 @@ impl OpenApiClient {
 
 /// Maps a legacy answer to the identity or a typed error.
 pub(crate) fn parse_legacy_answer(raw: &RawResponse) -> Result<LegacyUserInfo, OpenApiError> {
+    let (status, json) = oapi_envelope(raw)?;
+    let info = json
+        .get("user_info")
+        .filter(|v| v.is_object())
+        .ok_or_else(|| OpenApiError::MalformedJson {
+            status,
+            reason: "field `user_info` is missing or not an object".into(),
+        })?;
+    let high = match info.get("main_org_auth_high_level") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Bool(b)) => Some(*b),
+        Some(_) => {
+            return Err(OpenApiError::MalformedJson {
+                status,
+                reason: "`main_org_auth_high_level` is not a boolean".into(),
+            })
+        }
+    };
+    Ok(LegacyUserInfo {
+        nick: str_field(info, "nick", status)?,
+        union_id: str_field(info, "unionid", status)?,
+        open_id: str_field(info, "openid", status)?,
+        main_org_auth_high_level: high,
+        ding_id: opt_str_field(info, "dingId", status)?,
+    })
+}
+
+/// An `oapi` answer (`{"errcode","errmsg",…}`, HTTP 200 even for errors): the JSON when errcode is 0,
+/// else the typed error. Shared by the login exchange and the organisation's `topapi` calls.
+pub(crate) fn oapi_envelope(raw: &RawResponse) -> Result<(u16, serde_json::Value), OpenApiError> {
     let status = raw.status;
     let json = match parse_json(raw) {
         Ok(v) => v,
@@ -134,7 +164,7 @@ pub(crate) fn parse_legacy_answer(raw: &RawResponse) -> Result<LegacyUserInfo, O
         .unwrap_or_default()
         .to_owned();
     if errcode != 0 {
-        return Err(map_errcode(errcode, message));
+        return Err(map_errcode(errcode, message, &json));
     }
     if !(200..300).contains(&status) {
         return Err(OpenApiError::ServerError {
@@ -143,34 +173,33 @@ pub(crate) fn parse_legacy_answer(raw: &RawResponse) -> Result<LegacyUserInfo, O
             message: Some(message),
         });
     }
-    let info = json
-        .get("user_info")
-        .filter(|v| v.is_object())
-        .ok_or_else(|| OpenApiError::MalformedJson {
-            status,
-            reason: "field `user_info` is missing or not an object".into(),
-        })?;
-    let high = match info.get("main_org_auth_high_level") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Bool(b)) => Some(*b),
-        Some(_) => {
-            return Err(OpenApiError::MalformedJson {
-                status,
-                reason: "`main_org_auth_high_level` is not a boolean".into(),
-            })
-        }
-    };
-    Ok(LegacyUserInfo {
-        nick: str_field(info, "nick", status)?,
-        union_id: str_field(info, "unionid", status)?,
-        open_id: str_field(info, "openid", status)?,
-        main_org_auth_high_level: high,
-        ding_id: opt_str_field(info, "dingId", status)?,
-    })
+    Ok((status, json))
 }
 
-pub(crate) fn map_errcode(errcode: i64, message: String) -> OpenApiError {
+pub(crate) fn map_errcode(errcode: i64, message: String, json: &serde_json::Value) -> OpenApiError {
     match errcode {
+        // errcode 88 wraps the real cause in `sub_code` (a string, e.g. "40014") and `sub_msg`.
+        88 => match json
+            .get("sub_code")
+            .and_then(|c| c.as_str())
+            .and_then(|c| c.parse::<i64>().ok())
+            .filter(|c| *c != 88)
+        {
+            Some(sub) => {
+                let sub_msg = json.get("sub_msg").and_then(|m| m.as_str());
+                map_errcode(sub, sub_msg.map_or(message, str::to_owned), json)
+            }
+            None => OpenApiError::Legacy { errcode, message },
+        },
+        // 40014 "不合法的access_token", 42001 "access_token超时": the app token must be renewed.
+        40014 | 42001 => OpenApiError::AppTokenRejected { errcode, message },
+        // 60011 "没有调用该接口的权限": the app lacks an API permission.
+        60011 => OpenApiError::MissingPermission {
+            required: crate::org::permission_points(&message),
+            message,
+        },
+        // 60020 "访问ip不在白名单之中": this server's IP is not on the app's whitelist.
+        60020 => OpenApiError::IpNotWhitelisted { message },
         40078 => OpenApiError::CodeInvalid { message },
         853001 => OpenApiError::TimestampFormat { message },
         853002 => OpenApiError::ClockSkew { message },
@@ -301,12 +330,27 @@ mod tests {
         ));
         assert!(e(-1).is_retryable());
         assert_eq!(
-            e(60011),
+            e(60003),
             OpenApiError::Legacy {
-                errcode: 60011,
-                message: "m60011".into()
+                errcode: 60003,
+                message: "m60003".into()
             }
         );
+        assert!(matches!(e(60011), OpenApiError::MissingPermission { .. }));
+        assert!(matches!(e(60020), OpenApiError::IpNotWhitelisted { .. }));
+        assert!(matches!(
+            e(42001),
+            OpenApiError::AppTokenRejected { errcode: 42001, .. }
+        ));
+        // errcode 88 carries the real cause in sub_code.
+        let raw88 = raw(
+            200,
+            r#"{"errcode":88,"errmsg":"x","sub_code":"40014","sub_msg":"不合法的access_token"}"#,
+        );
+        assert!(matches!(
+            parse_legacy_answer(&raw88),
+            Err(OpenApiError::AppTokenRejected { errcode: 40014, .. })
+        ));
     }
 
     #[test]

@@ -17,12 +17,17 @@
 //! codes, secrets, signatures or tokens (reqwest errors are stripped of their URL).
 
 mod legacy;
+mod org;
 mod v1;
 
 use std::fmt;
 use std::time::Duration;
 
 pub use legacy::{legacy_signature, LegacyUserInfo};
+pub use org::{
+    AppToken, BoxFuture, DepartmentEntry, FreeLoginUser, MemberDetails, MemberPage, OrgClient,
+    SharedTokenStore,
+};
 pub use v1::{ContactUser, UserAccessToken};
 
 /// The production host of the legacy API.
@@ -280,9 +285,65 @@ pub enum OpenApiError {
     /// Any other v1.0 error (e.g. `InvalidAuthentication` from users/me).
     #[error("DingTalk error: {0}")]
     Api(ApiError),
+    /// oapi errcode 40014 / 42001: the app access token is unknown or expired. [`OrgClient`]
+    /// renews it and retries once before this reaches a caller.
+    #[error("DingTalk refused the app access token (errcode {errcode})")]
+    AppTokenRejected {
+        /// 40014 or 42001.
+        errcode: i64,
+        /// DingTalk's `errmsg`.
+        message: String,
+    },
+    /// The app lacks an API permission: oapi errcode 60011, or v1.0 HTTP 403
+    /// `Forbidden.AccessDenied.AccessTokenPermissionDenied` with `requiredScopes`. Which permission
+    /// is operator-only information: it is in [`OpenApiError::operator_hint`], not in this message.
+    #[error("DingTalk refused: this app lacks an API permission (the server log names it)")]
+    MissingPermission {
+        /// The permission points DingTalk named (may be empty when it named none).
+        required: Vec<String>,
+        /// DingTalk's message.
+        message: String,
+    },
+    /// oapi errcode 60020: this server's IP is not on the app's whitelist. The IP is operator-only
+    /// information ([`OpenApiError::operator_hint`]).
+    #[error("DingTalk refused: this server's IP is not on the app's whitelist (the server log names it)")]
+    IpNotWhitelisted {
+        /// DingTalk's message (names the IP it saw).
+        message: String,
+    },
 }
 
 impl OpenApiError {
+    /// What the operator must change in DingTalk's developer console, for the log only (it names
+    /// permissions and IPs, which the app's user has no use for): `None` for errors that are not a
+    /// setup problem.
+    pub fn operator_hint(&self) -> Option<String> {
+        match self {
+            OpenApiError::MissingPermission { required, message } if required.is_empty() => {
+                Some(format!(
+                    "grant the app the API permission this call needs (DingTalk said: {message})"
+                ))
+            }
+            OpenApiError::MissingPermission { required, .. } => Some(format!(
+                "grant the app these API permissions in the developer console: {}",
+                required.join(", ")
+            )),
+            OpenApiError::IpNotWhitelisted { message } => Some(format!(
+                "add this server's outgoing IP to the app's trusted IP whitelist{}",
+                org::ip_in_message(message)
+                    .map(|ip| format!(": {ip}"))
+                    .unwrap_or_else(|| format!(" (DingTalk said: {message})"))
+            )),
+            OpenApiError::Credentials(a) => Some(format!(
+                "check the app's ClientId/ClientSecret and permissions (DingTalk said: {a})"
+            )),
+            OpenApiError::UnknownAccessKey { .. } | OpenApiError::SignatureMismatch { .. } => {
+                Some("check the legacy AppKey/AppSecret".into())
+            }
+            _ => None,
+        }
+    }
+
     /// True when retrying later can succeed without a new auth code: the code was not consumed
     /// (timeouts and 5xx are ambiguous; retrying them is safe because DingTalk refuses a reused code).
     pub fn is_retryable(&self) -> bool {

@@ -38,7 +38,7 @@ pub struct ContactUser {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+pub(crate) enum Endpoint {
     Token,
     Other,
 }
@@ -125,14 +125,14 @@ fn legacy_rate_limit(json: &serde_json::Value) -> Option<OpenApiError> {
         .and_then(|m| m.as_str())
         .unwrap_or_default()
         .to_owned();
-    match super::legacy::map_errcode(errcode, message) {
+    match super::legacy::map_errcode(errcode, message, json) {
         e @ OpenApiError::RateLimited { .. } => Some(e),
         _ => None,
     }
 }
 
 /// Turns a non-2xx v1.0 answer into a typed error.
-fn v1_error(raw: &RawResponse, endpoint: Endpoint) -> OpenApiError {
+pub(crate) fn v1_error(raw: &RawResponse, endpoint: Endpoint) -> OpenApiError {
     let status = raw.status;
     let json = match parse_json(raw) {
         Ok(v) => Some(v),
@@ -182,6 +182,24 @@ fn v1_error(raw: &RawResponse, endpoint: Endpoint) -> OpenApiError {
         message: message.unwrap_or_default(),
         request_id: field("requestid").or_else(|| field("requestId")),
     };
+    // A missing permission names what to grant: `requiredScopes`, at the top level or under
+    // `accessdenieddetail` (the nesting is how public reports show it; both are read).
+    if err.code == "Forbidden.AccessDenied.AccessTokenPermissionDenied" {
+        let scopes = json.as_ref().and_then(|j| {
+            j.get("requiredScopes")
+                .or_else(|| j.get("accessdenieddetail")?.get("requiredScopes"))
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                })
+        });
+        return OpenApiError::MissingPermission {
+            required: scopes.unwrap_or_default(),
+            message: err.to_string(),
+        };
+    }
     // The app's credentials or permissions, not the code: the code is still unused.
     if err.code == "invalidClientIdOrSecret" || err.code.starts_with("Forbidden.AccessDenied.") {
         return OpenApiError::Credentials(err);
@@ -377,10 +395,19 @@ mod tests {
         );
         let e = parse_me_answer(&raw(
             403,
-            r#"{"code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","message":"no"}"#,
+            r#"{"code":"Forbidden.AccessDenied.AccessTokenPermissionDenied","message":"no","accessdenieddetail":{"requiredScopes":["qyapi_get_member"]}}"#,
         ))
         .unwrap_err();
-        assert!(matches!(e, OpenApiError::Credentials(_)), "{e:?}");
+        assert!(
+            matches!(&e, OpenApiError::MissingPermission { required, .. } if required == &["qyapi_get_member"]),
+            "{e:?}"
+        );
+        let hint = e.operator_hint().unwrap();
+        assert!(hint.contains("qyapi_get_member"), "{hint}");
+        assert!(
+            !e.to_string().contains("qyapi_get_member"),
+            "not in the app-facing text"
+        );
         // A 403 the client does not know is not taken as a verdict on the code.
         let e =
             parse_token_answer(&raw(403, r#"{"code":"SomethingNew","message":"m"}"#)).unwrap_err();

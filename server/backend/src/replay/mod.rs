@@ -66,17 +66,30 @@ impl Keys {
         } else {
             b"legacy"
         };
-        Keys {
-            code: sha256(&[b"code", family, grant.code.as_bytes()]),
-            idem: sha256(&[b"idem", grant.idempotency_key.as_bytes()]),
-            grant: sha256(&[
-                b"grant",
+        Keys::of_code(
+            family,
+            &grant.code,
+            &grant.idempotency_key,
+            &[
                 grant.flow.wire_name().as_bytes(),
                 grant.client_id.as_bytes(),
                 grant.platform.wire_name().as_bytes(),
                 grant.scope.as_bytes(),
                 grant.code.as_bytes(),
-            ]),
+            ],
+        )
+    }
+
+    /// The digests of a code of an API `family` submitted under `idem`, the request being
+    /// `request` (a key reused for another request is refused). The workbench page's codes (free
+    /// login, its browser login) use it directly.
+    pub(crate) fn of_code(family: &[u8], code: &str, idem: &str, request: &[&[u8]]) -> Keys {
+        let mut grant: Vec<&[u8]> = vec![b"grant"];
+        grant.extend_from_slice(request);
+        Keys {
+            code: sha256(&[b"code", family, code.as_bytes()]),
+            idem: sha256(&[b"idem", idem.as_bytes()]),
+            grant: sha256(&grant),
         }
     }
 

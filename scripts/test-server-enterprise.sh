@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The internal-app features end to end, through the real binaries on loopback: the fake DingTalk
+# (`dingtalk-fake serve`) and the backend (`dingtalk-auth-server serve --corp-id …`) with an Ed25519
+# session key made by openssl.
+#
+# 1. Session tokens verified by a third-party JWT library (Debian's PyJWT, python3-jwt, with
+#    python3-cryptography for EdDSA) against the backend's /.well-known/jwks.json, as an app's API
+#    would; then the backend restarts with a rotated key (the old one passed as a previous key) and
+#    the token issued before the rotation still verifies.
+# 2. The workbench page /h5/ in a real headless browser (Debian's chromium, installed with apt when
+#    missing), --dump-dom after the page settled: outside DingTalk the browser login for real
+#    (redirect to the fake's login page, back with authCode + state, state checked against the
+#    browser's cookie), then DingTalk refusing consent; inside DingTalk (its user agent) free login
+#    through the fake's stand-in for dingtalk-jsapi (/_fake/jsapi.js: dd.requestAuthCode only; it
+#    does not emulate the container's native bridge under the real package).
+#
+# Every process this script starts is stopped by the EXIT trap. Prints one summary line:
+#   Server enterprise summary: N checks passed
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+die() { echo "test-server-enterprise.sh: $*" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+apt_install() {
+    # apt waits for another apt/dpkg to finish instead of failing on its lock.
+    local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
+    { DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@" \
+        || { apt-get -o DPkg::Lock::Timeout=600 update -q && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@"; }; } \
+        >/dev/null 2>&1 || die "cannot install $* (apt-get, as root)"
+}
+PY=/usr/bin/python3
+"$PY" -c 'import jwt, cryptography' 2>/dev/null || apt_install python3-jwt python3-cryptography
+command -v openssl >/dev/null || apt_install openssl
+command -v chromium >/dev/null || apt_install chromium
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+    ${HEAVY:-} cargo build -q -p dingtalk-auth-server -p dingtalk-fake
+fi
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug
+
+# start NAME CMD…: runs CMD with stdout on a FIFO and waits (up to 30 s) for its one
+# {"event":"listening",…,"url":…} line; sets URL.
+start() {
+    local name=$1; shift
+    mkfifo "$WORK/$name.fifo"
+    "$@" >"$WORK/$name.fifo" 2>"$WORK/$name.log" &
+    pids+=($!)
+    local fd
+    exec {fd}<"$WORK/$name.fifo"
+    local line
+    read -r -t 30 -u "$fd" line || { cat "$WORK/$name.log" >&2; die "$name did not start"; }
+    URL=$(printf '%s' "$line" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+}
+
+start fake "$BIN/dingtalk-fake" serve --listen 127.0.0.1:0
+FAKE=$URL
+openssl genpkey -algorithm ed25519 -out "$WORK/key1.pem" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$WORK/key2.pem" 2>/dev/null
+
+backend() {
+    local name=$1; shift
+    start "$name" env DINGTALK_CLIENT_SECRET=demo-client-secret-0123456789abcdef RUST_LOG=warn "$@" \
+        "$BIN/dingtalk-auth-server" serve --listen 127.0.0.1:0 \
+        --client-id dingdemoclientid --oapi-base "$FAKE" --api-base "$FAKE" \
+        --corp-id dingfakecorp0001 \
+        --session-issuer https://login.example --session-audience crm-api \
+        --login-base "$FAKE" --jsapi-url "$FAKE/_fake/jsapi.js"
+}
+backend backend1 DINGTALK_SESSION_KEY_FILE="$WORK/key1.pem"
+BACKEND1=$URL
+
+checks=0
+"$PY" - "$FAKE" "$BACKEND1" "$WORK/token" <<'PY'
+import json, secrets, sys, urllib.request
+import jwt
+
+fake, backend, token_file = sys.argv[1:4]
+
+def post(url, body):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+
+_, minted = post(fake + "/_fake/mint", {"flow": "new_sdk"})
+key = secrets.token_urlsafe(32)
+status, answer = post(backend + "/v1/login", {
+    "version": 1, "flow": "new_sdk", "client_id": "dingdemoclientid", "platform": "android",
+    "code": minted["code"], "scope": "openid", "issued_at_ms": 1700000000000,
+    "idempotency_key": key})
+assert status == 200, (status, answer)
+token = answer["sessionToken"]
+# What an app's API does: fetch the JWKS, pick the key by kid, verify signature, exp, iss, aud.
+jwks = jwt.PyJWKClient(backend + "/.well-known/jwks.json")
+claims = jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["EdDSA"],
+                    audience="crm-api", issuer="https://login.example")
+assert claims["sub"] == "dingfakecorp0001:fakeUserId0001", claims
+assert claims["name"] == answer["member"]["name"], claims
+# A token with one altered byte of its claims does not verify.
+h, p, s = token.split(".")
+forged = ".".join([h, p[:-2] + ("A" if p[-2] != "A" else "B") + p[-1], s])
+try:
+    jwt.decode(forged, jwks.get_signing_key_from_jwt(token).key, algorithms=["EdDSA"],
+               audience="crm-api", issuer="https://login.example")
+    raise SystemExit("a forged token verified")
+except jwt.InvalidTokenError:
+    pass
+open(token_file, "w").write(token)
+print("PyJWT verified the session token against the JWKS (and refused a forged one)")
+PY
+checks=$((checks + 1))
+
+# Rotation: key2 signs, key1 stays published; the token key1 signed still verifies.
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+backend backend2 DINGTALK_SESSION_KEY_FILE="$WORK/key2.pem" DINGTALK_SESSION_PREVIOUS_KEY_FILES="$WORK/key1.pem"
+BACKEND2=$URL
+"$PY" - "$BACKEND2" "$WORK/token" <<'PY'
+import sys, jwt
+backend, token_file = sys.argv[1:3]
+token = open(token_file).read()
+jwks = jwt.PyJWKClient(backend + "/.well-known/jwks.json")
+assert len(jwks.get_jwk_set().keys) == 2
+jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["EdDSA"],
+           audience="crm-api", issuer="https://login.example")
+print("after rotation, the token signed by the previous key still verifies")
+PY
+checks=$((checks + 1))
+
+# page USER_AGENT: the DOM of /h5/ once the page settled (virtual time lets its fetches finish).
+page() {
+    local ua=(); [ -n "$1" ] && ua=(--user-agent="$1")
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+        --user-data-dir="$WORK/chromium-$checks" --virtual-time-budget=15000 "${ua[@]}" \
+        --dump-dom "$BACKEND2/h5/" 2>"$WORK/chromium.log"
+}
+browser() { curl -fsS -X POST "$FAKE/_fake/browser" -H 'content-type: application/json' -d "{\"mode\":\"$1\"}"; }
+expect_dom() {
+    local what=$1 dom=$2; shift 2
+    for needle in "$@"; do
+        grep -qF -- "$needle" <<<"$dom" || { echo "$dom" | sed -n '/id="status"/,/<\/pre>/p' >&2; die "$what: no $needle"; }
+    done
+    echo "$what"; checks=$((checks + 1))
+}
+browser approve
+expect_dom "outside DingTalk: browser login via the login page, state bound to the browser" "$(page '')" \
+    'data-state="signed-in"' '"flow": "browser"' '"userId": "fakeUserId0001"' '"name": "张三"'
+browser deny
+expect_dom "outside DingTalk: a refused consent is shown, nobody is signed in" "$(page '')" \
+    'data-state="refused"' 'access_denied'
+DINGTALK_UA='Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 AliApp(DingTalk/7.6.0) com.alibaba.android.rimet/7.6.0 Channel/700159 language/zh-CN DingTalk/7.6.0'
+expect_dom "inside DingTalk: free login with dd.requestAuthCode" "$(page "$DINGTALK_UA")" \
+    'data-state="signed-in"' '"flow": "free_login"' '"departmentIds": [' '"title": "Engineer"'
+
+echo "Server enterprise summary: $checks checks passed"
