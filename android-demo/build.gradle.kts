@@ -8,6 +8,17 @@ buildscript {
     }
 }
 
+// The product's one version (the root Cargo.toml's `[workspace.package] version`, checked by
+// scripts/version.py) and the group every published module shares: dev.dingtalkauth:<module>:<version>.
+val productVersion: String = rootProject.layout.projectDirectory.file("../Cargo.toml").asFile.readText()
+    .substringAfter("[workspace.package]")
+    .let { Regex("""(?m)^version\s*=\s*"([^"]+)"""").find(it) ?: error("Cargo.toml: no [workspace.package] version") }
+    .groupValues[1]
+subprojects {
+    group = "dev.dingtalkauth"
+    version = productVersion
+}
+
 // Plugins are declared here once (not applied) so every module uses the same versions.
 plugins {
     alias(libs.plugins.android.application) apply false

@@ -20,6 +20,8 @@ dependencyResolutionManagement {
 rootProject.name = "dingtalk-auth-android"
 
 include(":dingtalk-auth")
+// Published beside it for apps' JVM unit tests (dingtalk-auth-testing/build.gradle.kts).
+include(":dingtalk-auth-testing")
 include(":app")
 // Compile-time stand-in for DingTalk's ddopenauth SDK, which is on no public Maven repository: replace
 // it with the AAR DingTalk distributes (see ddopenauth-standin/README.md).

@@ -25,9 +25,9 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     fi
 fi
 # actionlint runs shellcheck on every run: block when it finds shellcheck on PATH.
-"$actionlint" "$ROOT/.github/workflows/android.yml"
+"$actionlint" "$ROOT/.github/workflows/android.yml" "$ROOT/.github/workflows/release.yml" "$ROOT/.github/workflows/server.yml"
 shellcheck -x "$ROOT/scripts/build-android.sh" "$ROOT/scripts/ci-android-emulator-tests.sh" \
     "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh" "$ROOT/scripts/check-android-rust.sh" \
     "$ROOT/scripts/test-kotlin.sh" "$ROOT/scripts/bench-kotlin.sh" "$ROOT/scripts/ensure-jdk-maven.sh" \
-    "$ROOT/scripts/check-ddopenauth-calls.sh"
-echo "actionlint: .github/workflows/android.yml clean; shellcheck: Android and Kotlin scripts clean"
+    "$ROOT/scripts/check-ddopenauth-calls.sh" "$ROOT/scripts/check-server-image.sh" "$ROOT/scripts/test-android-consumer.sh"
+echo "actionlint: android.yml, release.yml, server.yml clean; shellcheck: Android, Kotlin and release scripts clean"

@@ -5,6 +5,7 @@
 #   2b. backends sharing Redis: plain, TLS, Cluster, AOF restart (scripts/test-server-cluster.sh)
 #   2c. the internal-app backend: JWTs checked by PyJWT, the workbench page in Chromium
 #       (scripts/test-server-enterprise.sh)
+#   5b. the published Android artifacts by coordinates: a consumer app (scripts/test-android-consumer.sh)
 #   3. cargo-fuzz, bounded (nightly)        6. the shipped library's size budgets (scripts/size.sh)
 #                                           7. Swift on Linux: the generated bindings, the iOS package layer
 #                                              and the demo's logic, one package (scripts/test-ios.sh)
@@ -47,6 +48,9 @@ count() {
 command -v cargo >/dev/null || die "cargo is missing: install Rust (stable) with rustup"
 cargo fmt --version >/dev/null 2>&1 || die "rustfmt is missing: rustup component add rustfmt"
 cargo clippy --version >/dev/null 2>&1 || die "clippy is missing: rustup component add clippy"
+
+step "one product version (scripts/version.py)"
+python3 scripts/version.py
 
 step "rustfmt and clippy"
 cargo fmt --all -- --check
@@ -103,6 +107,11 @@ scripts/test-android.sh 2>&1 | tee "$LOGS/android.log"
 count Android junit "$ROOT/target/android/host/surefire-reports"
 android_passed=$passed
 
+step "Android artifacts by coordinates: a consumer app against host builds of them (scripts/test-android-consumer.sh)"
+scripts/test-android-consumer.sh 2>&1 | tee "$LOGS/android-consumer.log"
+count "Android consumer" junit "$ROOT/target/android/consumer/surefire-reports"
+consumer_passed=$passed
+
 step "the shipped library's size (scripts/size.sh)"
 scripts/size.sh 2>&1 | tee "$LOGS/size.log"
 size_line=$(awk '/^(default|http|nightly) +stripped/ {printf "%s%s %s B", sep, $1, $3; sep = ", "}' "$LOGS/size.log")
@@ -120,13 +129,14 @@ echo "Server cluster: $cluster_passed scenarios passed (2 backends + Redis)"
 echo "Server enterprise: $enterprise_passed checks passed (PyJWT, headless Chromium)"
 echo "Kotlin: $kotlin_passed tests passed (JVM, generated bindings; $kotlin_samples README samples compiled)"
 echo "Android: $android_passed tests passed (Robolectric, library + demo app)"
+echo "Android consumer: $consumer_passed tests passed (by coordinates: dingtalk-auth-android + dingtalk-auth-testing)"
 echo "Swift:  $swift_passed tests passed (Linux: generated bindings, iOS package layer, demo logic; $swift_samples README samples compiled)"
 echo "Size:   $size_line, within budget"
 if ((${#skipped_names[@]})); then
     echo "Skipped or ignored (not counted as passed): ${#skipped_names[@]}"
     printf '  %s\n' "${skipped_names[@]}"
 fi
-total=$((rust_passed + cluster_passed + enterprise_passed + kotlin_passed + android_passed + swift_passed))
+total=$((rust_passed + cluster_passed + enterprise_passed + kotlin_passed + android_passed + consumer_passed + swift_passed))
 tail_note=""
 ((${#skipped_names[@]})) && tail_note=", ${#skipped_names[@]} skipped"
 if ((${#partial[@]})); then

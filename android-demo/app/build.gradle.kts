@@ -17,7 +17,7 @@ android {
         minSdk = libs.versions.minSdk.get().toInt()
         targetSdk = libs.versions.targetSdk.get().toInt()
         versionCode = 1
-        versionName = "0.1.0"
+        versionName = project.version.toString()
         testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"
     }
 
@@ -58,6 +58,8 @@ dependencies {
     implementation(project(":ddopenauth-standin"))
 
     testImplementation(libs.bundles.robolectric.tests)
+    // JNA's desktop jar beside jna@aar (which has Android natives only), as in dingtalk-auth's own tests.
+    testImplementation(libs.jna) { artifact { type = "jar" } }
 
     androidTestImplementation(libs.androidx.test.core)
     androidTestImplementation(libs.androidx.test.ext.junit)

@@ -1,7 +1,11 @@
 // The library an app adds: the Rust core (jniLibs, from scripts/build-android.sh), its generated Kotlin
-// bindings, and the thin Android layer in src/main/kotlin. Publishes one AAR (release variant).
+// bindings, and the thin Android layer in src/main/kotlin. Publishes one AAR (release variant) as
+// dev.dingtalkauth:dingtalk-auth-android:<the product version>, with sources and API docs jars and a
+// complete POM (publishing.gradle.kts).
 plugins {
     alias(libs.plugins.android.library)
+    `maven-publish`
+    signing
 }
 
 android {
@@ -35,7 +39,12 @@ android {
     }
 
     publishing {
-        singleVariant("release")
+        // Sources and API docs (AGP builds the javadoc jar with Dokka from the KDoc, which UniFFI
+        // carries over from the Rust doc comments into the generated bindings).
+        singleVariant("release") {
+            withSourcesJar()
+            withJavadocJar()
+        }
     }
 
     testOptions {
@@ -61,4 +70,15 @@ dependencies {
     compileOnly(project(":ddopenauth-standin"))
 
     testImplementation(libs.bundles.robolectric.tests)
+    // The JVM tests need JNA's desktop jar too: jna@aar carries libjnidispatch.so for Android ABIs only,
+    // so JNA alone fails there with UnsatisfiedLinkError (libjnidispatch.so). Apps get the same from
+    // dev.dingtalkauth:dingtalk-auth-testing.
+    testImplementation(libs.jna) { artifact { type = "jar" } }
 }
+
+// The artifact id apps write (the module's directory name would be "dingtalk-auth").
+extra["artifactId"] = "dingtalk-auth-android"
+extra["pomName"] = "dingtalk-auth for Android"
+extra["pomDescription"] = "Login with DingTalk for Android apps: the Rust core (arm64-v8a, armeabi-v7a, x86_64, x86), " +
+    "its Kotlin bindings and the Android layer (DingTalk's legacy and new SDKs, the browser flow)."
+apply(from = rootProject.file("gradle/publishing.gradle.kts"))
