@@ -43,13 +43,10 @@ OUT="$ROOT/build/size"
 mkdir -p "$OUT"
 
 die() { echo "size.sh: $*" >&2; exit 1; }
-command -v ld.lld >/dev/null || {
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "size.sh: installing lld (the linker Android's NDK uses)" >&2
-        { apt-get install -y -qq lld || { apt-get update -qq && apt-get install -y -qq lld; }; } >/dev/null
-    fi
-    command -v ld.lld >/dev/null || die "ld.lld is missing: apt-get install lld"
-}
+# lld: the linker Android's NDK uses.
+# shellcheck source=lib/apt.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/apt.sh"
+need_command ld.lld lld
 # The flags every shipped build uses (scripts/lib/ship-rustflags.sh), plus RELR packing: Debian
 # bookworm's lld 14 spells it --pack-dyn-relocs=relr; the NDK's lld also knows android+relr (same size).
 # shellcheck source=lib/ship-rustflags.sh source-path=SCRIPTDIR
