@@ -36,18 +36,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-apt_install() {
-    # apt waits for another apt/dpkg to finish instead of failing on its lock.
-    local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
-    { DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@" \
-        || { apt-get -o DPkg::Lock::Timeout=600 update -q && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@"; }; } \
-        >/dev/null 2>&1 || die "cannot install $* (apt-get, as root)"
-}
+# shellcheck source=lib/apt.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/apt.sh"
 PY=/usr/bin/python3
 "$PY" -c 'import jwt, cryptography' 2>/dev/null || apt_install python3-jwt python3-cryptography
-command -v openssl >/dev/null || apt_install openssl
-command -v chromium >/dev/null || apt_install chromium
-command -v npm >/dev/null || apt_install npm
+need_command openssl openssl
+need_command chromium chromium
+need_command npm npm
 
 if [ -z "${SKIP_BUILD:-}" ]; then
     ${HEAVY:-} cargo build -q -p dingtalk-auth-server -p dingtalk-fake

@@ -222,6 +222,8 @@ pub(super) struct OrgState {
     pub(super) calls: BTreeMap<OrgApi, u64>,
     /// Calls refused by the rate limit, per API.
     pub(super) limited: BTreeMap<OrgApi, u64>,
+    /// Directory calls (`listsub`, `user/list`) still answered before every later one fails.
+    pub(super) directory_calls_left: Option<u64>,
 }
 
 impl FakeDingTalk {
@@ -282,6 +284,16 @@ impl FakeDingTalk {
         code
     }
 
+    /// After `n` more directory calls (`department/listsub`, `user/list`), every later one answers
+    /// errcode -1 "系统繁忙" (DingTalk busy), until called with `None`: a sync that dies part-way.
+    pub fn fail_org_calls_after(&self, n: Option<u64>) {
+        self.inner
+            .org_state
+            .lock()
+            .expect("org state lock")
+            .directory_calls_left = n;
+    }
+
     /// Calls per oapi endpoint (refused ones included) and how many the rate limit refused.
     pub fn org_calls(&self) -> (BTreeMap<OrgApi, u64>, BTreeMap<OrgApi, u64>) {
         let s = self.inner.org_state.lock().expect("org state lock");
@@ -295,6 +307,13 @@ impl FakeDingTalk {
         let limit = self.inner.config.qps_per_api;
         let mut s = self.inner.org_state.lock().expect("org state lock");
         *s.calls.entry(api).or_default() += 1;
+        if matches!(api, OrgApi::DepartmentListSub | OrgApi::UserList) {
+            match &mut s.directory_calls_left {
+                Some(0) => return Err(Box::new(legacy_err(-1, "系统繁忙"))),
+                Some(n) => *n -= 1,
+                None => {}
+            }
+        }
         if let Some(token) = token {
             if s.ip_blocked {
                 return Err(Box::new(legacy_err(
