@@ -230,6 +230,31 @@ impl Members {
         }
     }
 
+    /// The current `member` of `user_id` for a session refresh: always the details call (a
+    /// refresh must see `active`), and an outsider is refused even when logins admit non-members,
+    /// since the token being refreshed was a member's.
+    pub(crate) async fn still_member(
+        &self,
+        user_id: &str,
+        cost: &mut Cost,
+    ) -> Result<serde_json::Value, ApiError> {
+        let started = std::time::Instant::now();
+        cost.calls += 1;
+        let details = self.org.member(user_id).await;
+        cost.elapsed += started.elapsed();
+        match details.map_err(|e| operator_error(&e))? {
+            None => Err(ApiError::new(
+                ErrorCode::NotOrgMember,
+                "this account is no longer a member of the organisation",
+            )),
+            Some(d) if !d.active => Err(ApiError::new(
+                ErrorCode::NotOrgMember,
+                "this member is not active in the organisation",
+            )),
+            Some(d) => Ok(self.member_json(d)),
+        }
+    }
+
     fn outsider(&self, message: &str) -> Result<Option<serde_json::Value>, ApiError> {
         if self.config.require_membership {
             Err(ApiError::new(ErrorCode::NotOrgMember, message))
