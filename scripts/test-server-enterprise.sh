@@ -6,7 +6,9 @@
 # 1. Session tokens verified by a third-party JWT library (Debian's PyJWT, python3-jwt, with
 #    python3-cryptography for EdDSA) against the backend's /.well-known/jwks.json, as an app's API
 #    would; then the backend restarts with a rotated key (the old one passed as a previous key) and
-#    the token issued before the rotation still verifies.
+#    the token issued before the rotation still verifies. The token is refreshed at
+#    POST /v1/session/refresh (PyJWT verifies the new one), and refused once the member is
+#    deactivated in the fake's organisation.
 # 2. The workbench page /h5/ in a real headless browser (Debian's chromium, installed with apt when
 #    missing), --dump-dom after the page settled: outside DingTalk the browser login for real
 #    (redirect to the fake's login page, back with authCode + state, state checked against the
@@ -121,6 +123,53 @@ except jwt.InvalidTokenError:
     pass
 open(token_file, "w").write(token)
 print("PyJWT verified the session token against the JWKS (and refused a forged one)")
+PY
+checks=$((checks + 1))
+
+# Session refresh: a valid token gets a new one (PyJWT verifies it, same subject); once the member
+# is deactivated in the fake's organisation, the refresh is refused with 403 not_org_member.
+"$PY" - "$FAKE" "$BACKEND1" "$WORK/token" <<'PY'
+import json, sys, urllib.request
+import jwt
+
+fake, backend, token_file = sys.argv[1:4]
+token = open(token_file).read()
+
+def call(url, method="GET", body=None, bearer=None):
+    headers = {"content-type": "application/json"}
+    if bearer:
+        headers["authorization"] = "Bearer " + bearer
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req) as r:
+            raw = r.read()
+            return r.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+
+status, answer = call(backend + "/v1/session/refresh", "POST", bearer=token)
+assert status == 200, (status, answer)
+renewed = answer["sessionToken"]
+assert renewed != token
+jwks = jwt.PyJWKClient(backend + "/.well-known/jwks.json")
+before = jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["EdDSA"],
+                    audience="crm-api", issuer="https://login.example")
+after = jwt.decode(renewed, jwks.get_signing_key_from_jwt(renewed).key, algorithms=["EdDSA"],
+                   audience="crm-api", issuer="https://login.example")
+assert after["sub"] == before["sub"] == "dingfakecorp0001:fakeUserId0001", after
+assert after["jti"] != before["jti"], after
+_, org = call(fake + "/_fake/org")
+saved = json.loads(json.dumps(org))
+for m in org["members"]:
+    if m["userid"] == "fakeUserId0001":
+        m["active"] = False
+call(fake + "/_fake/org", "PUT", org)
+status, answer = call(backend + "/v1/session/refresh", "POST", bearer=renewed)
+assert (status, answer.get("error")) == (403, "not_org_member"), (status, answer)
+assert "sessionToken" not in answer, answer
+call(fake + "/_fake/org", "PUT", saved)
+print("session refresh: PyJWT verified the refreshed token; a deactivated member got 403 not_org_member")
 PY
 checks=$((checks + 1))
 

@@ -86,6 +86,10 @@ impl Backend {
                 get(jwks).fallback(method_not_allowed),
             )
             .route("/readyz", get(readyz).fallback(method_not_allowed))
+            .route(
+                "/v1/session/refresh",
+                post(crate::session::refresh).fallback(method_not_allowed),
+            )
             .route("/h5/", get(h5::page).fallback(method_not_allowed))
             .route(
                 "/h5/dingtalk-jsapi.js",
