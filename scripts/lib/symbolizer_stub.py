@@ -12,7 +12,8 @@ Used by scripts/lib/ship-link.sh (read its header first: why, what is lost, how 
 
 What it does to the one function `std::backtrace_rs::symbolize::gimli::Cache::with_global` (the
 symbolizer's only entry: every panic message, `Backtrace` and `RUST_BACKTRACE` printout that names a
-frame goes through it, and it returns nothing):
+frame goes through it, and it returns nothing), or, where LLVM inlined it into its only caller
+`std::backtrace_rs::symbolize::gimli::resolve` (armv7), to that caller (which returns nothing either):
   - its first instruction becomes the return of its ABI, the rest of its body a trap instruction;
   - every relocation inside its body becomes R_NONE against the null symbol, so nothing in it
     references the symbolizer's code any more and the linker's `--gc-sections` drops that code
@@ -56,6 +57,10 @@ ARM_ARM = ("armv7 (ARM)", struct.pack("<I", 0xE12FFF1E), struct.pack("<I", 0xE7F
 # the instance for `resolve`'s closure) or the legacy mangling `_ZN…5Cache11with_global17h<hash>E`.
 TARGET = re.compile(rb"^_R\w*3std12backtrace_rs9symbolize5gimli\w*5Cache11with_global\w*7resolve"
                     rb"|^_ZN3std12backtrace_rs9symbolize5gimli5Cache11with_global17h[0-9a-f]{16}E$")
+# Where LLVM inlined that entry into its one caller (seen on armv7 Android), the caller is the entry:
+# `std::backtrace_rs::symbolize::gimli::resolve(what, callback)`, which returns nothing either.
+TARGET_CALLER = re.compile(rb"^_RNvNtNtNtCs\w+_3std12backtrace_rs9symbolize5gimli7resolve$"
+                           rb"|^_ZN3std12backtrace_rs9symbolize5gimli7resolve17h[0-9a-f]{16}E$")
 # Any symbol of the symbolizer: if none is defined, std was built without it (nightly build-std
 # without the `backtrace` feature) and there is nothing to do.
 SYMBOLIZER = re.compile(rb"backtrace_rs9symbolize5gimli")
@@ -171,9 +176,11 @@ def stub(data):
         raise Refused(f"ELF machine {elf.machine} is none of x86_64, i686, aarch64, arm: "
                       "its return instruction is not known here")
     found = [s for s in defined if TARGET.match(s[1]) and s[4] == STT_FUNC]
+    if not found:
+        found = [s for s in defined if TARGET_CALLER.match(s[1]) and s[4] == STT_FUNC]
     if len(found) != 1:
-        raise Refused(f"the symbolizer is linked but its entry Cache::with_global is defined {len(found)} "
-                      "times (inlined or renamed by another Rust version?)")
+        raise Refused(f"the symbolizer is linked but its entry (Cache::with_global, or gimli::resolve where "
+                      f"that is inlined) is defined {len(found)} times (renamed by another Rust version?)")
     index, name, value, size, typ, sec_index, entry = found[0]
     sec = elf.sections[sec_index]
     thumb = elf.machine == EM_ARM and value & 1
@@ -288,6 +295,10 @@ def link(real_ld, args):
                              "patch (SHIP_KEEP_SYMBOLIZER=1: std's symbolizer stays, ~100 KiB more per ABI).")
                 if what is not None:
                     print(f"ship-link: {what}", file=sys.stderr)
+                    # cargo shows a linker's messages only when the link fails; a log keeps them.
+                    if os.environ.get("SHIP_LINK_LOG"):
+                        with open(os.environ["SHIP_LINK_LOG"], "a") as log:
+                            log.write(f"{what}\n")
                     arg, patched = dst, patched + 1
             out.append(arg)
         # None patched: std was built without its symbolizer (nightly build-std), nothing to drop.
