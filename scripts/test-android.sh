@@ -52,17 +52,9 @@ start_s=$(date +%s)
 # --- 1. tools -----------------------------------------------------------------------------------------
 # shellcheck source=scripts/ensure-jdk-maven.sh
 source "$ROOT/scripts/ensure-jdk-maven.sh"
-if ! command -v aapt2 >/dev/null 2>&1; then
-    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then die "aapt2 is missing: apt-get install aapt"; fi
-    log "installing aapt2 (Debian package aapt)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends aapt >/dev/null
-fi
+need_command aapt2 aapt
 # openssl computes the expected signing-certificate digest of SetupCheck's test independently.
-if ! command -v openssl >/dev/null 2>&1; then
-    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then die "openssl is missing: apt-get install openssl"; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
-fi
+need_command openssl openssl
 mvn_q() { mvn -B -ntp -q "$@"; }
 # Every version comes from android-demo/gradle/libs.versions.toml (through the Maven builds' parent POM).
 "$ROOT/scripts/jvm-versions.py" || die "the Maven builds' versions differ from android-demo/gradle/libs.versions.toml"

@@ -79,11 +79,9 @@ fi
 LINT=0
 lint_ok() { LINT=$((LINT + 1)); log "lint ok: $*"; }
 if [ "$MODE" = test ]; then
-    if ! command -v shellcheck >/dev/null 2>&1; then
-        log "installing shellcheck (Debian)"
-        { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends shellcheck; } >&2 ||
-            die "could not install shellcheck"
-    fi
+    # shellcheck source=lib/apt.sh source-path=SCRIPTDIR
+    source "$ROOT/scripts/lib/apt.sh"
+    need_command shellcheck shellcheck
     for s in scripts/build-xcframework.sh scripts/ios-simulator-tests.sh scripts/test-ios.sh scripts/bench-swift.sh; do
         bash -n "$ROOT/$s" || die "bash -n $s failed"
         (cd "$ROOT" && shellcheck -x "$s") || die "shellcheck $s failed"

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use dingtalk_auth::{
     AnsweredBy, BackendResponse, CallbackKind, ErrorHandling, FailureReason, HttpRequest,
-    HttpResponse, LoginFlow, MessageKey, OAuthScope, Platform, ReplyLimits, ReplyVerdict,
-    SetupSeverity, StartProblem, UserMessage,
+    HttpResponse, LoginFlow, MessageKey, OAuthScope, OrgMember, Platform, ReplyLimits,
+    ReplyVerdict, SetupSeverity, StartProblem, UserMessage,
 };
 
 mod convert;
@@ -36,7 +36,7 @@ uniffi::setup_scaffolding!();
 //
 // A remote type cannot export a trait (`#[uniffi::export(Debug)]` emits an inherent `impl`, which Rust
 // allows only in the type's own crate). So the types whose printing must redact or read as a sentence
-// (`LoginRequest`, `SdkResponse`, `AuthError`) keep a façade twin of the same shape, mapped in
+// (`LoginRequest`, `SdkResponse`, `AuthError`, `LoginAnswer`) keep a façade twin of the same shape, mapped in
 // `convert.rs` by one macro per type that lists the fields once; so do the types whose foreign shape
 // differs (`AuthConfig`: optional fields with defaults; `LoginOutcome` and `AuthGrant`: the grant is an
 // object so that printing it never prints the code).
@@ -204,6 +204,24 @@ impl AuthGrant {
 }
 
 dingtalk_auth::define_backend_response!(#[uniffi::remote(Record)]);
+
+dingtalk_auth::define_org_member!(#[uniffi::remote(Record)]);
+
+dingtalk_auth::define_login_answer!(
+    #[derive(Clone, PartialEq, Eq, uniffi::Record)]
+    #[uniffi::export(Debug)]
+);
+
+/// Reads `response` as the reference backend's login answer (`server/backend`): the session token and,
+/// for an internal app, the organisation's member. Unknown fields are ignored; a body that is not a login
+/// answer throws `UnreadableBody`, whose reason names the missing or mistyped field, never the body.
+#[uniffi::export]
+pub fn read_login_answer(response: BackendResponse) -> Result<LoginAnswer, AuthError> {
+    response
+        .login_answer()
+        .map(LoginAnswer::from)
+        .map_err(|e| dingtalk_auth::AuthError::from(e).into())
+}
 
 /// Every error of this library. Texts never contain an auth code, state or token; `toString()` /
 /// `description` give the technical text (for logs), `errorMessage(error)` the sentence for users and

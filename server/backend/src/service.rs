@@ -87,6 +87,10 @@ impl Backend {
             )
             .route("/readyz", get(readyz).fallback(method_not_allowed))
             .route("/h5/", get(h5::page).fallback(method_not_allowed))
+            .route(
+                "/h5/dingtalk-jsapi.js",
+                get(h5::jsapi).fallback(method_not_allowed),
+            )
             .route("/v1/h5/start", get(h5::start).fallback(method_not_allowed))
             .route(
                 "/v1/h5/free-login",
