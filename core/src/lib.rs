@@ -35,8 +35,8 @@ pub mod browser;
 pub mod config;
 pub mod error;
 pub mod grant;
-pub mod login_answer;
 pub mod kept_grant;
+pub mod login_answer;
 pub mod messages;
 pub mod replies;
 pub mod request;
@@ -59,8 +59,8 @@ pub use authenticator::{Authenticator, BackendResponse};
 pub use config::{AuthConfig, ConfigError, LoginFlow, OAuthScope, Platform};
 pub use error::{CallbackError, Error, HttpError, StateError};
 pub use grant::AuthGrant;
-pub use login_answer::{AnswerError, LoginAnswer, OrgMember};
 pub use kept_grant::KeptGrant;
+pub use login_answer::{AnswerError, LoginAnswer, OrgMember};
 pub use messages::{MessageKey, StartProblem, UserMessage};
 pub use replies::{
     classify_callback_url, CallbackKind, ReplyLimits, ReplyVerdict, UndeliveredReplies,
