@@ -32,8 +32,8 @@ cd "$ROOT"
 
 BUDGET_HTTP=${BUDGET_HTTP:-2097152}            # 2 MiB: the goal
 BUDGET_HTTP_GZIP=${BUDGET_HTTP_GZIP:-1100000}   # 1.1 MB: the goal
-BUDGET_DEFAULT=${BUDGET_DEFAULT:-643072}        # 628 KiB; the goal, 512 KiB, needs nightly (BENCHMARKS.md)
-BUDGET_DEFAULT_GZIP=${BUDGET_DEFAULT_GZIP:-317440}  # 310 KiB; the goal, 256 KB, likewise
+BUDGET_DEFAULT=${BUDGET_DEFAULT:-680960}        # 665 KiB (628 KiB + ~36 KiB for the typed login answer, readLoginAnswer); the goal, 512 KiB, needs nightly (BENCHMARKS.md)
+BUDGET_DEFAULT_GZIP=${BUDGET_DEFAULT_GZIP:-335872}  # 328 KiB (310 KiB + the typed login answer); the goal, 256 KB, likewise
 GOAL_DEFAULT=524288
 GOAL_DEFAULT_GZIP=256000
 
