@@ -39,7 +39,7 @@ use redis::{Client, Cmd, Pipeline, RedisFuture, Script, Value};
 use tokio::sync::{watch, OnceCell};
 
 use super::seal::Sealer;
-use super::{Claim, Digest, Keys, Store, StoreError, Stored};
+use super::{Claim, Digest, Holder, Keys, Store, StoreError, Stored};
 use crate::config::RedisStoreConfig;
 
 /// How long a released failure stays readable for requests that were waiting on it.
@@ -838,15 +838,12 @@ impl Store for RedisStore {
             }
         };
         let e = parse_entry(&held)?;
-        if e.idem != short(&keys.idem) {
-            return Ok(Claim::Replayed);
-        }
-        if e.grant != short(&keys.grant) {
-            return Ok(Claim::KeyReused);
-        }
-        match e.tag {
-            "P" => Ok(Claim::Wait(Waiter(keys))),
-            _ => Ok(Claim::Done(Arc::new(self.sealer.open(
+        let (idem, grant) = (short(&keys.idem), short(&keys.grant));
+        match Holder::of(e.idem, e.grant, idem.as_str(), grant.as_str()) {
+            Holder::CodeReplayed => Ok(Claim::Replayed),
+            Holder::KeyReused => Ok(Claim::KeyReused),
+            Holder::SameLogin if e.tag == "P" => Ok(Claim::Wait(Waiter(keys))),
+            Holder::SameLogin => Ok(Claim::Done(Arc::new(self.sealer.open(
                 &login_key(&keys),
                 e.idem,
                 e.grant,
