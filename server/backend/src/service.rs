@@ -53,7 +53,7 @@ impl Backend {
         let client = OpenApiClient::new(config.openapi.clone())?;
         let replay_wait = config.replay_wait();
         let replay = ReplayStore::new(&config).map_err(OpenApiError::Config)?;
-        let members = Members::for_config(&config, &client)?;
+        let members = Members::for_config(&config, &client, &replay)?;
         let sessions = Sessions::new(&config.session, config.session_ttl_secs)
             .map_err(OpenApiError::Config)?;
         Ok(Backend {
