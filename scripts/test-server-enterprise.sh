@@ -21,6 +21,9 @@
 #    came through the bridge's runtime.permission.requestAuthCodeV2; a cancel, an expired code and
 #    a reused code each show their typed error.
 #
+# 3. The internal app's access token shared by two backends through a real redis-server (started and
+#    stopped here): one token fetch from the fake between them, and the value in Redis sealed.
+#
 # Every process this script starts is stopped by the EXIT trap. Prints one summary line:
 #   Server enterprise summary: N checks passed
 set -euo pipefail
@@ -186,6 +189,65 @@ assert len(jwks.get_jwk_set().keys) == 2
 jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["EdDSA"],
            audience="crm-api", issuer="https://login.example")
 print("after rotation, the token signed by the previous key still verifies")
+PY
+checks=$((checks + 1))
+
+# The app token shared through a real redis-server: two backends on one Redis make one token fetch
+# between them, and the value in Redis is sealed (the token the fake hands out is not in it).
+redis=$(command -v redis-server || true)
+if [ -z "$redis" ] || ! command -v redis-cli >/dev/null; then
+    command -v redis-check-rdb >/dev/null && command -v redis-cli >/dev/null || apt_install redis-tools
+fi
+if [ -z "$redis" ]; then
+    # Debian's redis-tools ships the server binary as redis-check-rdb; called as redis-server it serves.
+    ln -s "$(command -v redis-check-rdb)" "$WORK/redis-server"
+    redis=$WORK/redis-server
+fi
+REDIS_PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$redis" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning >"$WORK/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$REDIS_PORT" ping >/dev/null || die "redis-server did not start"
+ANSWER_KEY="t1:$(head -c 32 /dev/urandom | base64)"
+shared=(DINGTALK_REPLAY_STORE="redis://127.0.0.1:$REDIS_PORT" DINGTALK_REPLAY_STORE_KEY="$ANSWER_KEY"
+        DINGTALK_SESSION_KEY_FILE="$WORK/key2.pem")
+before=$(curl -fsS "$FAKE/_fake/stats")
+backend redisA "${shared[@]}"; REDIS_A=$URL
+backend redisB "${shared[@]}"; REDIS_B=$URL
+"$PY" - "$FAKE" "$REDIS_A" "$REDIS_B" "$REDIS_PORT" "$before" <<'PY'
+import json, secrets, subprocess, sys, urllib.request
+fake, a, b, port, before = sys.argv[1:6]
+
+def post(url, body):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+
+for backend in (a, b, a, b):
+    _, minted = post(fake + "/_fake/mint", {"flow": "new_sdk"})
+    status, answer = post(backend + "/v1/login", {
+        "version": 1, "flow": "new_sdk", "client_id": "dingdemoclientid", "platform": "android",
+        "code": minted["code"], "scope": "openid", "issued_at_ms": 1700000000000,
+        "idempotency_key": secrets.token_urlsafe(32)})
+    assert status == 200 and answer["member"]["userId"] == "fakeUserId0001", (status, answer)
+stats = json.load(urllib.request.urlopen(fake + "/_fake/stats"))
+fetches = stats["appToken"] - json.loads(before)["appToken"]
+assert fetches == 1, f"two instances fetched the app token {fetches} times"
+redis = lambda *args: subprocess.run(["redis-cli", "-p", port, *args], check=True,
+                                     capture_output=True, text=True).stdout.strip()
+keys = [k for k in redis("--scan").splitlines() if "app-token" in k]
+assert keys == ["{dingtalk-auth:app-token:dingdemoclientid}"], keys
+value = redis("GET", keys[0])
+# The fake answers the same token while it is valid: ask for it, then look for it in Redis.
+_, token = post(fake + "/v1.0/oauth2/accessToken",
+                {"appKey": "dingdemoclientid", "appSecret": "demo-client-secret-0123456789abcdef"})
+assert token["accessToken"] and token["accessToken"] not in value, value
+assert value.startswith("t1."), value
+print("two backends on a real redis-server fetched the app token once; Redis holds it sealed")
 PY
 checks=$((checks + 1))
 

@@ -69,6 +69,7 @@ RUST_LOG=warn DINGTALK_LEGACY_APP_SECRET=demo-legacy-app-secret-0123456789abcdef
   DINGTALK_CLIENT_SECRET=demo-client-secret-0123456789abcdef \
   DINGTALK_REPLAY_STORE="redis://127.0.0.1:$REDIS_PORT" \
   DINGTALK_REPLAY_STORE_KEY="bench:$(head -c 32 /dev/urandom | base64)" \
+  DINGTALK_SESSION_KEY="$(openssl genpkey -algorithm ed25519)" \
   "$BIN" serve --listen 127.0.0.1:0 --legacy-app-key $LEGACY_KEY --client-id $CLIENT_ID \
   --oapi-base "$FAKE" --api-base "$FAKE" >"$OUT/redis-backend.out" 2>"$OUT/redis-backend.err" &
 pids+=($!)

@@ -76,14 +76,68 @@ pub struct H5Args {
 }
 
 impl H5Args {
-    /// The page's configuration.
-    pub fn config(self) -> H5Config {
-        H5Config {
+    /// The page's configuration, each URL checked ([`check_url`]).
+    pub fn config(self) -> Result<H5Config, String> {
+        check_url("--login-base", &self.login_base)?;
+        check_script_url("--jsapi-url", &self.jsapi_url)?;
+        if let Some(u) = &self.public_url {
+            check_url("--public-url", u)?;
+        }
+        Ok(H5Config {
             login_base: self.login_base.trim_end_matches('/').to_owned(),
             jsapi_url: self.jsapi_url,
             public_url: self.public_url.map(|u| u.trim_end_matches('/').to_owned()),
-        }
+        })
     }
+}
+
+/// A URL option the page builds on: absolute, `https` unless the host is a loopback address (a
+/// fake DingTalk, a local test), and without user info, query or fragment — the backend appends
+/// paths and queries to it, and a browser sends a page served over https nothing from plain http.
+/// The error names the option and the reason, on one line.
+pub fn check_url(option: &str, value: &str) -> Result<(), String> {
+    let url = url::Url::parse(value)
+        .map_err(|e| format!("{option} {value:?}: not an absolute URL ({e})"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(format!("{option} {value:?}: no host")),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(format!(
+                "{option} {value:?}: must be https (plain http only for a loopback host)"
+            ))
+        }
+        other => return Err(format!("{option} {value:?}: scheme {other} is not https")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{option}: must not carry a user name or password"));
+    }
+    if url.query().is_some() {
+        return Err(format!("{option} {value:?}: must not have a query (?…)"));
+    }
+    if url.fragment().is_some() {
+        return Err(format!("{option} {value:?}: must not have a fragment (#…)"));
+    }
+    Ok(())
+}
+
+/// The script URL: a path on this backend (the default, the embedded bundle) or a URL [`check_url`]
+/// accepts. A path is what the page's `<script src>` gets as is, so it too carries no query or fragment.
+pub fn check_script_url(option: &str, value: &str) -> Result<(), String> {
+    if value.starts_with('/') && !value.starts_with("//") {
+        if value.contains(['?', '#']) {
+            return Err(format!(
+                "{option} {value:?}: must not have a query (?…) or fragment (#…)"
+            ));
+        }
+        return Ok(());
+    }
+    check_url(option, value)
 }
 
 fn public_url(backend: &Backend, headers: &HeaderMap) -> String {

@@ -153,7 +153,7 @@ impl ServeArgs {
             serve: self.conn.serve_options(),
             org: self.org.config()?,
             session: self.session.settings()?,
-            h5: self.h5.config(),
+            h5: self.h5.config()?,
             ..BackendConfig::default()
         })
     }

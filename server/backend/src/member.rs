@@ -23,8 +23,10 @@ use dingtalk_openapi::{
     SharedTokenStore,
 };
 
-use crate::config::{BackendConfig, ReplayStoreConfig};
+use crate::config::BackendConfig;
 use crate::error::{ApiError, ErrorCode};
+use crate::replay::redis::RedisStore;
+use crate::replay::ReplayStore;
 
 /// Which personal fields of a member the answer may carry (each off by default).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -140,6 +142,7 @@ impl Members {
     pub(crate) fn for_config(
         cfg: &BackendConfig,
         client: &OpenApiClient,
+        replay: &ReplayStore,
     ) -> Result<Option<Members>, OpenApiError> {
         let Some(org) = &cfg.org else {
             return Ok(None);
@@ -149,13 +152,10 @@ impl Members {
                 "a corp id needs the internal app's AppKey and AppSecret as DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET".into(),
             ));
         };
-        // Shared through a single Redis (redis://, rediss://); with a Cluster each instance keeps its
-        // own token (the share is an optimisation, never needed for correctness).
-        let shared: Option<Arc<dyn SharedTokenStore>> = match &cfg.replay_store {
-            ReplayStoreConfig::Redis(r) if !r.url.contains("+cluster://") => Some(Arc::new(
-                RedisTokenShare::new(&r.url, r.op_timeout).map_err(OpenApiError::Config)?,
-            )),
-            _ => None,
+        // Shared through the replay store's Redis (one server or a Cluster), sealed.
+        let shared: Option<Arc<dyn SharedTokenStore>> = match replay {
+            ReplayStore::Redis(r) => Some(Arc::new(RedisTokenShare(r.clone()))),
+            ReplayStore::Memory(_) => None,
         };
         Ok(Some(Members::new(
             client.clone(),
@@ -293,61 +293,13 @@ pub(crate) fn operator_error(e: &OpenApiError) -> ApiError {
     ApiError::from_openapi(e)
 }
 
-/// The app token shared by every instance through the replay store's Redis: one small key per app
-/// (`dingtalk-auth:app-token:<AppKey>`, no secret in the key) whose TTL is the token's remaining
-/// life. Redis trouble is logged and the instance falls back to its own copy.
-pub(crate) struct RedisTokenShare {
-    client: redis::Client,
-    conn: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
-    op_timeout: Duration,
-}
-
-impl RedisTokenShare {
-    pub(crate) fn new(url: &str, op_timeout: Duration) -> Result<Self, String> {
-        Ok(RedisTokenShare {
-            client: redis::Client::open(url).map_err(|e| format!("Redis URL: {e}"))?,
-            conn: tokio::sync::OnceCell::new(),
-            op_timeout,
-        })
-    }
-
-    async fn op<T, F, Fut>(&self, f: F) -> Option<T>
-    where
-        F: FnOnce(redis::aio::ConnectionManager) -> Fut,
-        Fut: std::future::Future<Output = redis::RedisResult<T>>,
-    {
-        let run = async {
-            let con = self
-                .conn
-                .get_or_try_init(|| redis::aio::ConnectionManager::new(self.client.clone()))
-                .await?
-                .clone();
-            f(con).await
-        };
-        match tokio::time::timeout(self.op_timeout, run).await {
-            Ok(Ok(v)) => Some(v),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "app token not shared through Redis");
-                None
-            }
-            Err(_) => {
-                tracing::warn!("app token not shared through Redis: timeout");
-                None
-            }
-        }
-    }
-}
+/// The app token shared by every instance through the replay store's Redis (a single server or
+/// a Cluster), sealed with the replay store's AEAD keys: see [`RedisStore::load_app_token`].
+pub(crate) struct RedisTokenShare(pub(crate) Arc<RedisStore>);
 
 impl SharedTokenStore for RedisTokenShare {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Option<(Secret, u64)>> {
-        Box::pin(async move {
-            let v: Option<String> = self
-                .op(|mut c| async move { redis::AsyncCommands::get(&mut c, key).await })
-                .await?;
-            let v = v?;
-            let (exp, token) = v.split_once(':')?;
-            Some((Secret::new(token), exp.parse().ok()?))
-        })
+        Box::pin(self.0.load_app_token(key))
     }
 
     fn save<'a>(
@@ -356,19 +308,7 @@ impl SharedTokenStore for RedisTokenShare {
         token: &'a Secret,
         expires_at_ms: u64,
     ) -> BoxFuture<'a, ()> {
-        Box::pin(async move {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0);
-            let ttl = expires_at_ms.saturating_sub(now).max(1);
-            let value = format!("{expires_at_ms}:{}", token.expose());
-            let _: Option<()> =
-                self.op(|mut c| async move {
-                    redis::AsyncCommands::pset_ex(&mut c, key, value, ttl).await
-                })
-                .await;
-        })
+        Box::pin(self.0.save_app_token(key, token, expires_at_ms))
     }
 }
 

@@ -13,7 +13,7 @@ use axum::{middleware, Json, Router};
 use dingtalk_openapi::{OpenApiClient, OpenApiError};
 use tokio::net::TcpListener;
 
-use crate::config::BackendConfig;
+use crate::config::{BackendConfig, ReplayStoreConfig};
 use crate::error::{stored_response, ApiError, ErrorCode};
 use crate::exchange;
 use crate::h5;
@@ -42,11 +42,20 @@ struct Inner {
 impl Backend {
     /// Builds the backend (and its DingTalk client).
     pub fn new(config: BackendConfig) -> Result<Self, OpenApiError> {
+        if matches!(config.replay_store, ReplayStoreConfig::Redis(_))
+            && config.session.keys.is_none()
+        {
+            // Several instances share the Redis: a token one signed must verify at every one's JWKS.
+            return Err(OpenApiError::Config(
+                "a Redis replay store means several instances, which must sign session tokens with one shared key: set DINGTALK_SESSION_KEY or DINGTALK_SESSION_KEY_FILE".into(),
+            ));
+        }
         let client = OpenApiClient::new(config.openapi.clone())?;
         let replay_wait = config.replay_wait();
         let replay = ReplayStore::new(&config).map_err(OpenApiError::Config)?;
-        let members = Members::for_config(&config, &client)?;
-        let sessions = Sessions::new(&config.session, config.session_ttl_secs);
+        let members = Members::for_config(&config, &client, &replay)?;
+        let sessions = Sessions::new(&config.session, config.session_ttl_secs)
+            .map_err(OpenApiError::Config)?;
         Ok(Backend {
             inner: Arc::new(Inner {
                 config,

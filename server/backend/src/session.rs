@@ -10,9 +10,10 @@
 //! `DINGTALK_SESSION_KEY` or the file named by `DINGTALK_SESSION_KEY_FILE`. Rotation without
 //! invalidating tokens in flight: make the new key the signing key and pass the old one as a
 //! previous key for one token lifetime; both public keys stay in the JWKS, each token names its
-//! own by `kid`. Without a configured key `sessionToken` stays what it was before signed tokens
-//! existed (32 random bytes, base64url, that nothing can verify), the JWKS is empty and a warning
-//! at start says so: apps that already store that token keep working until the operator adds a key.
+//! own by `kid`. Without a configured key the backend makes an ephemeral Ed25519 key at start and
+//! says so loudly once: its tokens verify against this process's JWKS and die with the process. A
+//! Redis replay store means several instances, whose tokens must verify against one JWKS: there
+//! the backend refuses to start without a key (`Backend::new`).
 //!
 //! Why `ed25519-dalek` and a hand-built compact JWS rather than a JWT crate: the JWKS needs the
 //! public half of the PKCS#8 key, which the common JWT crates do not expose from a private key,
@@ -82,6 +83,13 @@ impl SessionKeys {
             }
         }
         Ok(keys)
+    }
+
+    /// A key made now from the OS's random generator, known to this process only.
+    pub fn ephemeral() -> Result<Self, String> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| format!("no randomness for a session key: {e}"))?;
+        Ok(Self::with(SigningKey::from_bytes(&seed)))
     }
 
     fn with(signing: SigningKey) -> Self {
@@ -170,18 +178,15 @@ pub(crate) struct Subject<'a> {
 /// Issues session tokens.
 #[derive(Clone, Debug)]
 pub(crate) struct Sessions {
-    pub(crate) keys: Option<SessionKeys>,
+    pub(crate) keys: SessionKeys,
     pub(crate) ttl_secs: u64,
     pub(crate) issuer: Option<String>,
     pub(crate) audience: Option<String>,
 }
 
 impl Sessions {
-    /// A signed token, or the opaque one without keys.
+    /// A signed token.
     pub(crate) fn issue(&self, s: &Subject<'_>) -> String {
-        let Some(keys) = &self.keys else {
-            return crate::serve::random_token(32);
-        };
         let iat = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -205,17 +210,13 @@ impl Sessions {
         if let Some(aud) = &self.audience {
             claims["aud"] = aud.as_str().into();
         }
-        keys.sign(&claims)
+        self.keys.sign(&claims)
     }
 
     /// The claims of a session token this backend issued and that is still valid (signature,
     /// `exp`, and `iss`/`aud` when configured), or why not.
     pub(crate) fn check(&self, token: &str) -> Result<serde_json::Value, &'static str> {
-        let keys = self
-            .keys
-            .as_ref()
-            .ok_or("this backend issues no signed session tokens")?;
-        let claims = keys.verify(token)?;
+        let claims = self.keys.verify(token)?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -236,15 +237,14 @@ impl Sessions {
         Ok(claims)
     }
 
-    /// The JWK Set (empty without keys).
+    /// The JWK Set.
     pub(crate) fn jwks(&self) -> serde_json::Value {
-        self.keys
-            .as_ref()
-            .map_or_else(|| serde_json::json!({"keys": []}), SessionKeys::jwks)
+        self.keys.jwks()
     }
 }
 
-/// How session tokens are made: keys (`None`: opaque tokens), `iss`, `aud`.
+/// How session tokens are made: keys (`None`: an ephemeral key, refused with a Redis replay store),
+/// `iss`, `aud`.
 #[derive(Clone, Debug, Default)]
 pub struct SessionSettings {
     /// The signing key and the previous keys still published.
@@ -257,18 +257,24 @@ pub struct SessionSettings {
 
 impl Sessions {
     /// The issuer for `settings`, tokens living `ttl_secs`.
-    pub(crate) fn new(settings: &SessionSettings, ttl_secs: u64) -> Self {
-        if settings.keys.is_none() {
-            tracing::warn!(
-                "no DINGTALK_SESSION_KEY[_FILE]: session tokens are opaque random strings that no service can verify"
-            );
-        }
-        Sessions {
-            keys: settings.keys.clone(),
+    pub(crate) fn new(settings: &SessionSettings, ttl_secs: u64) -> Result<Self, String> {
+        let keys = match &settings.keys {
+            Some(k) => k.clone(),
+            None => {
+                let k = SessionKeys::ephemeral()?;
+                tracing::warn!(
+                    kid = k.kid(),
+                    "NO SESSION KEY CONFIGURED (DINGTALK_SESSION_KEY[_FILE]): session tokens are signed with an ephemeral key made at start; they stop verifying when this process exits, and another instance cannot verify them. Configure a key (openssl genpkey -algorithm ed25519) for anything but a trial"
+                );
+                k
+            }
+        };
+        Ok(Sessions {
+            keys,
             ttl_secs,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
-        }
+        })
     }
 }
 
@@ -302,7 +308,7 @@ impl SessionArgs {
         })
     }
 
-    /// The keys: configured ones, or `None` (opaque session tokens).
+    /// The keys: configured ones, or `None` (an ephemeral key at start, or a refusal with Redis).
     fn keys(&self) -> Result<Option<SessionKeys>, String> {
         let Some(pem) = secret_from_env("DINGTALK_SESSION_KEY")? else {
             if !self.previous_key_files.is_empty() {
@@ -418,7 +424,7 @@ mod tests {
     fn tokens_verify_with_the_published_key_and_rotation_keeps_old_keys() {
         let old = SessionKeys::from_pem(RFC8037_PEM, &[]).unwrap();
         let s = Sessions {
-            keys: Some(old.clone()),
+            keys: old.clone(),
             ttl_secs: 600,
             issuer: Some("https://login.example".into()),
             audience: None,

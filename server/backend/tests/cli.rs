@@ -77,6 +77,59 @@ fn serve_refuses_half_configured_flows() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no flow enabled"));
 }
 
+/// Each URL option of the workbench page is checked at start-up: exit status 1 and one line naming
+/// the option and the reason.
+#[test]
+fn bad_urls_stop_the_start_with_one_line_naming_the_option() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("--public-url", "login.example.com", "not an absolute URL"),
+        ("--public-url", "http://login.example.com", "must be https"),
+        (
+            "--login-base",
+            "https://u:p@login.dingtalk.com",
+            "user name or password",
+        ),
+        ("--login-base", "https://login.dingtalk.com/?x=1", "query"),
+        (
+            "--jsapi-url",
+            "https://g.alicdn.com/dingding/jsapi.js#v",
+            "fragment",
+        ),
+        ("--jsapi-url", "ftp://g.alicdn.com/jsapi.js", "not https"),
+        // A path on this backend (the default is the embedded bundle) is accepted without a query;
+        // a scheme-relative URL is not a path.
+        ("--jsapi-url", "/h5/dingtalk-jsapi.js?v=1", "query"),
+        (
+            "--jsapi-url",
+            "//g.alicdn.com/jsapi.js",
+            "not an absolute URL",
+        ),
+    ];
+    for (option, value, reason) in cases {
+        let out = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--client-id",
+                "c",
+                option,
+                value,
+            ])
+            .env("DINGTALK_CLIENT_SECRET", "s3cret-for-the-url-test")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{option} {value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "one line: {stderr}");
+        assert!(
+            lines[0].contains(option) && lines[0].contains(reason),
+            "{option} {value}: {stderr}"
+        );
+    }
+}
+
 /// A real login through the binary, logging at `trace`: the code appears in no log line, and the
 /// `code_replayed` answer to a second submit of it does not echo it either.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,8 @@ use dingtalk_auth::LoginFlow;
 use dingtalk_auth_server::RunningServer;
 use dingtalk_fake::{FakeDingTalk, Fault, FaultEndpoint, MintRequest};
 
+/// Several instances sign with one session key (RFC 8037 A.1's, a test key).
+const SESSION_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n-----END PRIVATE KEY-----\n";
 /// The key that seals kept answers in every test backend.
 const ANSWER_KEY: &str = "t1:dGhpcy1pcy1hLXRlc3Qta2V5LTMyLWJ5dGVzLWxvbmc=";
 /// Every HTTP call of these tests ends within this (a deadlock fails the test, never hangs CI).
@@ -306,6 +308,7 @@ impl Cluster {
         let mut all_env = vec![
             ("DINGTALK_REPLAY_STORE", url),
             ("DINGTALK_REPLAY_STORE_KEY", ANSWER_KEY),
+            ("DINGTALK_SESSION_KEY", SESSION_KEY),
         ];
         all_env.extend_from_slice(env);
         let mut child = ChildGuard::spawn(&mut backend_command(
@@ -893,6 +896,7 @@ fn start_fails(url: &str, extra_env: &[(&str, &str)]) -> String {
     let mut env = vec![
         ("DINGTALK_REPLAY_STORE", url),
         ("DINGTALK_REPLAY_STORE_KEY", ANSWER_KEY),
+        ("DINGTALK_SESSION_KEY", SESSION_KEY),
         ("DINGTALK_REPLAY_STORE_TIMEOUT_MS", "3000"),
     ];
     env.extend_from_slice(extra_env);

@@ -1,5 +1,6 @@
-//! Signed session tokens: with a configured key the answer's `sessionToken` is an EdDSA JWT whose
-//! key the backend publishes at `/.well-known/jwks.json`; without one it stays the opaque token.
+//! Signed session tokens: the answer's `sessionToken` is an EdDSA JWT whose key the backend
+//! publishes at `/.well-known/jwks.json`; without a configured key an ephemeral one (refused with a
+//! Redis replay store, which means several instances).
 //! (A third-party JWT library verifies it in scripts/test-server-enterprise.sh.)
 
 mod common;
@@ -63,19 +64,50 @@ async fn a_member_gets_a_signed_token_whose_key_is_published() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_key_the_token_stays_opaque_and_the_jwks_is_empty() {
+async fn without_a_key_tokens_are_signed_with_an_ephemeral_published_key() {
     let h = start().await;
     let a = h.fresh_login(LoginFlow::Browser).await;
-    assert_eq!(a.json["sessionToken"].as_str().unwrap().len(), 43);
-    let r = h
-        .http
-        .get(format!("{}/.well-known/jwks.json", h.backend_srv.url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let jwks: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-    assert_eq!(jwks, serde_json::json!({"keys": []}));
+    let token = a.json["sessionToken"].as_str().unwrap();
+    // A JWT: three base64url parts, EdDSA, a kid the JWKS publishes.
+    assert_eq!(token.split('.').count(), 3, "{token}");
+    let header = part(token, 0);
+    assert_eq!(header["alg"], "EdDSA");
+    let jwks = get_json(&h, "/.well-known/jwks.json").await;
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1, "{jwks}");
+    assert_eq!(jwks["keys"][0]["kid"], header["kid"]);
+    // Another process (here: another backend) has another key.
+    let other = start().await;
+    let theirs = get_json(&other, "/.well-known/jwks.json").await;
+    assert_ne!(theirs["keys"][0]["kid"], header["kid"]);
+}
+
+#[test]
+fn a_redis_replay_store_without_a_session_key_refuses_to_start() {
+    let redis = dingtalk_auth_server::ReplayStoreConfig::parse(
+        "redis://127.0.0.1:9",
+        1000,
+        Some("k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+        None,
+    )
+    .unwrap();
+    let cfg = dingtalk_auth_server::BackendConfig {
+        replay_store: redis,
+        ..Default::default()
+    };
+    let e = dingtalk_auth_server::Backend::new(cfg.clone())
+        .err()
+        .expect("refused");
+    assert!(e.to_string().contains("DINGTALK_SESSION_KEY"), "{e}");
+    let keyed = dingtalk_auth_server::BackendConfig {
+        session: SessionSettings {
+            keys: Some(SessionKeys::from_pem(TEST_KEY, &[]).unwrap()),
+            ..Default::default()
+        },
+        ..cfg
+    };
+    if let Err(e) = dingtalk_auth_server::Backend::new(keyed) {
+        assert!(!e.to_string().contains("DINGTALK_SESSION_KEY"), "{e}");
+    }
 }
 
 /// `POST /v1/session/refresh` with `token` as the bearer (or no header).

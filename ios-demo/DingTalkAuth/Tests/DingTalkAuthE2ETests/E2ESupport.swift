@@ -336,10 +336,21 @@ func assertIdentity(
     XCTAssertEqual(id["openId"] as? String, user["openId"] as? String, "openId in \(response.body)", file: file, line: line)
     XCTAssertEqual(id["nick"] as? String, user["nick"] as? String, "nick in \(response.body)", file: file, line: line)
     let token = id["sessionToken"] as? String ?? ""
-    // 32 random bytes, base64url without padding: 43 characters.
-    XCTAssertEqual(token.count, 43, "sessionToken in \(response.body)", file: file, line: line)
-    XCTAssertTrue(token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") },
-                  "sessionToken is not base64url: \(token)", file: file, line: line)
+    // A JWT signed with Ed25519: three base64url parts, a header with alg EdDSA and the key's kid.
+    let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+    XCTAssertEqual(parts.count, 3, "sessionToken in \(response.body)", file: file, line: line)
+    for part in parts {
+        XCTAssertTrue(!part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") },
+                      "sessionToken part is not base64url: \(part)", file: file, line: line)
+    }
+    if let first = parts.first {
+        var b64 = first.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        b64 += String(repeating: "=", count: (4 - b64.count % 4) % 4)
+        let header = Data(base64Encoded: b64)
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+        XCTAssertEqual(header["alg"] as? String, "EdDSA", "JWT header in \(response.body)", file: file, line: line)
+        XCTAssertFalse((header["kid"] as? String ?? "").isEmpty, "JWT header without kid in \(response.body)", file: file, line: line)
+    }
     if let corpId {
         XCTAssertEqual(id["corpId"] as? String, corpId, "corpId in \(response.body)", file: file, line: line)
     }

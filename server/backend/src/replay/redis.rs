@@ -32,6 +32,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use dingtalk_openapi::Secret;
 use futures_util::StreamExt as _;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use redis::cluster_async::ClusterConnection;
@@ -455,6 +456,56 @@ impl RedisStore {
         };
         self.health.note(&r);
         r
+    }
+
+    /// The internal app's access token shared by every instance: `{<key>}` (a hash tag, so one slot
+    /// on a Cluster), its value `<expires_at_ms>:<token>` sealed like the kept answers (never in
+    /// clear in Redis), bound to the key. Trouble is logged and the instance fetches its own token.
+    pub(crate) async fn load_app_token(&self, key: &str) -> Option<(Secret, u64)> {
+        let k = format!("{{{key}}}");
+        let v: Option<String> = self
+            .op("app token GET", |mut c| {
+                let k = k.clone();
+                async move { redis::cmd("GET").arg(&k).query_async(&mut c).await }
+            })
+            .await
+            .ok()?;
+        let plain = self.sealer.open_bytes(k.as_bytes(), &v?);
+        let Some(plain) = plain else {
+            tracing::warn!("the shared app token in Redis does not open with this instance's keys");
+            return None;
+        };
+        let text = String::from_utf8(plain).ok()?;
+        let (exp, token) = text.split_once(':')?;
+        Some((Secret::new(token), exp.parse().ok()?))
+    }
+
+    /// Shares the app token until it expires (see [`RedisStore::load_app_token`]).
+    pub(crate) async fn save_app_token(&self, key: &str, token: &Secret, expires_at_ms: u64) {
+        let k = format!("{{{key}}}");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let ttl = expires_at_ms.saturating_sub(now).max(1);
+        let sealed = self.sealer.seal_bytes(
+            k.as_bytes(),
+            format!("{expires_at_ms}:{}", token.expose()).as_bytes(),
+        );
+        let _ = self
+            .op("app token SET", |mut c| {
+                let (k, sealed) = (k.clone(), sealed.clone());
+                async move {
+                    redis::cmd("SET")
+                        .arg(&k)
+                        .arg(&sealed)
+                        .arg("PX")
+                        .arg(ttl)
+                        .query_async::<()>(&mut c)
+                        .await
+                }
+            })
+            .await;
     }
 
     /// Connects once, without retrying, and checks the store can be written: the start-up check.

@@ -44,6 +44,35 @@ impl Sealer {
         }
     }
 
+    /// `plain` sealed under the first key with a fresh random nonce, bound to `aad` (e.g. the Redis
+    /// key it is stored under): `<key id>.<base64url(nonce ‖ ciphertext)>`.
+    pub(crate) fn seal_bytes(&self, aad: &[u8], plain: &[u8]) -> String {
+        let (id, cipher) = &self.keys[0];
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).expect("the OS random source works");
+        let ct = cipher
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
+            .expect("AES-GCM seals any message of this size");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        format!("{id}.{}", B64.encode(out))
+    }
+
+    /// What [`Sealer::seal_bytes`] sealed with this `aad`; `None` for an unknown key id, a forged or
+    /// moved value.
+    pub(crate) fn open_bytes(&self, aad: &[u8], sealed: &str) -> Option<Vec<u8>> {
+        let (id, b64) = sealed.split_once('.')?;
+        let (_, cipher) = self.keys.iter().find(|(k, _)| k == id)?;
+        let raw = B64.decode(b64).ok()?;
+        if raw.len() < 12 {
+            return None;
+        }
+        let (nonce, ct) = raw.split_at(12);
+        cipher
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad })
+            .ok()
+    }
+
     /// The answer, sealed under the first key with a fresh random nonce.
     pub(crate) fn seal(&self, key: &str, idem: &str, grant: &str, s: &Stored) -> String {
         let plain = serde_json::json!({

@@ -246,7 +246,20 @@ class CompletedLogin(
 /** Parses the identity the backend answered. */
 fun identity(response: BackendResponse): JsonObject = parseObject(response.body, "backend answer")
 
-private val BASE64URL_43 = Regex("^[A-Za-z0-9_-]{43}$")
+private val BASE64URL = Regex("^[A-Za-z0-9_-]+$")
+
+/**
+ * The backend's session token is a JWT (RFC 7519) signed with Ed25519: three base64url parts, a header
+ * with `alg: EdDSA` and the `kid` of the key the backend publishes in its JWKS.
+ */
+fun assertSessionJwt(token: String, body: String) {
+    val parts = token.split(".")
+    assertEquals(3, parts.size, "sessionToken is not three dot-separated parts in $body")
+    parts.forEach { assertTrue(BASE64URL.matches(it), "sessionToken part '$it' is not base64url in $body") }
+    val header = parseObject(String(java.util.Base64.getUrlDecoder().decode(parts[0])), "JWT header")
+    assertEquals("EdDSA", header.str("alg"), "JWT header alg in $body")
+    assertTrue(!header.str("kid").isNullOrEmpty(), "JWT header without kid in $body")
+}
 
 /** Checks the identity the backend returned is the user the fake was told to log in. */
 fun assertIdentity(response: BackendResponse, user: JsonObject, flow: String, corpId: String? = null) {
@@ -256,9 +269,7 @@ fun assertIdentity(response: BackendResponse, user: JsonObject, flow: String, co
     assertEquals(user.str("unionId"), id.str("unionId"), "unionId in ${response.body}")
     assertEquals(user.str("openId"), id.str("openId"), "openId in ${response.body}")
     assertEquals(user.str("nick"), id.str("nick"), "nick in ${response.body}")
-    // 32 random bytes, base64url without padding: 43 characters.
-    val token = id.str("sessionToken") ?: ""
-    assertTrue(BASE64URL_43.matches(token), "sessionToken is not 43 base64url characters in ${response.body}")
+    assertSessionJwt(id.str("sessionToken") ?: "", response.body)
     if (corpId != null) assertEquals(corpId, id.str("corpId"), "corpId in ${response.body}")
 }
 
