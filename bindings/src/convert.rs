@@ -16,9 +16,17 @@ pub(crate) fn authenticator(
     store: Option<Arc<dyn PendingLoginStore>>,
     time: Option<Arc<dyn TimeSource>>,
 ) -> Result<core::Authenticator, AuthError> {
-    let store = store.map(|s| Arc::new(ForeignStore(s)) as Arc<dyn core::PendingStore>);
-    let clock = time.map(|t| Arc::new(ForeignTime(t)) as Arc<dyn core::Clock>);
+    let store = store.map(foreign_store);
+    let clock = time.map(foreign_clock);
     Ok(core::Authenticator::new(config.into(), store, clock)?)
+}
+
+pub(crate) fn foreign_store(store: Arc<dyn PendingLoginStore>) -> Arc<dyn core::PendingStore> {
+    Arc::new(ForeignStore(store))
+}
+
+pub(crate) fn foreign_clock(time: Arc<dyn TimeSource>) -> Arc<dyn core::Clock> {
+    Arc::new(ForeignTime(time))
 }
 
 struct ForeignStore(Arc<dyn PendingLoginStore>);

@@ -229,6 +229,31 @@ impl Members {
         }
     }
 
+    /// The current `member` of `user_id` for a session refresh: always the details call (a
+    /// refresh must see `active`), and an outsider is refused even when logins admit non-members,
+    /// since the token being refreshed was a member's.
+    pub(crate) async fn still_member(
+        &self,
+        user_id: &str,
+        cost: &mut Cost,
+    ) -> Result<OrgMember, ApiError> {
+        let started = std::time::Instant::now();
+        cost.calls += 1;
+        let details = self.org.member(user_id).await;
+        cost.elapsed += started.elapsed();
+        match details.map_err(|e| operator_error(&e))? {
+            None => Err(ApiError::new(
+                ErrorCode::NotOrgMember,
+                "this account is no longer a member of the organisation",
+            )),
+            Some(d) if !d.active => Err(ApiError::new(
+                ErrorCode::NotOrgMember,
+                "this member is not active in the organisation",
+            )),
+            Some(d) => Ok(self.member(user_id.to_owned(), Some(d))),
+        }
+    }
+
     fn outsider(&self, message: &str) -> Result<Option<OrgMember>, ApiError> {
         if self.config.require_membership {
             Err(ApiError::new(ErrorCode::NotOrgMember, message))

@@ -81,11 +81,29 @@ async fn replayed_code_never_reaches_dingtalk_and_retries_get_the_first_answer()
         assert_eq!(replay.error(), "code_replayed");
         assert_eq!(replay.json["retryable"], false);
         assert_eq!(h.fake.stats(), before, "neither reached DingTalk");
-        // Same key, different code: refused.
-        let other = h.mint(flow, None, None);
-        let reused = h.login(flow, &other, default_scope(flow), &k).await;
-        assert_eq!(reused.status, 422);
+        // Same code and key, another grant (from iOS): refused, never the first answer.
+        let on_ios = dingtalk_auth::wire::GrantV1 {
+            flow,
+            client_id: client_id(flow).into(),
+            platform: dingtalk_auth::Platform::Ios,
+            code: code.clone(),
+            scope: default_scope(flow).into(),
+            issued_at_ms: 1_700_000_000_000,
+            idempotency_key: k.clone(),
+        };
+        let reused = h
+            .post_raw(on_ios.to_json(), Some(&k), "application/json")
+            .await;
+        assert_eq!(reused.status, 422, "{}", reused.json);
         assert_eq!(reused.error(), "idempotency_key_reused");
+        assert_eq!(h.fake.stats(), before, "it did not reach DingTalk");
+        // Same key, another code: another login, as with Redis (the one rule, `Holder`), with
+        // its own exchange and never the first answer.
+        let other = h.mint(flow, None, None);
+        let second = h.login(flow, &other, default_scope(flow), &k).await;
+        assert_eq!(second.status, 200, "{}", second.json);
+        assert_ne!(second.json["sessionToken"], first.json["sessionToken"]);
+        assert_ne!(h.fake.stats(), before, "it was exchanged");
     }
 }
 

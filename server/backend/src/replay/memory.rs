@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::{Claim, Digest, Keys, Store, StoreError, Stored};
+use super::{Claim, Digest, Holder, Keys, Store, StoreError, Stored};
 
 type Answer = Option<Arc<Stored>>;
 
@@ -37,7 +37,7 @@ pub(crate) struct Ticket {
 /// the channel to wait on.
 type Begin = Claim<watch::Sender<Answer>, watch::Receiver<Answer>>;
 
-/// Codes and keys in two maps and an insertion queue, under one lock.
+/// Logins by code digest and an insertion queue, under one lock.
 pub(crate) struct MemoryStore {
     inner: Mutex<Inner>,
     ttl: Duration,
@@ -46,7 +46,6 @@ pub(crate) struct MemoryStore {
 
 struct Inner {
     by_code: HashMap<Digest, Entry>,
-    by_idem: HashMap<Digest, Digest>,
     /// Insertion order (oldest first) for expiry and eviction; may hold stale items, compacted.
     order: VecDeque<(Instant, Digest)>,
 }
@@ -57,7 +56,6 @@ impl MemoryStore {
         MemoryStore {
             inner: Mutex::new(Inner {
                 by_code: HashMap::with_capacity(capacity.min(1 << 16)),
-                by_idem: HashMap::with_capacity(capacity.min(1 << 16)),
                 order: VecDeque::new(),
             }),
             ttl,
@@ -73,21 +71,15 @@ impl MemoryStore {
     pub(crate) fn begin(&self, code: Digest, idem: Digest, grant: Digest, now: Instant) -> Begin {
         let mut g = self.inner.lock().expect("replay lock");
         g.expire(now, self.ttl);
-        if let Some(code_of_key) = g.by_idem.get(&idem) {
-            if *code_of_key != code {
-                return Claim::KeyReused;
-            }
-            let e = g.by_code.get(&code).expect("indexes agree");
-            if e.grant != grant {
-                return Claim::KeyReused;
-            }
-            return match &e.slot {
-                Slot::Pending(rx) => Claim::Wait(rx.clone()),
-                Slot::Done(s) => Claim::Done(s.clone()),
+        if let Some(e) = g.by_code.get(&code) {
+            return match Holder::of(&e.idem, &e.grant, &idem, &grant) {
+                Holder::CodeReplayed => Claim::Replayed,
+                Holder::KeyReused => Claim::KeyReused,
+                Holder::SameLogin => match &e.slot {
+                    Slot::Pending(rx) => Claim::Wait(rx.clone()),
+                    Slot::Done(s) => Claim::Done(s.clone()),
+                },
             };
-        }
-        if g.by_code.contains_key(&code) {
-            return Claim::Replayed;
         }
         let (tx, rx) = watch::channel(None);
         g.by_code.insert(
@@ -99,7 +91,6 @@ impl MemoryStore {
                 slot: Slot::Pending(rx),
             },
         );
-        g.by_idem.insert(idem, code);
         g.order.push_back((now, code));
         while g.by_code.len() > self.capacity {
             if !g.pop_oldest() {
@@ -132,7 +123,6 @@ impl MemoryStore {
                     }
                 } else {
                     g.by_code.remove(&code);
-                    g.by_idem.remove(&idem);
                 }
             }
         }
@@ -203,8 +193,7 @@ impl Inner {
             return false;
         };
         if self.by_code.get(&code).is_some_and(|e| e.inserted == t) {
-            let e = self.by_code.remove(&code).expect("present");
-            self.by_idem.remove(&e.idem);
+            self.by_code.remove(&code);
         }
         true
     }
@@ -251,9 +240,15 @@ mod tests {
             s.begin(d(1), d(101), d(1000), now),
             Claim::Replayed
         ));
+        // The same code and key, another grant: refused.
+        assert!(matches!(
+            s.begin(d(1), d(100), d(1001), now),
+            Claim::KeyReused
+        ));
+        // The same key with another code: another login (the one rule, `Holder`).
         assert!(matches!(
             s.begin(d(2), d(100), d(1001), now),
-            Claim::KeyReused
+            Claim::Fresh(_)
         ));
         s.finish(d(1), d(100), tx, done(), true);
         assert!(matches!(

@@ -100,6 +100,46 @@ impl Keys {
     }
 }
 
+/// How a request relates to the login that already holds its code: the one key-reuse rule both
+/// stores apply, each to what it kept of that login (full digests in memory, their first 128 bits
+/// in Redis).
+///
+/// An idempotency key is scoped to the code it was sent with: the same key with the same code and
+/// the same grant is the same login; with the same code but another grant it is refused
+/// (`idempotency_key_reused`: the first answer, session token included, must never reach another
+/// grant); another key with the same code is a replay. The same key with *another code* is simply
+/// another login (the stores index logins by code only): it can never receive another code's
+/// answer, and refusing it would need a second index, which on Redis is a second key in another
+/// Cluster slot (see the server README).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Holder {
+    /// The same login: wait for its answer, or answer it again.
+    SameLogin,
+    /// The code was claimed under another idempotency key.
+    CodeReplayed,
+    /// The same code and key, another grant.
+    KeyReused,
+}
+
+impl Holder {
+    /// The rule, given the idempotency key and grant of the login holding the code and those of
+    /// the request.
+    pub(crate) fn of<T: PartialEq + ?Sized>(
+        held_idem: &T,
+        held_grant: &T,
+        idem: &T,
+        grant: &T,
+    ) -> Holder {
+        if held_idem != idem {
+            Holder::CodeReplayed
+        } else if held_grant != grant {
+            Holder::KeyReused
+        } else {
+            Holder::SameLogin
+        }
+    }
+}
+
 /// What a store's claim decided.
 pub(crate) enum Claim<Ticket, Waiter> {
     /// First sight of this code and key, now claimed: exchange it, then [`Store::finish`].
@@ -110,7 +150,7 @@ pub(crate) enum Claim<Ticket, Waiter> {
     Done(Arc<Stored>),
     /// The code was already claimed under another idempotency key.
     Replayed,
-    /// The idempotency key was already used for a different grant.
+    /// The idempotency key was already used with this code for a different grant.
     KeyReused,
 }
 
@@ -304,4 +344,19 @@ where
         tracing::error!(key = keys.log_id(), error = %e, "could not record the answer in the replay store");
     }
     Ok(Verdict::Exchanged(stored))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_key_reuse_rule() {
+        let (a, b) = ([1u8; 32], [2u8; 32]);
+        assert_eq!(Holder::of(&a, &a, &a, &a), Holder::SameLogin);
+        assert_eq!(Holder::of(&a, &a, &a, &b), Holder::KeyReused);
+        assert_eq!(Holder::of(&a, &a, &b, &a), Holder::CodeReplayed);
+        assert_eq!(Holder::of(&a, &a, &b, &b), Holder::CodeReplayed);
+        assert_eq!(Holder::of("aa", "bb", "aa", "bb"), Holder::SameLogin);
+    }
 }

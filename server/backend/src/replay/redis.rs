@@ -3,7 +3,8 @@
 //!
 //! One key per login, `dtauth:{<code digest>}`: the braces are the key's hash tag, so on a Cluster
 //! each login lives in one slot and logins spread over every slot (and shard). Its value:
-//! * `P|idem|grant|owner` while the exchange runs (lease: the longest an exchange can take);
+//! * `P|idem|grant|owner|deadline|lease` while the exchange runs (TTL: the lease, the longest an
+//!   exchange can take; `deadline` is the instant, in Unix ms, the claiming request stopped waiting);
 //! * `D|idem|grant|sealed answer` once kept (TTL: `--replay-ttl-secs`);
 //! * `T|idem|grant|sealed answer` for a released failure (short TTL, read by requests that were
 //!   already waiting; a new claim treats it as absent).
@@ -12,13 +13,16 @@
 //! answer is AES-256-GCM under the operator's key (see [`super::seal`]). Nothing in a key or value
 //! is a code, token or identity in clear.
 //!
-//! The claim is one Lua script that Redis runs atomically. It carries the instant the request stops
-//! waiting for it and compares it with Redis's own clock (`TIME`): a claim that reaches Redis after
-//! its request already answered 503 (Redis stalled, then resumed) is refused, so it can never hold
-//! the code for a lease without an exchange behind it. The finish script replaces only its own
-//! pending value and publishes the new value on the login's channel: requests waiting for that
-//! login (on any instance) are notified, each instance holding one subscription per login however
-//! many of its requests wait, instead of polling.
+//! A fresh claim is one plain command, `SET key pending NX GET PX lease` (Redis >= 7.0): it claims
+//! the code, or answers the value already there in the same round trip, with no script to run.
+//! A kept answer (`D`) is judged from that value alone. Only a code still pending (`P`) or released
+//! (`T`) runs the [`TAKE_OVER`] script, which also keeps a late claim harmless: a claim that Redis
+//! wrote after its request had answered 503 (Redis stalled, then resumed) is void, judged by
+//! Redis's own clock and the key's remaining TTL, and the next claim takes the code at once, so a
+//! late claim never holds a code for a lease without an exchange behind it. The finish script
+//! replaces only its own pending value and publishes the new value on the login's channel:
+//! requests waiting for that login (on any instance) are notified, each instance holding one
+//! subscription per login however many of its requests wait, instead of polling.
 //!
 //! Every operation has a deadline: an unreachable Redis is an error at once (the backend refuses the
 //! login with 503 `replay_store_unavailable` and never sends the code to DingTalk), and the
@@ -35,7 +39,7 @@ use redis::{Client, Cmd, Pipeline, RedisFuture, Script, Value};
 use tokio::sync::{watch, OnceCell};
 
 use super::seal::Sealer;
-use super::{Claim, Digest, Keys, Store, StoreError, Stored};
+use super::{Claim, Digest, Holder, Keys, Store, StoreError, Stored};
 use crate::config::RedisStoreConfig;
 
 /// How long a released failure stays readable for requests that were waiting on it.
@@ -45,18 +49,29 @@ const EPOCH_KEY: &str = "dtauth:epoch";
 /// How often each instance checks the store (and its epoch) in the background.
 const WATCH_EVERY: Duration = Duration::from_secs(2);
 
-const CLAIM: &str = r"
-local t = redis.call('TIME')
-if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[3]) then
-  return 'L'
-end
+/// Runs only when the plain claim (`SET … NX GET`) found the key held by a pending claim or a
+/// released failure: takes the key over when that claim is void, else answers its value.
+/// KEYS[1]: the login key; ARGV: [1] our pending value, [2] our lease (ms), [3] our deadline (unix
+/// ms, the instant our request stops waiting).
+///
+/// A pending claim is void when Redis wrote it after its own deadline (the instant its request had
+/// already answered 503): Redis stalled with the claim queued, then ran it late. Its request
+/// never runs the exchange, so the code is unspent and this claim may take it. When it was written
+/// comes from Redis alone: its own clock (`TIME`) minus the part of the lease already gone (`PTTL`).
+const TAKE_OVER: &str = r"
 local e = redis.call('GET', KEYS[1])
-if e == ARGV[2] then return 'F' end
-if e and string.sub(e, 1, 1) ~= 'T' then
-  if string.sub(e, 3, 34) ~= ARGV[1] then return 'R' end
-  return e
+if e == ARGV[1] then return 'F' end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local free = (not e) or string.sub(e, 1, 1) == 'T'
+if e and string.sub(e, 1, 1) == 'P' then
+  local deadline, lease = string.match(e, '|(%d+)|(%d+)$')
+  local ttl = redis.call('PTTL', KEYS[1])
+  free = deadline ~= nil and ttl > 0 and now - (tonumber(lease) - ttl) > tonumber(deadline)
 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
+if not free then return e end
+if now > tonumber(ARGV[3]) then return 'L' end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 'F'
 ";
 
@@ -229,7 +244,7 @@ pub(crate) struct RedisStore {
     conn: OnceCell<Conn>,
     timings: RedisTimings,
     sealer: Sealer,
-    claim: Script,
+    take_over: Script,
     finish: Script,
     health: Health,
     hub: Hub,
@@ -237,7 +252,13 @@ pub(crate) struct RedisStore {
 }
 
 fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 * d.len());
+    for b in d {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 /// The login's key (also its channel): the code's digest, 128 bits, as the hash tag.
@@ -371,7 +392,7 @@ impl RedisStore {
             conn: OnceCell::new(),
             timings,
             sealer: Sealer::new(&config.answer_keys),
-            claim: Script::new(CLAIM),
+            take_over: Script::new(TAKE_OVER),
             finish: Script::new(FINISH),
             health: Health::default(),
             hub: Hub::default(),
@@ -757,44 +778,72 @@ impl Store for RedisStore {
     type Waiter = Waiter;
 
     async fn claim(&self, keys: Keys) -> Result<Claim<Ticket, Waiter>, StoreError> {
-        let owner = crate::serve::random_hex(8);
-        let pending = format!("P|{}|{}|{owner}", short(&keys.idem), short(&keys.grant));
-        let key = login_key(&keys);
-        // The instant this request stops waiting: Redis refuses the claim after it.
+        let lease = ms(self.timings.lease);
+        // The instant this request stops waiting: a claim Redis writes after it is void.
         let deadline = unix_ms() + ms(self.timings.op_timeout);
-        let answer: String = self
+        let pending = format!(
+            "P|{}|{}|{}|{deadline}|{lease}",
+            short(&keys.idem),
+            short(&keys.grant),
+            crate::serve::random_hex(8)
+        );
+        let key = login_key(&keys);
+        let held: Option<String> = self
             .op("claim", |mut con| {
                 let (key, pending) = (key.clone(), pending.clone());
                 async move {
-                    self.claim
-                        .key(key)
-                        .arg(short(&keys.idem))
+                    redis::cmd("SET")
+                        .arg(key)
                         .arg(pending)
-                        .arg(deadline)
-                        .arg(ms(self.timings.lease))
-                        .invoke_async(&mut con)
+                        .arg("NX")
+                        .arg("GET")
+                        .arg("PX")
+                        .arg(lease)
+                        .query_async(&mut con)
                         .await
                 }
             })
             .await?;
-        match answer.as_str() {
-            "F" => return Ok(Claim::Fresh(Ticket { keys, pending })),
-            "R" => return Ok(Claim::Replayed),
-            // Only reachable when the local deadline check raced Redis's clock.
-            "L" => {
-                return Err(StoreError(
-                    "Redis claim: reached Redis after its deadline".into(),
-                ))
+        let held = match held {
+            None => return Ok(Claim::Fresh(Ticket { keys, pending })),
+            // Our own claim, the command repeated after a dropped connection.
+            Some(v) if v == pending => return Ok(Claim::Fresh(Ticket { keys, pending })),
+            Some(v) if v.starts_with("D|") => v,
+            // Pending or released: only the script can tell a void claim and take the key over.
+            Some(_) => {
+                let answer: String = self
+                    .op("claim", |mut con| {
+                        let (key, pending) = (key.clone(), pending.clone());
+                        async move {
+                            self.take_over
+                                .key(key)
+                                .arg(pending)
+                                .arg(lease)
+                                .arg(deadline)
+                                .invoke_async(&mut con)
+                                .await
+                        }
+                    })
+                    .await?;
+                match answer.as_str() {
+                    "F" => return Ok(Claim::Fresh(Ticket { keys, pending })),
+                    // Only reachable when Redis answered after this request's own deadline.
+                    "L" => {
+                        return Err(StoreError(
+                            "Redis claim: reached Redis after its deadline".into(),
+                        ))
+                    }
+                    _ => answer,
+                }
             }
-            _ => {}
-        }
-        let e = parse_entry(&answer)?;
-        if e.grant != short(&keys.grant) {
-            return Ok(Claim::KeyReused);
-        }
-        match e.tag {
-            "P" => Ok(Claim::Wait(Waiter(keys))),
-            _ => Ok(Claim::Done(Arc::new(self.sealer.open(
+        };
+        let e = parse_entry(&held)?;
+        let (idem, grant) = (short(&keys.idem), short(&keys.grant));
+        match Holder::of(e.idem, e.grant, idem.as_str(), grant.as_str()) {
+            Holder::CodeReplayed => Ok(Claim::Replayed),
+            Holder::KeyReused => Ok(Claim::KeyReused),
+            Holder::SameLogin if e.tag == "P" => Ok(Claim::Wait(Waiter(keys))),
+            Holder::SameLogin => Ok(Claim::Done(Arc::new(self.sealer.open(
                 &login_key(&keys),
                 e.idem,
                 e.grant,

@@ -6,11 +6,12 @@ import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.OrgMember
 import dev.dingtalkauth.ReplyVerdict
-import dev.dingtalkauth.readLoginAnswer
+import dev.dingtalkauth.android.GrantDelivery
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.Messages
 import dev.dingtalkauth.android.SetupCheck
 import dev.dingtalkauth.android.StartResult
+import dev.dingtalkauth.readLoginAnswer
 import java.io.IOException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -57,8 +58,9 @@ fun AnsweredBy.describe(): String = when (this) {
 /**
  * The demo's logic, kept out of the activities so it survives them (and is testable): starts a flow
  * (through DingTalk's SDKs or the [SimulatedDingTalk]), receives every [LoginResult] the callback
- * activities publish, sends a grant to the backend and turns the answer into an [Identity] or a
- * sentence. Main thread only.
+ * activities publish, hands a grant to the library's [GrantDelivery] (which sends it and keeps it
+ * until this controller has shown the answer) and turns the answer into an [Identity] or a sentence.
+ * Main thread only.
  */
 class LoginController(private val app: DemoApp) : AutoCloseable {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
@@ -70,6 +72,15 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
             field = value
             listeners.toList().forEach { it(value) }
         }
+
+    // One delivery per DingTalk application (the new SDK and the browser share one). Collected before
+    // observing: a grant left by a killed process is being re-sent already.
+    init {
+        for (flow in listOf(LoginFlow.LEGACY_SDK, LoginFlow.BROWSER)) {
+            val delivery = app.grantDelivery(flow)
+            scope.launch { delivery.state.collect { onDelivery(delivery, it) } }
+        }
+    }
 
     // Last: observing may deliver a result at once (one that arrived before this process had a screen).
     private val subscriptions = listOf(LoginFlow.LEGACY_SDK, LoginFlow.BROWSER).map { flow ->
@@ -147,27 +158,34 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
         }
         val answeredBy = result.answeredBy
         screen = Screen(status = Messages.describe(result), busy = true, lastResult = result, answeredBy = answeredBy)
-        val flow = result.flow
-        app.dingTalkLogin(flow).submit(result.grant, scope) { answer ->
-            screen = answer.fold(
-                onSuccess = { response ->
-                    try {
-                        // The core reads the reference backend's answer; an unreadable one is UnreadableBody.
-                        val answer = readLoginAnswer(response)
-                        val identity = Identity(answer.nick, answer.unionId, answer.flow, answer.member)
-                        val name = answer.member?.name ?: answer.nick
-                        Screen(status = "Logged in as $name.", identity = identity, lastResult = result, answeredBy = answeredBy)
-                    } catch (e: AuthException) {
-                        Screen(status = Messages.describe(e), lastResult = result)
-                    }
-                },
-                onFailure = { e ->
+        app.grantDelivery(result.flow).deliver(result.grant)
+    }
+
+    /** What the delivery of a grant reached: the screen shows it, then the grant is acknowledged. */
+    private fun onDelivery(delivery: GrantDelivery, state: GrantDelivery.State) {
+        when (state) {
+            is GrantDelivery.State.Idle -> Unit
+            // A grant a killed process left is being sent again: the screen says so.
+            is GrantDelivery.State.Sending -> if (!screen.busy) screen = Screen(status = "Sending the login to the backend…", busy = true)
+            is GrantDelivery.State.Delivered -> {
+                screen = try {
+                    // The core reads the reference backend's answer; an unreadable one is UnreadableBody.
+                    val answer = readLoginAnswer(state.response)
                     Screen(
-                        status = Messages.describe(e as? AuthException ?: AuthException.Internal(e.toString())),
-                        lastResult = result,
+                        status = "Logged in as ${answer.member?.name ?: answer.nick}.",
+                        identity = Identity(answer.nick, answer.unionId, answer.flow, answer.member),
+                        lastResult = screen.lastResult,
+                        answeredBy = screen.answeredBy,
                     )
-                },
-            )
+                } catch (e: AuthException) {
+                    Screen(status = Messages.describe(e), lastResult = screen.lastResult)
+                }
+                delivery.acknowledge()
+            }
+            is GrantDelivery.State.Failed -> {
+                screen = Screen(status = Messages.describe(state.error), lastResult = screen.lastResult)
+                delivery.acknowledge()
+            }
         }
     }
 
