@@ -60,6 +60,10 @@ struct LoginView: View {
         case .signedIn(let identity):
             VStack(alignment: .leading) {
                 Text("Logged in as \(identity.nick)").accessibilityIdentifier("login.status")
+                if let member = identity.member {
+                    // An internal app's backend: the organisation's member (name, title, departments).
+                    ForEach(member.lines, id: \.self) { Text($0) }.accessibilityIdentifier("identity.member")
+                }
                 Text("unionId \(identity.unionId)").font(.caption).accessibilityIdentifier("identity.unionId")
                 Text("flow \(identity.flow)").font(.caption).accessibilityIdentifier("identity.flow")
             }

@@ -1,6 +1,35 @@
 import DingTalkAuth
 import Foundation
 
+/// The organisation's member the reference backend resolved the login to (an internal app's backend,
+/// configured with the organisation's corp id): what the screen shows of them.
+public struct DemoMember: Equatable, Sendable {
+    /// The organisation's CorpId.
+    public let corpId: String
+    /// The member's userid in the organisation.
+    public let userId: String
+    /// Name in the organisation's contacts (nil when the backend checked membership only).
+    public let name: String?
+    /// Title (nil when the backend checked membership only; empty when the organisation set none).
+    public let title: String?
+    /// Department ids (nil when the backend checked membership only).
+    public let departmentIds: [UInt64]?
+
+    init(_ m: OrgMember) {
+        corpId = m.corpId
+        userId = m.userId
+        name = m.name
+        title = m.title
+        departmentIds = m.departmentIds
+    }
+
+    /// The screen's lines: name, title, departments.
+    public var lines: [String] {
+        [name ?? userId, title.flatMap { $0.isEmpty ? nil : $0 },
+         departmentIds.map { "departments " + $0.map(String.init).joined(separator: ", ") }].compactMap { $0 }
+    }
+}
+
 /// The identity the reference backend answered for a login (never its session token in the UI).
 public struct DemoIdentity: Equatable, Sendable {
     /// DingTalk nickname.
@@ -13,18 +42,19 @@ public struct DemoIdentity: Equatable, Sendable {
     public let flow: String
     /// Whether the backend issued a session (its token is not shown).
     public let hasSession: Bool
+    /// The organisation's member, when the backend resolves logins to members.
+    public let member: DemoMember?
 
-    /// Parses the backend's `POST /v1/login` answer.
-    public init(backendBody body: String) throws {
-        guard let o = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-              let unionId = o["unionId"] as? String, let flow = o["flow"] as? String else {
-            throw DemoError.unexpectedAnswer("no unionId/flow in the backend's answer")
-        }
-        self.nick = o["nick"] as? String ?? ""
-        self.unionId = unionId
-        self.openId = o["openId"] as? String ?? ""
-        self.flow = flow
-        self.hasSession = !(o["sessionToken"] as? String ?? "").isEmpty
+    /// Reads the backend's `POST /v1/login` answer with the core (`readLoginAnswer`); an answer that is
+    /// not one throws `AuthError.UnreadableBody`.
+    public init(backendResponse response: BackendResponse) throws {
+        let answer = try readLoginAnswer(response: response)
+        self.nick = answer.nick
+        self.unionId = answer.unionId
+        self.openId = answer.openId
+        self.flow = answer.flow
+        self.hasSession = !answer.sessionToken.isEmpty
+        self.member = answer.member.map(DemoMember.init)
     }
 }
 
@@ -122,7 +152,7 @@ public final class LoginScreenModel: @unchecked Sendable {
             }
             set(.working("Signing in with the server…"))
             let response = try await login.auth.submit(grant: grant)
-            set(.signedIn(try DemoIdentity(backendBody: response.body)))
+            set(.signedIn(try DemoIdentity(backendResponse: response)))
         } catch {
             set(.failed(DemoText.sentence(for: error)))
         }

@@ -72,6 +72,36 @@ final class DemoE2ETests: XCTestCase {
         assertSignedIn(app, state, flow: "browser")
     }
 
+    // MARK: an internal app's member
+
+    /// The backend scripts/with-demo-servers.sh starts with `--corp-id`: the screen's identity carries the
+    /// organisation's member (read by the core's `readLoginAnswer`), shown as name, title, departments.
+    func testMemberLoginShowsNameTitleAndDepartments() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let corp = try XCTUnwrap(env["DINGTALK_DEMO_MEMBER_CORP"], "run scripts/test-ios.sh (it starts the servers)")
+        configuration.backendURL = try XCTUnwrap(env["DINGTALK_DEMO_MEMBER_BACKEND"])
+        configuration.fakeURL = try XCTUnwrap(env["DINGTALK_DEMO_MEMBER_FAKE"])
+        let app = try makeApp(InMemoryKeyValueBackend())
+        // The fake organisation's one member, as DingTalk's account side knows them.
+        app.simulator.user = ["nick": "iOS demo member", "unionId": "fakeUnionId0001", "openId": "open-member"]
+        app.simulator.answer = .approve
+        await app.loginScreen.signIn(.newSdk)
+        guard case .signedIn(let identity) = app.loginScreen.state else {
+            return XCTFail("not signed in: \(app.loginScreen.state)")
+        }
+        let member = try XCTUnwrap(identity.member, "no member")
+        XCTAssertEqual(member.corpId, corp)
+        XCTAssertEqual(member.userId, "fakeUserId0001")
+        XCTAssertEqual(member.lines, ["张三", "Engineer", "departments 1"])
+    }
+
+    func testAPlainBackendsIdentityHasNoMember() async throws {
+        let (app, state) = try await signIn(.newSdk, answer: .approve)
+        assertSignedIn(app, state, flow: "new_sdk")
+        guard case .signedIn(let identity) = state else { return }
+        XCTAssertNil(identity.member)
+    }
+
     // MARK: cancel, deny, tampered
 
     func testCancelEachFlow() async throws {

@@ -31,6 +31,10 @@ struct DemoEnv {
     let orgBackend: String
     let orgFake: String
     let allowedCorp: String
+    /// An internal app's backend + fake DingTalk: logins resolve to members of the organisation [memberCorp].
+    let memberBackend: String
+    let memberFake: String
+    let memberCorp: String
     /// The demo credentials the fakes accept (the legacy AppKey and the v1.0 ClientId).
     let legacyAppKey: String
     let clientId: String
@@ -58,6 +62,9 @@ struct DemoEnv {
             orgBackend: try need("DINGTALK_DEMO_ORG_BACKEND"),
             orgFake: try need("DINGTALK_DEMO_ORG_FAKE"),
             allowedCorp: try need("DINGTALK_DEMO_ALLOWED_CORP"),
+            memberBackend: try need("DINGTALK_DEMO_MEMBER_BACKEND"),
+            memberFake: try need("DINGTALK_DEMO_MEMBER_FAKE"),
+            memberCorp: try need("DINGTALK_DEMO_MEMBER_CORP"),
             legacyAppKey: try need("DINGTALK_DEMO_LEGACY_APP_KEY"),
             clientId: try need("DINGTALK_DEMO_CLIENT_ID"),
             upstreamTimeoutMs: ms
@@ -396,6 +403,7 @@ class E2ETestCase: XCTestCase {
     var env: DemoEnv!
     var fake: FakeDingTalk!
     var orgFake: FakeDingTalk!
+    var memberFake: FakeDingTalk!
     /// Clock offsets this test applied, per fake base URL, undone in tearDown.
     private var clockOffsets: [String: Int64] = [:]
 
@@ -410,6 +418,7 @@ class E2ETestCase: XCTestCase {
         }
         fake = FakeDingTalk(base: env.fake)
         orgFake = FakeDingTalk(base: env.orgFake)
+        memberFake = FakeDingTalk(base: env.memberFake)
         super.invokeTest()
     }
 
@@ -421,7 +430,7 @@ class E2ETestCase: XCTestCase {
 
     override func tearDownWithError() throws {
         if let env {
-            for f in [FakeDingTalk(base: env.fake), FakeDingTalk(base: env.orgFake)] {
+            for f in [FakeDingTalk(base: env.fake), FakeDingTalk(base: env.orgFake), FakeDingTalk(base: env.memberFake)] {
                 try f.clearFaults()
                 try f.setBrowser(mode: "page", user: [:])  // an empty patch: the fake's default user
                 if let offset = clockOffsets[f.base], offset != 0 { try f.advanceClock(ms: -offset) }

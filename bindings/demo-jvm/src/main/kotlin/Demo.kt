@@ -5,6 +5,7 @@
 // Read it top to bottom as an example of how an app uses the library:
 //   1. legacy SDK (DDShare)   2. new SDK (ddopenauth)   3. browser (Custom Tabs)
 //   4. the user cancels       5. a spent code comes back in another login
+//   6. an internal app: the organisation's member, read typed from the backend's answer
 // Where a real app calls a DingTalk SDK or opens a browser, the demo asks the fake DingTalk for what the
 // DingTalk app or login.dingtalk.com would answer (POST /_fake/mint, GET /oauth2/auth).
 //
@@ -14,6 +15,8 @@
 //   DINGTALK_DEMO_LEGACY_APP_KEY  the legacy mobile app's AppKey, known to the fake and the backend
 //   DINGTALK_DEMO_CLIENT_ID       the v1.0 app's ClientId, known to the fake and the backend
 //   DINGTALK_DEMO_REDIRECT_URI    optional, default https://app.example/dingtalk/cb
+//   DINGTALK_DEMO_MEMBER_BACKEND, DINGTALK_DEMO_MEMBER_FAKE, DINGTALK_DEMO_MEMBER_CORP  an internal app's
+//                                 backend (started with --corp-id) and its fake; scenario 6 runs only with them
 //
 // Nothing secret is printed: codes, states, nonces, keys and session tokens show their first 4 characters.
 // Exits 1 if any step does not give the expected result.
@@ -30,6 +33,7 @@ import dev.dingtalkauth.LoginRequest
 import dev.dingtalkauth.Platform
 import dev.dingtalkauth.SdkResponse
 import dev.dingtalkauth.initLogging
+import dev.dingtalkauth.readLoginAnswer
 import java.io.IOException
 import java.net.URI
 import java.net.http.HttpClient
@@ -84,7 +88,12 @@ fun main(): Unit = runBlocking {
         section("3. Browser (Custom Tabs, login.dingtalk.com)") { browserLogin(v1App, fake) },
         section("4. The user backs out in DingTalk (ErrCode -2)") { cancelledLogin(legacyApp) },
         section("5. A spent code comes back in a second login") { replayedCode(v1App, fake) },
+    ) + listOfNotNull(
+        env.member?.let { m ->
+            section("6. An internal app: the organisation's member") { memberLogin(m, env) }
+        },
     )
+    if (env.member == null) println("\n(scenario 6, the organisation's member, needs DINGTALK_DEMO_MEMBER_*: not run)")
     legacyApp.close()
     v1App.close()
 
@@ -216,6 +225,45 @@ suspend fun replayedCode(auth: DingTalkAuth, fake: FakeDingTalk) {
     ok("refused: a code is exchanged at most once")
 }
 
+// --- 6. An internal app's member ---------------------------------------------------------------------
+
+suspend fun memberLogin(member: MemberServers, env: DemoEnvironment) {
+    // An internal app (企业内部应用) whose backend runs with --corp-id: every login is resolved to a member
+    // of the organisation (outsiders get 403 not_org_member), and the answer carries that member.
+    val app = DingTalkAuth(
+        AuthConfig(
+            clientId = env.clientId,
+            platform = Platform.ANDROID,
+            flows = listOf(LoginFlow.NEW_SDK),
+            redirectUri = env.redirectUri,
+            backendUrl = "${member.backend}/v1/login",
+        ),
+    )
+    app.use {
+        val request = it.begin(LoginFlow.NEW_SDK)
+        step("app → DingTalk", "AuthLoginParam appId=${request.clientId} scope=${request.scope} state=${redact(request.state)}")
+        // The fake organisation's member (its default user): DingTalk knows them by their unionId.
+        val user = buildJsonObject {
+            put("nick", "张三 (DingTalk nick)")
+            put("unionId", "fakeUnionId0001")
+            put("openId", "demo-open-member")
+        }
+        val code = FakeDingTalk(member.fake).mintCode(flow = "new_sdk", clientId = request.clientId, user = user)
+        step("DingTalk → app", "DDAuthActivity error=0, authCode=${redact(code)}, state=${redact(request.state)}")
+        val grant = expectAuthorized(it.completeSdk(SdkResponse(LoginFlow.NEW_SDK, "0", null, code, request.state)))
+        step("app → backend", "submit(grant): POST /v1/login")
+
+        // readLoginAnswer: the backend's answer, typed (printing it redacts the session token).
+        val answer = readLoginAnswer(it.submit(grant))
+        val m = answer.member ?: throw DemoFailure("the answer carries no member")
+        step("member", "${m.name} · ${m.title} · departments ${m.departmentIds?.joinToString()}")
+        step("", "userId ${m.userId} in organisation ${m.corpId}; session token ${redact(answer.sessionToken)}")
+        expect(m.corpId == member.corpId) { "member of ${m.corpId}, expected ${member.corpId}" }
+        expect(m.name != null && m.departmentIds != null) { "the member's details are missing: $m" }
+        ok("signed in as ${m.name}, a member of ${m.corpId}")
+    }
+}
+
 // --- What every successful login ends with ---------------------------------------------------------
 
 /** `when` over every outcome, without `else`: a new outcome kind would not compile. */
@@ -311,12 +359,16 @@ fun demoUser(tag: String): JsonObject = buildJsonObject {
 
 // --- Plumbing: environment, printing, redaction, checks ---------------------------------------------
 
+/** An internal app's backend (started with `--corp-id`), its fake DingTalk and the organisation's corpId. */
+class MemberServers(val backend: String, val fake: String, val corpId: String)
+
 class DemoEnvironment(
     val backend: String,
     val fake: String,
     val legacyAppKey: String,
     val clientId: String,
     val redirectUri: String,
+    val member: MemberServers?,
 ) {
     companion object {
         fun read(): DemoEnvironment {
@@ -332,6 +384,10 @@ class DemoEnvironment(
                 clientId = need("DINGTALK_DEMO_CLIENT_ID"),
                 redirectUri = System.getenv("DINGTALK_DEMO_REDIRECT_URI")?.takeIf { it.isNotBlank() }
                     ?: "https://app.example/dingtalk/cb",
+                member = listOf("BACKEND", "FAKE", "CORP")
+                    .map { System.getenv("DINGTALK_DEMO_MEMBER_$it")?.takeIf { v -> v.isNotBlank() } }
+                    .takeIf { it.all { v -> v != null } }
+                    ?.let { (b, f, c) -> MemberServers(b!!.trimEnd('/'), f!!.trimEnd('/'), c!!) },
             )
         }
     }

@@ -4,12 +4,14 @@ import android.app.Activity
 import dev.dingtalkauth.AnsweredBy
 import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.LoginFlow
+import dev.dingtalkauth.OrgMember
 import dev.dingtalkauth.ReplyVerdict
 import dev.dingtalkauth.android.GrantDelivery
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.Messages
 import dev.dingtalkauth.android.SetupCheck
 import dev.dingtalkauth.android.StartResult
+import dev.dingtalkauth.readLoginAnswer
 import java.io.IOException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -17,11 +19,19 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import org.json.JSONException
-import org.json.JSONObject
 
-/** Who the backend says logged in. */
-data class Identity(val nick: String, val unionId: String, val flow: String)
+/**
+ * Who the backend says logged in; for an internal app's backend (configured with the organisation's
+ * corp id) also the organisation's [member].
+ */
+data class Identity(val nick: String, val unionId: String, val flow: String, val member: OrgMember? = null)
+
+/** The screen's lines for [member]: name, title, departments (the ids the organisation gave them). */
+fun describeMember(member: OrgMember): String = listOfNotNull(
+    member.name ?: member.userId,
+    member.title?.takeIf { it.isNotEmpty() },
+    member.departmentIds?.let { "departments ${it.joinToString()}" },
+).joinToString("\n")
 
 /** What the demo's main screen shows. */
 data class Screen(
@@ -158,17 +168,17 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
             // A grant a killed process left is being sent again: the screen says so.
             is GrantDelivery.State.Sending -> if (!screen.busy) screen = Screen(status = "Sending the login to the backend…", busy = true)
             is GrantDelivery.State.Delivered -> {
-                val identity = parseIdentity(state.response.body)
-                screen = if (identity == null) {
-                    val unreadable = AuthException.UnreadableBody("not the reference backend's identity answer")
-                    Screen(status = Messages.describe(unreadable), lastResult = screen.lastResult)
-                } else {
+                screen = try {
+                    // The core reads the reference backend's answer; an unreadable one is UnreadableBody.
+                    val answer = readLoginAnswer(state.response)
                     Screen(
-                        status = "Logged in as ${identity.nick}.",
-                        identity = identity,
+                        status = "Logged in as ${answer.member?.name ?: answer.nick}.",
+                        identity = Identity(answer.nick, answer.unionId, answer.flow, answer.member),
                         lastResult = screen.lastResult,
                         answeredBy = screen.answeredBy,
                     )
+                } catch (e: AuthException) {
+                    Screen(status = Messages.describe(e), lastResult = screen.lastResult)
                 }
                 delivery.acknowledge()
             }
@@ -182,16 +192,5 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
     override fun close() {
         subscriptions.forEach { it.close() }
         scope.cancel()
-    }
-
-    companion object {
-        /** The reference backend's answer: `{"nick", "unionId", "flow", …}`; null if it is not that. */
-        fun parseIdentity(body: String): Identity? =
-            try {
-                val o = JSONObject(body)
-                Identity(o.getString("nick"), o.getString("unionId"), o.getString("flow"))
-            } catch (e: JSONException) {
-                null
-            }
     }
 }

@@ -67,7 +67,8 @@ class MainActivity : Activity() {
             subscription = app.controller.listen { screen ->
                 status.text = screen.status
                 identity.text = screen.identity?.let {
-                    "${it.nick}\nunionId ${it.unionId}\nvia ${it.flow}" + (screen.answeredBy?.let { by -> ", answered by ${by.describe()}" } ?: "")
+                    (it.member?.let { m -> describeMember(m) + "\n" } ?: "") +
+                        "${it.nick}\nunionId ${it.unionId}\nvia ${it.flow}" + (screen.answeredBy?.let { by -> ", answered by ${by.describe()}" } ?: "")
                 } ?: ""
                 identity.visibility = if (screen.identity == null) View.GONE else View.VISIBLE
             }
