@@ -59,6 +59,9 @@ let package = Package(
     platforms: [.iOS(.v15), .macOS(.v12)],
     products: [
         .library(name: "DingTalkAuth", targets: ["DingTalkAuth"]),
+        // For an app's test target only: DingTalk's answers without DingTalk (`DingTalkReplies`), the
+        // counterpart of the Android artifact `dingtalk-auth-testing`.
+        .library(name: "DingTalkAuthTesting", targets: ["DingTalkAuthTesting"]),
     ],
     targets: [
         ffiTarget,
@@ -69,6 +72,12 @@ let package = Package(
             path: "ios-demo/DingTalkAuth/Sources/DingTalkAuth",
             exclude: ["Generated/README.md"],
             linkerSettings: rustLinkerSettings
+        ),
+        // DingTalk's replies for an app's tests. No XCTest inside: usable from any test framework.
+        .target(
+            name: "DingTalkAuthTesting",
+            dependencies: ["DingTalkAuth"],
+            path: "ios-demo/DingTalkAuth/Testing"
         ),
         // The demo app's logic (view models, simulated DingTalk), compiled into ios-demo's app target by
         // XcodeGen and tested here on Linux. Not a product: apps never see it.
@@ -86,6 +95,12 @@ let package = Package(
             dependencies: ["DingTalkAuth"],
             path: "ios-demo/DingTalkAuth/Tests/DingTalkAuthTests",
             exclude: ["Fixtures"]
+        ),
+        // Tests written as an app's would be, with DingTalkAuthTesting (README "Testing your app").
+        .testTarget(
+            name: "DingTalkAuthTestingTests",
+            dependencies: ["DingTalkAuth", "DingTalkAuthTesting"],
+            path: "ios-demo/DingTalkAuth/Tests/DingTalkAuthTestingTests"
         ),
         // Whole logins through the bindings against the reference backend and the fake DingTalk that
         // scripts/with-demo-servers.sh starts (DINGTALK_DEMO_*; scripts/test-ios.sh starts them itself).

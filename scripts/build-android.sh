@@ -50,6 +50,11 @@ remap=$(ship_remap_flags)
 export RUSTFLAGS="${RUSTFLAGS:-} $SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=android $remap -C link-arg=-Wl,-z,max-page-size=16384"
 NM=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-nm -type f | head -1)
 export NM
+# The NDK's lld, behind scripts/lib/ship-link.sh (which drops std's backtrace symbolizer; it fails the
+# build rather than ship an object it does not recognise; SHIP_KEEP_SYMBOLIZER=1 turns it off).
+SHIP_REAL_LD=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name ld.lld \( -type f -o -type l \) | head -1)
+[ -n "$SHIP_REAL_LD" ] || { echo "no ld.lld in $ANDROID_NDK_HOME" >&2; exit 1; }
+export SHIP_REAL_LD
 rm -rf "$JNI" build/android-bindgen && mkdir -p build/android-bindgen
 for abi in "${abis[@]}"; do
     t=$(triple "$abi")

@@ -17,17 +17,14 @@ if [[ ! -x "$actionlint" ]]; then
         mkdir -p "$BIN" && ln -sf "$ROOT/target/lint-venv/bin/actionlint" "$actionlint"
     fi
 fi
-if ! command -v shellcheck >/dev/null 2>&1; then
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null
-    else
-        echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1
-    fi
-fi
+# shellcheck source=lib/apt.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/apt.sh"
+need_command shellcheck shellcheck
 # actionlint runs shellcheck on every run: block when it finds shellcheck on PATH.
 "$actionlint" "$ROOT/.github/workflows/android.yml" "$ROOT/.github/workflows/release.yml" "$ROOT/.github/workflows/server.yml"
 shellcheck -x "$ROOT/scripts/build-android.sh" "$ROOT/scripts/ci-android-emulator-tests.sh" \
     "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh" "$ROOT/scripts/check-android-rust.sh" \
     "$ROOT/scripts/test-kotlin.sh" "$ROOT/scripts/bench-kotlin.sh" "$ROOT/scripts/ensure-jdk-maven.sh" \
-    "$ROOT/scripts/check-ddopenauth-calls.sh" "$ROOT/scripts/check-server-image.sh" "$ROOT/scripts/test-android-consumer.sh"
+    "$ROOT/scripts/check-ddopenauth-calls.sh" "$ROOT/scripts/check-server-image.sh" "$ROOT/scripts/test-android-consumer.sh" \
+    "$ROOT/scripts/lib/ship-link.sh" "$ROOT/scripts/lib/android-link-standin.sh" "$ROOT/scripts/check-ship-link-abis.sh"
 echo "actionlint: android.yml, release.yml, server.yml clean; shellcheck: Android, Kotlin and release scripts clean"

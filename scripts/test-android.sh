@@ -21,7 +21,9 @@
 #      merged manifest (activity names, exported flags, intent filters);
 #   5. extracts every ```kotlin android block of README.md into target/android/readme-samples;
 #   6. runs `mvn test` (android-demo/maven/pom.xml) and reads the count from the Surefire XML reports
-#      (target/android/host/surefire-reports).
+#      (target/android/host/surefire-reports);
+#   7. builds the Kotlin API docs with Dokka (target/android/api-docs/kotlin) and checks that every public
+#      type of the layer, and the main types of the bindings, has a page (scripts/check-api-docs.py).
 # Then checks the compiled layer calls ddopenauth as the real Java SDK can answer (static newBuilder(),
 # no Kotlin Companion: scripts/check-ddopenauth-calls.sh), and checks what cannot run here: the Rust library type-checks for the four Android targets
 # (scripts/check-android-rust.sh, nightly -Zbuild-std, no NDK) and .github/workflows/android.yml passes
@@ -52,17 +54,9 @@ start_s=$(date +%s)
 # --- 1. tools -----------------------------------------------------------------------------------------
 # shellcheck source=scripts/ensure-jdk-maven.sh
 source "$ROOT/scripts/ensure-jdk-maven.sh"
-if ! command -v aapt2 >/dev/null 2>&1; then
-    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then die "aapt2 is missing: apt-get install aapt"; fi
-    log "installing aapt2 (Debian package aapt)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends aapt >/dev/null
-fi
+need_command aapt2 aapt
 # openssl computes the expected signing-certificate digest of SetupCheck's test independently.
-if ! command -v openssl >/dev/null 2>&1; then
-    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then die "openssl is missing: apt-get install openssl"; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
-fi
+need_command openssl openssl
 mvn_q() { mvn -B -ntp -q "$@"; }
 # Every version comes from android-demo/gradle/libs.versions.toml (through the Maven builds' parent POM).
 "$ROOT/scripts/jvm-versions.py" || die "the Maven builds' versions differ from android-demo/gradle/libs.versions.toml"
@@ -190,6 +184,16 @@ read -r run failures skipped <<<"$counts"
 
 # The launcher calls ddopenauth only as the real (Java) SDK can answer: static newBuilder(), no Companion.
 "$ROOT/scripts/check-ddopenauth-calls.sh" "$OUT/host/classes" "$STANDIN/classes"
+
+# --- 7. Kotlin API docs (Dokka HTML, as the javadoc jar of the Gradle build carries them) -------------------
+log "Dokka HTML of the layer and the bindings (android-demo/maven/library.pom.xml -P dokka)"
+rm -rf "$OUT/api-docs/kotlin"
+mvn_q -f "$DEMO/maven/library.pom.xml" -P dokka \
+    "org.jetbrains.dokka:dokka-maven-plugin:$(version dokka.version):dokka" >"$OUT/dokka.log" 2>&1 ||
+    { cat "$OUT/dokka.log" >&2; die "Dokka failed"; }
+python3 "$ROOT/scripts/check-api-docs.py" dokka "$OUT/api-docs/kotlin" "$DEMO/dingtalk-auth/src/main/kotlin" \
+    dev.dingtalkauth.DingTalkAuth dev.dingtalkauth.AuthGrant dev.dingtalkauth.KeptGrant dev.dingtalkauth.AuthException \
+    || die "the Kotlin API docs miss public types (above)"
 
 # --- measurements ----------------------------------------------------------------------------------------------
 # The Kotlin classes the AAR adds (JVM bytecode, as in the AAR's classes.jar, before the app's R8): the

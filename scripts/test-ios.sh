@@ -29,7 +29,8 @@
 #  4. synced into <chroot>/work/dingtalk-auth-ios (only changed files are rewritten, so SwiftPM's
 #     incremental build stays warm), /proc mounted, `swift test --parallel --num-workers 1 --xunit-output`
 #     (see below) with -L/rpath on the command line (the manifest has no unsafeFlags), /proc unmounted;
-#     the JUnit XML report is copied to DINGTALK_SWIFT_REPORTS and read by scripts/lib/test_reports.py.
+#     the JUnit XML report is copied to DINGTALK_SWIFT_REPORTS and read by scripts/lib/test_reports.py;
+#  5. the DocC archive of DingTalkAuth (target/api-docs/swift), checked by scripts/check-api-docs.py.
 # Nothing is written into the repository except what cargo/bindgen produce (target/, build/).
 #
 # Why --parallel: SwiftPM writes the xUnit report of XCTest runs only in parallel mode
@@ -79,11 +80,9 @@ fi
 LINT=0
 lint_ok() { LINT=$((LINT + 1)); log "lint ok: $*"; }
 if [ "$MODE" = test ]; then
-    if ! command -v shellcheck >/dev/null 2>&1; then
-        log "installing shellcheck (Debian)"
-        { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends shellcheck; } >&2 ||
-            die "could not install shellcheck"
-    fi
+    # shellcheck source=lib/apt.sh source-path=SCRIPTDIR
+    source "$ROOT/scripts/lib/apt.sh"
+    need_command shellcheck shellcheck
     for s in scripts/build-xcframework.sh scripts/ios-simulator-tests.sh scripts/test-ios.sh scripts/bench-swift.sh; do
         bash -n "$ROOT/$s" || die "bash -n $s failed"
         (cd "$ROOT" && shellcheck -x "$s") || die "shellcheck $s failed"
@@ -309,6 +308,28 @@ else
     cat "$STAGE/release.json" >&2
     die "the manifest written by build-xcframework.sh --write-release-block does not evaluate"
 fi
+
+# The Swift API docs: DocC (the chroot's swiftlang ships docc) over the symbol graph of the DingTalkAuth
+# module, built in a scratch path of its own so the test build above stays incremental. The archive is
+# what the release workflow publishes; here it is checked to have a page for each public type named below.
+DOCS_OUT="${CARGO_TARGET_DIR:-$ROOT/target}/api-docs/swift"
+log "DocC archive of DingTalkAuth (symbol graph from swift build, docc convert)"
+if in_chroot "swift build --scratch-path .build/docs --target DingTalkAuth $LINK \
+        -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc .build/docs/symbol-graphs \
+    && rm -rf .build/docs/DingTalkAuth.doccarchive \
+    && /usr/libexec/swift/bin/docc convert --additional-symbol-graph-dir .build/docs/symbol-graphs \
+        --output-path .build/docs/DingTalkAuth.doccarchive --fallback-display-name DingTalkAuth \
+        --fallback-bundle-identifier dev.dingtalkauth.DingTalkAuth" >"$STAGE/docc.log" 2>&1; then
+    rm -rf "$DOCS_OUT" && mkdir -p "$DOCS_OUT"
+    cp -r "$WORK/.build/docs/DingTalkAuth.doccarchive" "$DOCS_OUT/"
+else
+    cat "$STAGE/docc.log" >&2
+    die "the DocC archive could not be built"
+fi
+python3 "$ROOT/scripts/check-api-docs.py" docc "$DOCS_OUT/DingTalkAuth.doccarchive" DingTalkAuth \
+    DingTalkAuth DingTalkLogin GrantDelivery KeptGrant AuthGrant AuthError URLSessionTransport \
+    KeyValuePendingLoginStore DingTalkSetupCheck >&2 || die "the DocC archive misses public types (above)"
+lint_ok "DocC archive with a page per public type checked ($DOCS_OUT)"
 
 read -r passed failed skipped < <(python3 "$ROOT/scripts/lib/test_reports.py" junit "$REPORTS" | head -n 1) ||
     die "no JUnit report in $REPORTS"

@@ -28,12 +28,17 @@
 #   DINGTALK_DEMO_*                the demo servers of scripts/with-demo-servers.sh; the forked test JVM
 #                                  inherits them. Set DINGTALK_DEMO_BACKEND & co. to use servers already running.
 #   DINGTALK_KOTLIN_E2E_SERVERS=0  do not start them (the end-to-end tests then FAIL; they never skip).
+#   DINGTALK_KOTLIN_LIBDIR=DIR     run against DIR/libdingtalk_auth_ffi.so instead of the debug library, e.g.
+#                                  build/size/loadable-http (scripts/size.sh: the release build linked the
+#                                  shipping way, symbolizer dropped, with the http feature the tests need);
+#                                  the bindings still come from the debug build of the same sources.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PROJECT="$ROOT/bindings/tests/kotlin"
 BINDINGS="$ROOT/build/bindings/kotlin/dev/dingtalkauth/dingtalk_auth_ffi.kt"
-LIBDIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"   # bindgen.sh honours CARGO_TARGET_DIR too
+DEBUG_LIB="${CARGO_TARGET_DIR:-$ROOT/target}/debug/libdingtalk_auth_ffi.so"   # bindgen.sh honours CARGO_TARGET_DIR too
+LIBDIR="${DINGTALK_KOTLIN_LIBDIR:-${DEBUG_LIB%/*}}"
 LIB="$LIBDIR/libdingtalk_auth_ffi.so"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -58,7 +63,7 @@ source "$ROOT/scripts/ensure-jdk-maven.sh"
 # --- 2. library + bindings ------------------------------------------------------------------------
 # shellcheck source=lib/kotlin-bindings.sh source-path=SCRIPTDIR
 . "$ROOT/scripts/lib/kotlin-bindings.sh"
-ensure_kotlin_bindings "$ROOT" "$BINDINGS" "$LIB"
+ensure_kotlin_bindings "$ROOT" "$BINDINGS" "$DEBUG_LIB"
 [[ -f "$BINDINGS" ]] || { echo "no Kotlin bindings at $BINDINGS" >&2; exit 1; }
 [[ -f "$LIB" ]] || { echo "no library at $LIB" >&2; exit 1; }
 

@@ -32,13 +32,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-apt_install() {
-    export DEBIAN_FRONTEND=noninteractive
-    timeout 600 apt-get install -y -q --no-install-recommends "$@" >/dev/null \
-        || { timeout 600 apt-get update -q >/dev/null \
-             && timeout 600 apt-get install -y -q --no-install-recommends "$@" >/dev/null; } \
-        || die "cannot install $* (run as root, or install them)"
-}
+# shellcheck source=lib/apt.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/apt.sh"
 
 redis=$(command -v redis-server || true)
 if [ -z "$redis" ] || ! command -v redis-cli >/dev/null; then
@@ -51,7 +46,7 @@ if [ -z "$redis" ]; then
     ln -s "$(command -v redis-check-rdb)" "$WORK/redis-server"
     redis=$WORK/redis-server
 fi
-command -v openssl >/dev/null || apt_install openssl
+need_command openssl openssl
 "$redis" --version
 
 # A CA, a server certificate it signs (localhost, 127.0.0.1) and an unrelated CA for the

@@ -6,13 +6,20 @@
 # 1. Session tokens verified by a third-party JWT library (Debian's PyJWT, python3-jwt, with
 #    python3-cryptography for EdDSA) against the backend's /.well-known/jwks.json, as an app's API
 #    would; then the backend restarts with a rotated key (the old one passed as a previous key) and
-#    the token issued before the rotation still verifies.
+#    the token issued before the rotation still verifies. The token is refreshed at
+#    POST /v1/session/refresh (PyJWT verifies the new one), and refused once the member is
+#    deactivated in the fake's organisation.
 # 2. The workbench page /h5/ in a real headless browser (Debian's chromium, installed with apt when
 #    missing), --dump-dom after the page settled: outside DingTalk the browser login for real
 #    (redirect to the fake's login page, back with authCode + state, state checked against the
-#    browser's cookie), then DingTalk refusing consent; inside DingTalk (its user agent) free login
-#    through the fake's stand-in for dingtalk-jsapi (/_fake/jsapi.js: dd.requestAuthCode only; it
-#    does not emulate the container's native bridge under the real package).
+#    browser's cookie), then DingTalk refusing consent.
+# 3. Inside DingTalk (inside_dingtalk_checks): the committed dingtalk-jsapi bundle equals a fresh
+#    build from its npm lockfile and is what the backend serves; then the page runs the real
+#    dingtalk-jsapi over DingTalk's JSAPI bridge, emulated by the fake (/_fake/container.js, injected
+#    by scripts/lib/chromium_page.py before the page's scripts as the DingTalk app injects its
+#    bridge) with DingTalk's Android, iOS and Harmony user agents: the member is shown and the code
+#    came through the bridge's runtime.permission.requestAuthCodeV2; a cancel, an expired code and
+#    a reused code each show their typed error.
 #
 # Every process this script starts is stopped by the EXIT trap. Prints one summary line:
 #   Server enterprise summary: N checks passed
@@ -31,17 +38,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-apt_install() {
-    # apt waits for another apt/dpkg to finish instead of failing on its lock.
-    local apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
-    { DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@" \
-        || { apt-get -o DPkg::Lock::Timeout=600 update -q && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install "$@"; }; } \
-        >/dev/null 2>&1 || die "cannot install $* (apt-get, as root)"
-}
+# shellcheck source=lib/apt.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/apt.sh"
 PY=/usr/bin/python3
 "$PY" -c 'import jwt, cryptography' 2>/dev/null || apt_install python3-jwt python3-cryptography
-command -v openssl >/dev/null || apt_install openssl
-command -v chromium >/dev/null || apt_install chromium
+need_command openssl openssl
+need_command chromium chromium
+need_command npm npm
 
 if [ -z "${SKIP_BUILD:-}" ]; then
     ${HEAVY:-} cargo build -q -p dingtalk-auth-server -p dingtalk-fake
@@ -74,7 +77,7 @@ backend() {
         --client-id dingdemoclientid --oapi-base "$FAKE" --api-base "$FAKE" \
         --corp-id dingfakecorp0001 \
         --session-issuer https://login.example --session-audience crm-api \
-        --login-base "$FAKE" --jsapi-url "$FAKE/_fake/jsapi.js"
+        --login-base "$FAKE"
 }
 backend backend1 DINGTALK_SESSION_KEY_FILE="$WORK/key1.pem"
 BACKEND1=$URL
@@ -123,6 +126,53 @@ print("PyJWT verified the session token against the JWKS (and refused a forged o
 PY
 checks=$((checks + 1))
 
+# Session refresh: a valid token gets a new one (PyJWT verifies it, same subject); once the member
+# is deactivated in the fake's organisation, the refresh is refused with 403 not_org_member.
+"$PY" - "$FAKE" "$BACKEND1" "$WORK/token" <<'PY'
+import json, sys, urllib.request
+import jwt
+
+fake, backend, token_file = sys.argv[1:4]
+token = open(token_file).read()
+
+def call(url, method="GET", body=None, bearer=None):
+    headers = {"content-type": "application/json"}
+    if bearer:
+        headers["authorization"] = "Bearer " + bearer
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req) as r:
+            raw = r.read()
+            return r.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+
+status, answer = call(backend + "/v1/session/refresh", "POST", bearer=token)
+assert status == 200, (status, answer)
+renewed = answer["sessionToken"]
+assert renewed != token
+jwks = jwt.PyJWKClient(backend + "/.well-known/jwks.json")
+before = jwt.decode(token, jwks.get_signing_key_from_jwt(token).key, algorithms=["EdDSA"],
+                    audience="crm-api", issuer="https://login.example")
+after = jwt.decode(renewed, jwks.get_signing_key_from_jwt(renewed).key, algorithms=["EdDSA"],
+                   audience="crm-api", issuer="https://login.example")
+assert after["sub"] == before["sub"] == "dingfakecorp0001:fakeUserId0001", after
+assert after["jti"] != before["jti"], after
+_, org = call(fake + "/_fake/org")
+saved = json.loads(json.dumps(org))
+for m in org["members"]:
+    if m["userid"] == "fakeUserId0001":
+        m["active"] = False
+call(fake + "/_fake/org", "PUT", org)
+status, answer = call(backend + "/v1/session/refresh", "POST", bearer=renewed)
+assert (status, answer.get("error")) == (403, "not_org_member"), (status, answer)
+assert "sessionToken" not in answer, answer
+call(fake + "/_fake/org", "PUT", saved)
+print("session refresh: PyJWT verified the refreshed token; a deactivated member got 403 not_org_member")
+PY
+checks=$((checks + 1))
+
 # Rotation: key2 signs, key1 stays published; the token key1 signed still verifies.
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 backend backend2 DINGTALK_SESSION_KEY_FILE="$WORK/key2.pem" DINGTALK_SESSION_PREVIOUS_KEY_FILES="$WORK/key1.pem"
@@ -160,8 +210,75 @@ expect_dom "outside DingTalk: browser login via the login page, state bound to t
 browser deny
 expect_dom "outside DingTalk: a refused consent is shown, nobody is signed in" "$(page '')" \
     'data-state="refused"' 'access_denied'
-DINGTALK_UA='Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 AliApp(DingTalk/7.6.0) com.alibaba.android.rimet/7.6.0 Channel/700159 language/zh-CN DingTalk/7.6.0'
-expect_dom "inside DingTalk: free login with dd.requestAuthCode" "$(page "$DINGTALK_UA")" \
-    'data-state="signed-in"' '"flow": "free_login"' '"departmentIds": [' '"title": "Engineer"'
+
+# Inside DingTalk: the real dingtalk-jsapi over the emulated container (see 3. above).
+inside_dingtalk_checks() {
+    # DingTalk's user agents (the parts dingtalk-jsapi's lib/env.js reads: the OS, "DingTalk", the
+    # version in AliApp(DingTalk/…); the rest of each string is illustrative).
+    local android='Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 AliApp(DingTalk/7.6.0) com.alibaba.android.rimet/7.6.0 Channel/700159 language/zh-CN DingTalk/7.6.0'
+    local ios='Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 AliApp(DingTalk/7.6.0) DingTalk/7.6.0 Channel/201200 language/zh-Hans-CN'
+    local harmony='Mozilla/5.0 (Phone; OpenHarmony 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0.0.0 Safari/537.36 ArkWeb/4.1.6.1 Mobile AliApp(DingTalk/7.6.0) DingTalk/7.6.0'
+
+    server/backend/h5/build-jsapi.sh --check
+    curl -fsS "$BACKEND2/h5/dingtalk-jsapi.js" | cmp -s - server/backend/h5/dingtalk-jsapi.js \
+        || die "the backend does not serve the committed dingtalk-jsapi bundle"
+    local html; html=$(curl -fsS "$BACKEND2/h5/")
+    grep -qF '"jsapiUrl":"/h5/dingtalk-jsapi.js"' <<<"$html" \
+        || die "the page does not load the bundle the backend serves"
+    echo "the embedded dingtalk-jsapi bundle equals a fresh build from its lockfile and is the one served"
+    checks=$((checks + 1))
+
+    # in_dingtalk UA: the settled DOM of /h5/ with the container's bridge injected.
+    in_dingtalk() {
+        "$PY" scripts/lib/chromium_page.py --user-agent "$1" --inject "$FAKE/_fake/container.js" \
+            --user-data-dir "$WORK/chromium-in-$checks" --timeout 60 "$BACKEND2/h5/" \
+            2>"$WORK/chromium-in.log" || { cat "$WORK/chromium-in.log" >&2; die "inside DingTalk: the page did not settle"; }
+    }
+    container() { curl -fsS -X POST "$FAKE/_fake/container" -H 'content-type: application/json' -d "{\"authCode\":\"$1\"}"; }
+    # last_bridge_call PLATFORM ANSWER: the container's calls grew by exactly one, that one being
+    # dd.requestAuthCode's JSAPI on PLATFORM's bridge with the page's corpId and clientId.
+    local calls_seen=0
+    last_bridge_call() {
+        calls_seen=$((calls_seen + 1))
+        curl -fsS "$FAKE/_fake/container/calls" | "$PY" -c '
+import json, sys
+calls, n, platform, answer = json.load(sys.stdin), int(sys.argv[1]), sys.argv[2], sys.argv[3]
+want = {"platform": platform, "api": "runtime.permission.requestAuthCodeV2",
+        "corpId": "dingfakecorp0001", "clientId": "dingdemoclientid", "answer": answer}
+assert len(calls) == n and calls[-1] == want, ("bridge calls", calls, "want", n, want)
+' "$calls_seen" "$1" "$2" || die "the code did not come through the emulated bridge"
+    }
+
+    container issue
+    expect_dom "inside DingTalk (Android bridge): the real dingtalk-jsapi's requestAuthCode, the member shown" \
+        "$(in_dingtalk "$android")" \
+        'data-state="signed-in"' '"flow": "free_login"' '"userId": "fakeUserId0001"' '"departmentIds": [' '"title": "Engineer"'
+    last_bridge_call android code
+    expect_dom "inside DingTalk (iOS bridge): the member shown" "$(in_dingtalk "$ios")" \
+        'data-state="signed-in"' '"flow": "free_login"' '"userId": "fakeUserId0001"'
+    last_bridge_call ios code
+    expect_dom "inside DingTalk (Harmony bridge): the member shown" "$(in_dingtalk "$harmony")" \
+        'data-state="signed-in"' '"flow": "free_login"' '"userId": "fakeUserId0001"'
+    last_bridge_call harmony code
+    # The page posts the code it got again: the replay store refuses it (a new idempotency key).
+    container reused
+    expect_dom "inside DingTalk: a reused code shows code_replayed" "$(in_dingtalk "$android")" \
+        'data-state="refused"' 'data-error="code_replayed"'
+    last_bridge_call android code
+    container expired
+    expect_dom "inside DingTalk: an expired code shows DingTalk's verdict, invalid_code" "$(in_dingtalk "$android")" \
+        'data-state="refused"' 'data-error="invalid_code"'
+    last_bridge_call android code
+    # iOS hands a cancel to a `cancel` callback only (lib/bridge/h5Ios.js): the page must use the promise.
+    container cancel
+    expect_dom "inside DingTalk (iOS): the user's cancel shows jsapi_cancelled" "$(in_dingtalk "$ios")" \
+        'data-state="refused"' 'data-error="jsapi_cancelled"' 'errorCode -1'
+    last_bridge_call ios -1
+    expect_dom "inside DingTalk (Android): the user's cancel shows jsapi_cancelled" "$(in_dingtalk "$android")" \
+        'data-state="refused"' 'data-error="jsapi_cancelled"'
+    last_bridge_call android -1
+    container issue
+}
+inside_dingtalk_checks
 
 echo "Server enterprise summary: $checks checks passed"

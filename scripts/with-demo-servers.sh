@@ -6,6 +6,10 @@
 #   DINGTALK_DEMO_BACKEND, DINGTALK_DEMO_FAKE            backend + fake, any organisation allowed
 #   DINGTALK_DEMO_ORG_BACKEND, DINGTALK_DEMO_ORG_FAKE    backend + fake with the corpId allow-list
 #                                                       "$DINGTALK_DEMO_ALLOWED_CORP" (scope openid corpid)
+#   DINGTALK_DEMO_MEMBER_BACKEND, DINGTALK_DEMO_MEMBER_FAKE  an internal app's backend: every login is
+#                                                       resolved to a member of the fake's organisation
+#                                                       "$DINGTALK_DEMO_MEMBER_CORP" (its one member: the
+#                                                       fake's default user, unionId fakeUnionId0001)
 #   DINGTALK_DEMO_LEGACY_APP_KEY, DINGTALK_DEMO_CLIENT_ID  the demo credentials the fakes accept
 #   DINGTALK_DEMO_UPSTREAM_TIMEOUT_MS                   the backends' timeout towards the fakes
 # Server logs go to target/demo-servers/*.log.
@@ -17,6 +21,7 @@ BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/dingtalk-fake"
 LOGS="$ROOT/target/demo-servers"
 mkdir -p "$LOGS"
 export DINGTALK_DEMO_ALLOWED_CORP=dingcorp-allowed
+export DINGTALK_DEMO_MEMBER_CORP=dingcorp-members
 export DINGTALK_DEMO_UPSTREAM_TIMEOUT_MS=1500
 
 pids=()
@@ -66,9 +71,11 @@ start() {
 
 start PLAIN
 start ORG --allowed-corp-ids "$DINGTALK_DEMO_ALLOWED_CORP"
+start MEMBER --corp-id "$DINGTALK_DEMO_MEMBER_CORP"
 export DINGTALK_DEMO_BACKEND=$PLAIN_BACKEND DINGTALK_DEMO_FAKE=$PLAIN_FAKE
 export DINGTALK_DEMO_ORG_BACKEND=$ORG_BACKEND DINGTALK_DEMO_ORG_FAKE=$ORG_FAKE
-echo "with-demo-servers: backend $DINGTALK_DEMO_BACKEND (fake $DINGTALK_DEMO_FAKE), allow-list backend $DINGTALK_DEMO_ORG_BACKEND (fake $DINGTALK_DEMO_ORG_FAKE)" >&2
+export DINGTALK_DEMO_MEMBER_BACKEND=$MEMBER_BACKEND DINGTALK_DEMO_MEMBER_FAKE=$MEMBER_FAKE
+echo "with-demo-servers: backend $DINGTALK_DEMO_BACKEND (fake $DINGTALK_DEMO_FAKE), allow-list backend $DINGTALK_DEMO_ORG_BACKEND (fake $DINGTALK_DEMO_ORG_FAKE), member backend $DINGTALK_DEMO_MEMBER_BACKEND (fake $DINGTALK_DEMO_MEMBER_FAKE)" >&2
 set +e
 "$@"
 rc=$?

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use dingtalk_auth as core;
 
 use crate::{
-    AuthConfig, AuthError, AuthGrant, LoginOutcome, LoginRequest, PendingLoginStore, SdkResponse,
-    TimeSource,
+    AuthConfig, AuthError, AuthGrant, LoginAnswer, LoginOutcome, LoginRequest, PendingLoginStore,
+    SdkResponse, TimeSource,
 };
 
 pub(crate) fn authenticator(
@@ -16,9 +16,17 @@ pub(crate) fn authenticator(
     store: Option<Arc<dyn PendingLoginStore>>,
     time: Option<Arc<dyn TimeSource>>,
 ) -> Result<core::Authenticator, AuthError> {
-    let store = store.map(|s| Arc::new(ForeignStore(s)) as Arc<dyn core::PendingStore>);
-    let clock = time.map(|t| Arc::new(ForeignTime(t)) as Arc<dyn core::Clock>);
+    let store = store.map(foreign_store);
+    let clock = time.map(foreign_clock);
     Ok(core::Authenticator::new(config.into(), store, clock)?)
+}
+
+pub(crate) fn foreign_store(store: Arc<dyn PendingLoginStore>) -> Arc<dyn core::PendingStore> {
+    Arc::new(ForeignStore(store))
+}
+
+pub(crate) fn foreign_clock(time: Arc<dyn TimeSource>) -> Arc<dyn core::Clock> {
+    Arc::new(ForeignTime(time))
 }
 
 struct ForeignStore(Arc<dyn PendingLoginStore>);
@@ -138,6 +146,9 @@ twins!(struct LoginRequest = core::LoginRequest;
 
 twins!(struct SdkResponse = core::SdkResponse; flow, err_code, message, code, state, reply_type);
 
+twins!(struct LoginAnswer = core::LoginAnswer;
+    flow, union_id, open_id, nick, avatar_url, corp_id, session_token, expires_in, member);
+
 impl From<core::Error> for AuthError {
     fn from(e: core::Error) -> Self {
         core::AuthError::from(e).into()
@@ -156,6 +167,12 @@ impl std::error::Error for AuthError {}
 impl std::fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&core::LoginRequest::from(self.clone()), f)
+    }
+}
+
+impl std::fmt::Debug for LoginAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&core::LoginAnswer::from(self.clone()), f)
     }
 }
 
@@ -232,6 +249,40 @@ mod tests {
             core::LoginRequest::from(request.clone()),
             core::LoginRequest::from(LoginRequest::from(core::LoginRequest::from(request)))
         );
+    }
+
+    #[test]
+    fn the_login_answer_is_read_typed_and_prints_without_its_token() {
+        let body = r#"{"flow":"new_sdk","unionId":"u","openId":"o","nick":"n","avatarUrl":null,
+            "corpId":"c","sessionToken":"SECRET-TOKEN","expiresIn":60,"later":1,
+            "member":{"corpId":"c","userId":"user1","name":"张三","title":"Engineer","departmentIds":[1,7]}}"#;
+        let response = |body: &str| core::BackendResponse {
+            status: 200,
+            body: body.into(),
+        };
+        let answer = crate::read_login_answer(response(body)).unwrap();
+        let member = answer.member.clone().unwrap();
+        assert_eq!(
+            (member.name.as_deref(), member.department_ids),
+            (Some("张三"), Some(vec![1, 7]))
+        );
+        assert_eq!(answer.session_token, "SECRET-TOKEN");
+        let printed = format!("{answer:?}");
+        assert!(
+            !printed.contains("SECRET") && printed.contains("user1"),
+            "{printed}"
+        );
+        // The public error names the field, never the body.
+        let broken = body.replace(r#""userId":"user1","#, r#""userId":["SECRET-ID"],"#);
+        match crate::read_login_answer(response(&broken)) {
+            Err(AuthError::UnreadableBody { reason }) => {
+                assert!(
+                    reason.contains("member.userId") && !reason.contains("SECRET"),
+                    "{reason}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use dingtalk_auth::{
     AnsweredBy, BackendResponse, CallbackKind, ErrorHandling, FailureReason, HttpRequest,
-    HttpResponse, LoginFlow, MessageKey, OAuthScope, Platform, ReplyLimits, ReplyVerdict,
-    SetupSeverity, StartProblem, UserMessage,
+    HttpResponse, LoginFlow, MessageKey, OAuthScope, OrgMember, Platform, ReplyLimits,
+    ReplyVerdict, SetupSeverity, StartProblem, UserMessage,
 };
 
 mod convert;
@@ -36,7 +36,7 @@ uniffi::setup_scaffolding!();
 //
 // A remote type cannot export a trait (`#[uniffi::export(Debug)]` emits an inherent `impl`, which Rust
 // allows only in the type's own crate). So the types whose printing must redact or read as a sentence
-// (`LoginRequest`, `SdkResponse`, `AuthError`) keep a façade twin of the same shape, mapped in
+// (`LoginRequest`, `SdkResponse`, `AuthError`, `LoginAnswer`) keep a façade twin of the same shape, mapped in
 // `convert.rs` by one macro per type that lists the fields once; so do the types whose foreign shape
 // differs (`AuthConfig`: optional fields with defaults; `LoginOutcome` and `AuthGrant`: the grant is an
 // object so that printing it never prints the code).
@@ -205,6 +205,24 @@ impl AuthGrant {
 
 dingtalk_auth::define_backend_response!(#[uniffi::remote(Record)]);
 
+dingtalk_auth::define_org_member!(#[uniffi::remote(Record)]);
+
+dingtalk_auth::define_login_answer!(
+    #[derive(Clone, PartialEq, Eq, uniffi::Record)]
+    #[uniffi::export(Debug)]
+);
+
+/// Reads `response` as the reference backend's login answer (`server/backend`): the session token and,
+/// for an internal app, the organisation's member. Unknown fields are ignored; a body that is not a login
+/// answer throws `UnreadableBody`, whose reason names the missing or mistyped field, never the body.
+#[uniffi::export]
+pub fn read_login_answer(response: BackendResponse) -> Result<LoginAnswer, AuthError> {
+    response
+        .login_answer()
+        .map(LoginAnswer::from)
+        .map_err(|e| dingtalk_auth::AuthError::from(e).into())
+}
+
 /// Every error of this library. Texts never contain an auth code, state or token; `toString()` /
 /// `description` give the technical text (for logs), `errorMessage(error)` the sentence for users and
 /// `errorHandling(error)` what the app should do.
@@ -301,8 +319,9 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TimeSourceError {
 
 /// Where pending logins live, so a login survives the OS killing the app while DingTalk is in front.
 /// Implement it over SharedPreferences + Keystore or the Keychain. Keys and values are short strings;
-/// values hold a hash of the state, the flow and times, never a code. Calls come from the thread that
-/// calls `DingTalkAuth`, one at a time per `DingTalkAuth` instance.
+/// pending logins hold a hash of the state, the flow and times, never a code; a `KeptGrant` over the
+/// same store keeps the grant being delivered (its code, at most 5 minutes): encrypt the values. Calls
+/// come from the thread that calls `DingTalkAuth` (or `KeptGrant`), one at a time per instance.
 #[uniffi::export(with_foreign)]
 pub trait PendingLoginStore: Send + Sync {
     /// Stores `value` under `key`, replacing any previous value.
@@ -495,6 +514,62 @@ impl DingTalkAuth {
     /// grant is safe.
     pub async fn submit(&self, grant: Arc<AuthGrant>) -> Result<BackendResponse, AuthError> {
         Ok(self.0.submit(&grant.0).await?)
+    }
+}
+
+// --- The grant kept until the app acknowledges it ------------------------------------------------
+
+/// The grant a platform layer keeps in the app's store until the app acknowledges it, so a rotation
+/// or the OS killing the app during `submit` loses nothing: delivering it again sends the same JSON
+/// with the same `Idempotency-Key`, which the backend answers without exchanging the code twice.
+/// What is kept (the last grant, one per DingTalk application), when it is dropped (acknowledged,
+/// older than the code's 5 minutes, unreadable) is decided here, not by the caller. The platform
+/// layers' `GrantDelivery` uses it; apps rarely need it directly.
+#[derive(uniffi::Object)]
+pub struct KeptGrant(dingtalk_auth::KeptGrant);
+
+#[uniffi::export]
+impl KeptGrant {
+    /// Keeps grants of the DingTalk application `client_id` in `store` (the same store as the
+    /// pending logins; without one, in memory: it then survives a rotation, not process death).
+    /// Throws `InvalidConfig` for a `client_id` that cannot be one.
+    #[uniffi::constructor(default(time = None))]
+    pub fn new(
+        store: Option<Arc<dyn PendingLoginStore>>,
+        client_id: String,
+        time: Option<Arc<dyn TimeSource>>,
+    ) -> Result<Arc<Self>, AuthError> {
+        let store = store.map_or_else(
+            || {
+                Arc::new(dingtalk_auth::MemoryStore::default())
+                    as Arc<dyn dingtalk_auth::PendingStore>
+            },
+            convert::foreign_store,
+        );
+        let clock = time.map_or_else(
+            || Arc::new(dingtalk_auth::SystemClock) as Arc<dyn dingtalk_auth::Clock>,
+            convert::foreign_clock,
+        );
+        Ok(Arc::new(KeptGrant(dingtalk_auth::KeptGrant::new(
+            store, &client_id, clock,
+        )?)))
+    }
+
+    /// Keeps `grant`, replacing the one kept before. `InvalidConfig` if it is another application's.
+    pub fn keep(&self, grant: Arc<AuthGrant>) -> Result<(), AuthError> {
+        Ok(self.0.keep(&grant.0)?)
+    }
+
+    /// The kept grant while it can still be delivered, with its original idempotency key; `null` /
+    /// `nil` when none is kept (an expired or unreadable one is dropped).
+    pub fn current(&self) -> Result<Option<Arc<AuthGrant>>, AuthError> {
+        Ok(self.0.current()?.map(|g| Arc::new(AuthGrant(g))))
+    }
+
+    /// Drops the kept grant if it is the one with `idempotency_key`; returns whether it was (a newer
+    /// grant is never dropped by acknowledging an older one).
+    pub fn acknowledge(&self, idempotency_key: String) -> Result<bool, AuthError> {
+        Ok(self.0.acknowledge(&idempotency_key)?)
     }
 }
 

@@ -7,6 +7,7 @@
 //! neither the Android nor the iOS layer decides it again.
 
 use crate::error::{Error, HttpError, StateError};
+use crate::login_answer::AnswerError;
 
 /// Every error of this library, as apps see it. Texts never contain an auth code, state or token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +72,16 @@ pub enum AuthError {
     /// A bug in this library (a caught panic); please report it.
     #[error("internal error: {reason}")]
     Internal { reason: String },
+}
+
+/// A 2xx answer that is not the reference backend's login answer is an unreadable body: the login
+/// cannot go on (the code is spent), and the text names the field, never the body.
+impl From<AnswerError> for AuthError {
+    fn from(e: AnswerError) -> Self {
+        AuthError::UnreadableBody {
+            reason: e.to_string(),
+        }
+    }
 }
 
 impl From<Error> for AuthError {

@@ -242,7 +242,7 @@ impl AuthConfig {
 }
 
 /// Ids and org parameters: visible ASCII, no spaces, bounded.
-fn check_token(field: &'static str, value: &str, max: usize) -> Result<(), ConfigError> {
+pub(crate) fn check_token(field: &'static str, value: &str, max: usize) -> Result<(), ConfigError> {
     if value.is_empty() {
         return Err(ConfigError::new(field, "must not be empty"));
     }

@@ -50,6 +50,20 @@ impl AuthGrant {
         }
     }
 
+    /// A grant read back from its JSON (a kept grant, [`crate::kept_grant`]): the same fields, the
+    /// same idempotency key, so delivering it again is a retry the backend recognises.
+    pub(crate) fn from_wire(g: GrantV1) -> Self {
+        AuthGrant {
+            flow: g.flow,
+            client_id: g.client_id,
+            platform: g.platform,
+            code: g.code,
+            scope: g.scope,
+            issued_at_ms: g.issued_at_ms,
+            idempotency_key: g.idempotency_key,
+        }
+    }
+
     /// The auth code itself. Send it to your backend only; never log it.
     pub fn code(&self) -> &str {
         &self.code

@@ -13,6 +13,10 @@
 //! 6. [`grant`] — a success carries an [`AuthGrant`]: the code packaged for the app's backend.
 //! 7. [`submit`] — optionally, the core posts the grant to the backend itself, through the app's HTTP
 //!    stack (a [`Transport`]) or, with the feature `http`, its own reqwest client.
+//! 8. [`login_answer`] — the reference backend's answer (session token, and the organisation's member
+//!    for an internal app), written by the backend and read by the app with the same type.
+//! 9. [`kept_grant`] — the platform layers keep the grant in the app's store until the app
+//!    acknowledges it, so a rotation or process death during `submit` re-sends it with the same key.
 //!
 //! What the platform layers ask instead of deciding themselves: [`auth_error`] (the small public
 //! error and [`ErrorHandling`], what the app should do about it), [`messages`] (a sentence and a stable
@@ -31,6 +35,8 @@ pub mod browser;
 pub mod config;
 pub mod error;
 pub mod grant;
+pub mod kept_grant;
+pub mod login_answer;
 pub mod messages;
 pub mod replies;
 pub mod request;
@@ -53,6 +59,8 @@ pub use authenticator::{Authenticator, BackendResponse};
 pub use config::{AuthConfig, ConfigError, LoginFlow, OAuthScope, Platform};
 pub use error::{CallbackError, Error, HttpError, StateError};
 pub use grant::AuthGrant;
+pub use kept_grant::KeptGrant;
+pub use login_answer::{AnswerError, LoginAnswer, OrgMember};
 pub use messages::{MessageKey, StartProblem, UserMessage};
 pub use replies::{
     classify_callback_url, CallbackKind, ReplyLimits, ReplyVerdict, UndeliveredReplies,

@@ -4,7 +4,10 @@
 #
 # ship_remap_flags: panic locations name their source files; drop the build machine's paths (the cargo
 #   registry, this checkout) from them. Shorter, and the shipped library no longer says where it was built.
-# SHIP_LLD_FLAGS: for lld (the NDK's linker, and the Linux stand-in in size.sh): identical-code folding.
+# SHIP_LLD_FLAGS: for lld (the NDK's linker, and the Linux stand-in in size.sh): identical-code folding,
+#   and lld reached through scripts/lib/ship-link.sh (`-B` puts its ship-ld/ld.lld first in the compiler
+#   driver's search), which drops std's backtrace symbolizer before linking (~100 KiB per ABI; what is
+#   lost and the switch that turns it off, SHIP_KEEP_SYMBOLIZER=1: that script's header).
 #   Relocation packing is per target: `relr` needs an API 28+ loader (and glibc's tag on Linux), Android
 #   below that takes the `android` form, so each script adds its own --pack-dyn-relocs.
 ship_remap_flags() {
@@ -15,7 +18,8 @@ ship_remap_flags() {
     done
     printf '%s' "$flags --remap-path-prefix=$root=dingtalk-auth"
 }
-export SHIP_LLD_FLAGS="-C link-arg=-fuse-ld=lld -C link-arg=-Wl,--icf=all"
+SHIP_LINK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/ship-ld
+export SHIP_LLD_FLAGS="-C link-arg=-fuse-ld=lld -C link-arg=-Wl,--icf=all -C link-arg=-B$SHIP_LINK_DIR"
 
 # ship_metadata_map LIB MAP: write to MAP an lld version script that makes UniFFI's interface
 #   description local. UniFFI stores it in the library as exported statics (UNIFFI_META_*) for

@@ -83,6 +83,9 @@ error_codes! {
     /// A corp id is configured and the account is not an active member of that organisation
     /// (DingTalk's 60121, or a member marked inactive); the code is spent.
     NotOrgMember = "not_org_member", FORBIDDEN, false;
+    /// `POST /v1/session/refresh`: the bearer token is missing, not signed by this backend's keys,
+    /// tampered with or expired. Log in again.
+    InvalidSession = "invalid_session", UNAUTHORIZED, false;
     /// This server's clock is off (853001/853002); the grant is not spent.
     ClockSkew = "clock_skew", BAD_GATEWAY, true;
     /// DingTalk rejected this server's credentials or permissions (853003/853004,

@@ -8,6 +8,7 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use dingtalk_auth::wire::GrantV1;
+use dingtalk_auth::{LoginAnswer, OrgMember};
 use dingtalk_openapi::{OpenApiClient, OpenApiError};
 
 use crate::config::BackendConfig;
@@ -174,36 +175,34 @@ fn success(
     sessions: &Sessions,
     flow: &str,
     identity: Identity,
-    member: Option<serde_json::Value>,
+    member: Option<OrgMember>,
 ) -> Stored {
-    let member_ids = member
-        .as_ref()
-        .and_then(|m| Some((m["corpId"].as_str()?, m["userId"].as_str()?)));
     let session_token = sessions.issue(&Subject {
         union_id: &identity.union_id,
         name: member
             .as_ref()
-            .and_then(|m| m["name"].as_str())
+            .and_then(|m| m.name.as_deref())
             .unwrap_or(&identity.nick),
         flow,
-        member: member_ids,
+        member: member
+            .as_ref()
+            .map(|m| (m.corp_id.as_str(), m.user_id.as_str())),
     });
-    let mut body = serde_json::json!({
-        "flow": flow,
-        "unionId": identity.union_id,
-        "openId": identity.open_id,
-        "nick": identity.nick,
-        "avatarUrl": identity.avatar_url,
-        "corpId": identity.corp_id,
-        "sessionToken": session_token,
-        "expiresIn": cfg.session_ttl_secs,
-    });
-    if let Some(m) = member {
-        body["member"] = m;
-    }
+    // The answer's shape is the core's, which the app reads with the same type.
+    let answer = LoginAnswer {
+        flow: flow.to_owned(),
+        union_id: identity.union_id,
+        open_id: identity.open_id,
+        nick: identity.nick,
+        avatar_url: identity.avatar_url,
+        corp_id: identity.corp_id,
+        session_token,
+        expires_in: cfg.session_ttl_secs,
+        member,
+    };
     Stored {
         status: StatusCode::OK,
-        body: Bytes::from(serde_json::to_vec(&body).expect("JSON serialises")),
+        body: Bytes::from(answer.to_json()),
         error: None,
     }
 }

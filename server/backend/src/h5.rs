@@ -1,7 +1,7 @@
 //! The workbench homepage of an internal app: `GET /h5/`, a small page that logs the member in.
 //!
 //! * Inside DingTalk (its user agent says `DingTalk`): the page loads DingTalk's JSAPI
-//!   (`dingtalk-jsapi`), calls `dd.requestAuthCode({corpId, clientId})` for a free-login code (免登;
+//!   (`dingtalk-jsapi`, bundled and served by this backend at `/h5/dingtalk-jsapi.js`), calls `dd.requestAuthCode({corpId, clientId})` for a free-login code (免登;
 //!   valid 5 minutes, once: https://open.dingtalk.com/document/orgapp/obtain-the-userid-of-a-user-by-using-the-log-free)
 //!   and posts it to `POST /v1/h5/free-login`; the backend exchanges it at
 //!   `topapi/v2/user/getuserinfo` with the app token and resolves the member.
@@ -27,9 +27,14 @@ use crate::service::{answer_once, Backend};
 
 /// DingTalk's browser login page.
 pub const DEFAULT_LOGIN_BASE: &str = "https://login.dingtalk.com";
-/// `dingtalk-jsapi` as DingTalk's CDN serves it (the npm package's browser build).
-pub const DEFAULT_JSAPI_URL: &str =
-    "https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.42/dingtalk.open.js";
+/// Where the page loads `dingtalk-jsapi` from by default: this backend, which serves the bundle
+/// below (no third-party script host in the login path; `--jsapi-url` may point elsewhere).
+pub const DEFAULT_JSAPI_URL: &str = "/h5/dingtalk-jsapi.js";
+
+/// DingTalk's `dingtalk-jsapi` npm package, bundled into one file by `server/backend/h5/build-jsapi.sh`
+/// from the exact versions in `server/backend/h5/package-lock.json`. Committed and embedded, so the
+/// backend builds without node or npm; the enterprise test checks it equals a fresh build.
+const JSAPI_BUNDLE: &str = include_str!("../h5/dingtalk-jsapi.js");
 
 const STATE_COOKIE: &str = "dtauth_state";
 const STATE_TTL_SECS: u64 = 600;
@@ -107,6 +112,26 @@ pub(crate) async fn page(State(backend): State<Backend>) -> Response {
     let mut r = Html(PAGE.replace("__SETTINGS__", &settings)).into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// `GET /h5/dingtalk-jsapi.js`: the embedded `dingtalk-jsapi` bundle.
+pub(crate) async fn jsapi() -> Response {
+    let mut r = JSAPI_BUNDLE.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    // Not versioned in its URL: an hour keeps a reload cheap and an upgrade visible soon.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     r
 }
 

@@ -17,6 +17,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use dingtalk_auth::OrgMember;
 use dingtalk_openapi::{
     BoxFuture, ClientCredentials, MemberDetails, OpenApiClient, OpenApiError, OrgClient, Secret,
     SharedTokenStore,
@@ -182,7 +183,7 @@ impl Members {
         &self,
         union_id: &str,
         cost: &mut Cost,
-    ) -> Result<Option<serde_json::Value>, ApiError> {
+    ) -> Result<Option<OrgMember>, ApiError> {
         let started = std::time::Instant::now();
         let r = self.resolve_inner(union_id, cost).await;
         cost.elapsed += started.elapsed();
@@ -193,7 +194,7 @@ impl Members {
         &self,
         union_id: &str,
         cost: &mut Cost,
-    ) -> Result<Option<serde_json::Value>, ApiError> {
+    ) -> Result<Option<OrgMember>, ApiError> {
         cost.calls += 1;
         let user_id = self
             .org
@@ -211,11 +212,9 @@ impl Members {
         &self,
         user_id: &str,
         cost: &mut Cost,
-    ) -> Result<Option<serde_json::Value>, ApiError> {
+    ) -> Result<Option<OrgMember>, ApiError> {
         if !self.config.details {
-            return Ok(Some(serde_json::json!({
-                "corpId": self.config.corp_id, "userId": user_id,
-            })));
+            return Ok(Some(self.member(user_id.to_owned(), None)));
         }
         cost.calls += 1;
         let details = self
@@ -226,11 +225,36 @@ impl Members {
         match details {
             None => self.outsider("this DingTalk account is not a member of the organisation"),
             Some(d) if !d.active => self.outsider("this member is not active in the organisation"),
-            Some(d) => Ok(Some(self.member_json(d))),
+            Some(d) => Ok(Some(self.member(d.user_id.clone(), Some(d)))),
         }
     }
 
-    fn outsider(&self, message: &str) -> Result<Option<serde_json::Value>, ApiError> {
+    /// The current `member` of `user_id` for a session refresh: always the details call (a
+    /// refresh must see `active`), and an outsider is refused even when logins admit non-members,
+    /// since the token being refreshed was a member's.
+    pub(crate) async fn still_member(
+        &self,
+        user_id: &str,
+        cost: &mut Cost,
+    ) -> Result<OrgMember, ApiError> {
+        let started = std::time::Instant::now();
+        cost.calls += 1;
+        let details = self.org.member(user_id).await;
+        cost.elapsed += started.elapsed();
+        match details.map_err(|e| operator_error(&e))? {
+            None => Err(ApiError::new(
+                ErrorCode::NotOrgMember,
+                "this account is no longer a member of the organisation",
+            )),
+            Some(d) if !d.active => Err(ApiError::new(
+                ErrorCode::NotOrgMember,
+                "this member is not active in the organisation",
+            )),
+            Some(d) => Ok(self.member(user_id.to_owned(), Some(d))),
+        }
+    }
+
+    fn outsider(&self, message: &str) -> Result<Option<OrgMember>, ApiError> {
         if self.config.require_membership {
             Err(ApiError::new(ErrorCode::NotOrgMember, message))
         } else {
@@ -238,27 +262,25 @@ impl Members {
         }
     }
 
-    fn member_json(&self, d: MemberDetails) -> serde_json::Value {
-        let mut m = serde_json::json!({
-            "corpId": self.config.corp_id,
-            "userId": d.user_id,
-            "name": d.name,
-            "title": d.title,
-            "departmentIds": d.department_ids,
-            "admin": d.admin,
-            "active": d.active,
-        });
+    /// The answer's `member` (the core's type, which writes it): the details when they were read,
+    /// and of the personal fields only those the operator enabled.
+    fn member(&self, user_id: String, details: Option<MemberDetails>) -> OrgMember {
         let p = self.config.personal;
-        if p.mobile {
-            m["mobile"] = d.mobile.into();
+        let d = details.as_ref();
+        OrgMember {
+            corp_id: self.config.corp_id.clone(),
+            user_id,
+            name: d.map(|d| d.name.clone()),
+            title: d.map(|d| d.title.clone()),
+            department_ids: d.map(|d| d.department_ids.clone()),
+            admin: d.map(|d| d.admin),
+            active: d.map(|d| d.active),
+            mobile: d.and_then(|d| d.mobile.clone()).filter(|_| p.mobile),
+            email: d.and_then(|d| d.email.clone()).filter(|_| p.email),
+            job_number: d
+                .and_then(|d| d.job_number.clone())
+                .filter(|_| p.job_number),
         }
-        if p.email {
-            m["email"] = d.email.into();
-        }
-        if p.job_number {
-            m["jobNumber"] = d.job_number.into();
-        }
-        m
     }
 }
 

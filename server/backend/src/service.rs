@@ -86,7 +86,15 @@ impl Backend {
                 get(jwks).fallback(method_not_allowed),
             )
             .route("/readyz", get(readyz).fallback(method_not_allowed))
+            .route(
+                "/v1/session/refresh",
+                post(crate::session::refresh).fallback(method_not_allowed),
+            )
             .route("/h5/", get(h5::page).fallback(method_not_allowed))
+            .route(
+                "/h5/dingtalk-jsapi.js",
+                get(h5::jsapi).fallback(method_not_allowed),
+            )
             .route("/v1/h5/start", get(h5::start).fallback(method_not_allowed))
             .route(
                 "/v1/h5/free-login",

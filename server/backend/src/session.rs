@@ -29,6 +29,8 @@ use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
+use axum::response::IntoResponse;
+
 use crate::config::secret_from_env;
 
 /// A key's RFC 7638 JWK thumbprint (base64url SHA-256 of `{"crv","kty","x"}` in that order).
@@ -121,6 +123,39 @@ impl SessionKeys {
         let sig = self.signing.sign(input.as_bytes());
         format!("{input}.{}", B64.encode(sig.to_bytes()))
     }
+
+    /// The claims of a compact JWS that one of the published keys signed (`alg` EdDSA, the key
+    /// named by `kid`), or why not. Times and `iss`/`aud` are the caller's to check.
+    pub(crate) fn verify(&self, token: &str) -> Result<serde_json::Value, &'static str> {
+        let mut parts = token.split('.');
+        let (Some(h), Some(c), Some(sig), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err("not a compact JWS");
+        };
+        let json = |part: &str| -> Result<serde_json::Value, &'static str> {
+            let raw = B64.decode(part).map_err(|_| "not base64url")?;
+            serde_json::from_slice(&raw).map_err(|_| "not JSON")
+        };
+        let header = json(h)?;
+        if header["alg"] != "EdDSA" {
+            return Err("not an EdDSA token");
+        }
+        let kid = header["kid"].as_str().ok_or("no kid")?;
+        let (_, key) = self
+            .published
+            .iter()
+            .find(|(k, _)| k == kid)
+            .ok_or("signed by a key this backend does not publish")?;
+        let sig = B64
+            .decode(sig)
+            .ok()
+            .and_then(|b| ed25519_dalek::Signature::from_slice(&b).ok())
+            .ok_or("malformed signature")?;
+        key.verify_strict(format!("{h}.{c}").as_bytes(), &sig)
+            .map_err(|_| "bad signature")?;
+        json(c)
+    }
 }
 
 /// What a session token says about whom, beyond the times.
@@ -171,6 +206,34 @@ impl Sessions {
             claims["aud"] = aud.as_str().into();
         }
         keys.sign(&claims)
+    }
+
+    /// The claims of a session token this backend issued and that is still valid (signature,
+    /// `exp`, and `iss`/`aud` when configured), or why not.
+    pub(crate) fn check(&self, token: &str) -> Result<serde_json::Value, &'static str> {
+        let keys = self
+            .keys
+            .as_ref()
+            .ok_or("this backend issues no signed session tokens")?;
+        let claims = keys.verify(token)?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        if claims["exp"].as_u64().is_none_or(|exp| exp <= now) {
+            return Err("expired");
+        }
+        if let Some(iss) = &self.issuer {
+            if claims["iss"].as_str() != Some(iss) {
+                return Err("another issuer");
+            }
+        }
+        if let Some(aud) = &self.audience {
+            if claims["aud"].as_str() != Some(aud) {
+                return Err("another audience");
+            }
+        }
+        Ok(claims)
     }
 
     /// The JWK Set (empty without keys).
@@ -255,6 +318,81 @@ impl SessionArgs {
             .collect::<Result<Vec<_>, _>>()?;
         SessionKeys::from_pem(pem.expose(), &previous).map(Some)
     }
+}
+
+/// `POST /v1/session/refresh` with `Authorization: Bearer <sessionToken>`: a new token for the same
+/// subject when the current one is valid and, for a member, the member is still an active member
+/// of the organisation (checked with DingTalk now, `topapi/v2/user/get`: a member who left or was
+/// deactivated gets 403 `not_org_member` and no token). The answer is `{"sessionToken",
+/// "expiresIn", "member"?}`; a token that is missing, not ours, tampered with or expired is 401
+/// `invalid_session`.
+pub(crate) async fn refresh(
+    axum::extract::State(backend): axum::extract::State<crate::Backend>,
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, crate::error::ApiError> {
+    use crate::error::{ApiError, ErrorCode};
+    let invalid = |why: &str| {
+        ApiError::new(
+            ErrorCode::InvalidSession,
+            format!("the session token cannot be refreshed: {why}"),
+        )
+    };
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| invalid("no `Authorization: Bearer` token"))?;
+    let sessions = backend.sessions();
+    let claims = sessions.check(token).map_err(invalid)?;
+    let text = |k: &str| claims[k].as_str().map(str::to_owned);
+    let union_id = text("unionId").ok_or_else(|| invalid("no unionId"))?;
+    let flow = text("flow").unwrap_or_default();
+    let mut cost = crate::member::Cost::default();
+    let member = match (text("corpId"), text("userId"), backend.members()) {
+        (Some(corp), Some(user), Some(m)) if corp == m.config.corp_id => {
+            Some(m.still_member(&user, &mut cost).await?)
+        }
+        (Some(_), Some(_), _) => {
+            return Err(invalid("its organisation is not this backend's"));
+        }
+        // An account token (no member): admitted at login without membership; a backend that now
+        // requires membership checks it like a login would.
+        (_, _, Some(m)) if m.config.require_membership => m.resolve(&union_id, &mut cost).await?,
+        _ => None,
+    };
+    let name = member
+        .as_ref()
+        .and_then(|m| m.name.clone())
+        .or_else(|| text("name"))
+        .unwrap_or_default();
+    let ids = member
+        .as_ref()
+        .map(|m| (m.corp_id.as_str(), m.user_id.as_str()));
+    let session_token = sessions.issue(&Subject {
+        union_id: &union_id,
+        name: &name,
+        flow: &flow,
+        member: ids,
+    });
+    tracing::info!(
+        dingtalk_calls = cost.calls,
+        dingtalk_ms = cost.elapsed.as_millis() as u64,
+        member = ids.is_some(),
+        "session refreshed"
+    );
+    let mut body = serde_json::json!({
+        "sessionToken": session_token,
+        "expiresIn": sessions.ttl_secs,
+    });
+    if let Some(m) = member {
+        body["member"] = m.to_value();
+    }
+    Ok(axum::Json(body).into_response())
 }
 
 #[cfg(test)]

@@ -155,3 +155,34 @@ fn url_param(url: &str, name: &str) -> String {
         .1
         .to_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_loads_the_embedded_dingtalk_jsapi_from_this_backend() {
+    let h = org_harness().await;
+    let url = h.backend_srv.url();
+    let page = h.http.get(format!("{url}/h5/")).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains(r#""jsapiUrl":"/h5/dingtalk-jsapi.js""#),
+        "{page}"
+    );
+    let r = h
+        .http
+        .get(format!("{url}/h5/dingtalk-jsapi.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let js = r.text().await.unwrap();
+    assert_eq!(js, include_str!("../h5/dingtalk-jsapi.js"));
+    assert!(
+        js.starts_with("/*! dingtalk-jsapi 3.2.9 (MIT)"),
+        "{}",
+        &js[..80]
+    );
+}

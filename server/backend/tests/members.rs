@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use dingtalk_auth::LoginFlow;
+use dingtalk_auth::{LoginAnswer, LoginFlow, OrgMember};
 use dingtalk_auth_server::{OrgConfig, PersonalFields};
 use dingtalk_fake::{OrgApi, UserPatch, PERMISSION_MEMBER};
 
@@ -34,8 +34,26 @@ async fn every_flow_answers_the_member_without_personal_data() {
             "{flow:?}"
         );
     }
-    assert_eq!(calls(&h, OrgApi::GetByUnionId), 3);
-    assert_eq!(calls(&h, OrgApi::UserGet), 3);
+    // The app reads the same answer with the core's type.
+    let a = h.fresh_login(LoginFlow::NewSdk).await;
+    let answer = LoginAnswer::from_json(a.json.to_string().as_bytes()).expect("a login answer");
+    assert_eq!(
+        answer.member,
+        Some(OrgMember {
+            corp_id: CORP.into(),
+            user_id: "fakeUserId0001".into(),
+            name: Some("张三".into()),
+            title: Some("Engineer".into()),
+            department_ids: Some(vec![1]),
+            admin: Some(false),
+            active: Some(true),
+            mobile: None,
+            email: None,
+            job_number: None,
+        })
+    );
+    assert_eq!(calls(&h, OrgApi::GetByUnionId), 4);
+    assert_eq!(calls(&h, OrgApi::UserGet), 4);
     assert_eq!(h.fake.stats().app_token, 1, "the app token is reused");
 }
 

@@ -77,3 +77,83 @@ async fn without_a_key_the_token_stays_opaque_and_the_jwks_is_empty() {
     let jwks: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(jwks, serde_json::json!({"keys": []}));
 }
+
+/// `POST /v1/session/refresh` with `token` as the bearer (or no header).
+async fn refresh(h: &Harness, token: Option<&str>) -> (u16, serde_json::Value) {
+    let mut req = h
+        .http
+        .post(format!("{}/v1/session/refresh", h.backend_srv.url()));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (
+        status,
+        serde_json::from_str(&r.text().await.unwrap()).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_rechecks_membership_and_refuses_a_member_who_left() {
+    let h = start_with(|c| {
+        c.org = Some(OrgConfig::new("dingfakecorp0001"));
+        c.session = SessionSettings {
+            keys: Some(SessionKeys::from_pem(TEST_KEY, &[]).unwrap()),
+            issuer: Some("https://login.example".into()),
+            audience: Some("crm-api".into()),
+        };
+    })
+    .await;
+    let a = h.fresh_login(LoginFlow::NewSdk).await;
+    assert_eq!(a.status, 200, "{}", a.json);
+    let token = a.json["sessionToken"].as_str().unwrap().to_owned();
+
+    // Still a member: a new token for the same subject, the member re-read from DingTalk.
+    h.fake.update_org(|o| o.members[0].title = "Lead".into());
+    let (status, body) = refresh(&h, Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    let renewed = body["sessionToken"].as_str().unwrap();
+    assert_ne!(renewed, token);
+    let claims = part(renewed, 1);
+    assert_eq!(claims["sub"], "dingfakecorp0001:fakeUserId0001");
+    assert_eq!(claims["flow"], "new_sdk");
+    assert_eq!(claims["aud"], "crm-api");
+    assert_eq!(body["member"]["title"], "Lead", "{body}");
+
+    // Not ours / tampered / missing: 401 invalid_session.
+    let (h0, p, s) = {
+        let v: Vec<&str> = token.split('.').collect();
+        (v[0], v[1], v[2])
+    };
+    let mut claims = part(&token, 1);
+    claims["sub"] = "dingfakecorp0001:someoneElse".into();
+    let forged = format!("{h0}.{}.{s}", B64.encode(claims.to_string()));
+    assert_ne!(forged, format!("{h0}.{p}.{s}"));
+    for bad in [Some(forged.as_str()), Some("not-a-token"), None] {
+        let (status, body) = refresh(&h, bad).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_session")),
+            "{body}"
+        );
+        assert!(body.get("sessionToken").is_none());
+    }
+
+    // Deactivated, then gone: 403 not_org_member, no token.
+    h.fake.update_org(|o| o.members[0].active = false);
+    let (status, body) = refresh(&h, Some(&token)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("not_org_member")),
+        "{body}"
+    );
+    assert!(body.get("sessionToken").is_none());
+    h.fake.update_org(|o| o.members.clear());
+    let (status, body) = refresh(&h, Some(renewed)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("not_org_member")),
+        "{body}"
+    );
+}

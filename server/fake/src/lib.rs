@@ -35,15 +35,20 @@
 //! * `POST /_fake/browser {"mode":"page"|"approve"|"deny","user"?:{…}}`.
 //! * `GET /_fake/stats` → requests per endpoint (proves a replay never reached DingTalk).
 //! * `GET|PUT /_fake/org`: the seeded organisation; `POST /_fake/free-login {"userid"?}` → `{"code"}`,
-//!   what `dd.requestAuthCode` hands a page inside DingTalk; `GET /_fake/jsapi.js`, a stand-in for
-//!   `dingtalk-jsapi` that provides `dd.requestAuthCode` to pages under test.
+//!   what `dd.requestAuthCode` hands a page inside DingTalk.
+//! * DingTalk's in-app browser for pages under test (`container.rs`): `GET /_fake/container.js`, the
+//!   JSAPI bridges the real `dingtalk-jsapi` package calls, for a test to inject;
+//!   `POST /_fake/container/invoke` answers their calls (free-login codes);
+//!   `POST /_fake/container {"authCode","userid"?}` sets the answer; `GET /_fake/container/calls`.
 //!
 //! Where DingTalk documents no exact error code, the fake's choice is marked "assumed" below.
 //!
 //! One file per concern: `legacy.rs` (the `oapi` host), `v1.rs` (the `api` host), `consent.rs` (the
-//! `login` host), `control.rs` (`/_fake/*`), `faults.rs`, `sign.rs`; this file holds the shared state.
+//! `login` host), `control.rs` (`/_fake/*`), `container.rs` (DingTalk's in-app browser), `faults.rs`,
+//! `sign.rs`; this file holds the shared state.
 
 mod consent;
+mod container;
 mod control;
 mod faults;
 mod legacy;
@@ -51,6 +56,7 @@ mod org;
 mod sign;
 mod v1;
 
+pub use container::{ContainerAuthCode, ContainerCall};
 pub use faults::{Fault, FaultEndpoint};
 pub use org::{
     FakeDept, FakeMember, FakeOrg, OrgApi, PERMISSION_DEPARTMENT, PERMISSION_DEPARTMENT_MEMBER,
@@ -335,6 +341,7 @@ struct Inner {
     n_app_token: AtomicU64,
     org: RwLock<FakeOrg>,
     org_state: Mutex<org::OrgState>,
+    container: container::SharedContainer,
 }
 
 /// The fake DingTalk. Cheap to clone; clones share state, so a test can mint, advance the clock and
@@ -363,6 +370,7 @@ impl FakeDingTalk {
                 n_app_token: AtomicU64::new(0),
                 org,
                 org_state: Mutex::new(org::OrgState::default()),
+                container: Default::default(),
             }),
         }
     }
@@ -384,11 +392,10 @@ impl FakeDingTalk {
             .route("/topapi/v2/user/list", post(org::user_list))
             .route("/_fake/org", get(org::org_http).put(org::set_org_http))
             .route("/_fake/free-login", post(org::free_login_http))
-            .route("/_fake/jsapi.js", get(org::jsapi_js))
-            .route(
-                "/_fake/jsapi/request-auth-code",
-                get(org::jsapi_request_auth_code),
-            )
+            .route("/_fake/container.js", get(container::container_js))
+            .route("/_fake/container", post(container::set_container_http))
+            .route("/_fake/container/invoke", post(container::invoke_http))
+            .route("/_fake/container/calls", get(container::calls_http))
             .route("/oauth2/auth", get(consent::authorize))
             .route("/oauth2/auth/decision", post(consent::decision))
             .route("/_fake/mint", post(control::mint_http))

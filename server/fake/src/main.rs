@@ -70,6 +70,10 @@ struct DemoArgs {
     /// Comma-separated corpIds allowed to log in.
     #[arg(long, value_delimiter = ',')]
     allowed_corp_ids: Option<Vec<String>>,
+    /// Make the fake's organisation this corpId and have the backend resolve every login to its
+    /// member (an internal app): the answers carry `member`, outsiders get 403 `not_org_member`.
+    #[arg(long)]
+    corp_id: Option<String>,
     #[command(flatten)]
     conn: ConnArgs,
 }
@@ -117,7 +121,11 @@ async fn run(command: Command) -> Result<(), String> {
             srv.wait().await.map_err(|e| e.to_string())
         }
         Command::Demo(a) => {
-            let fake = FakeDingTalk::new(FakeConfig::demo());
+            let mut fake_cfg = FakeConfig::demo();
+            if let Some(corp) = &a.corp_id {
+                fake_cfg.org.corp_id = corp.clone();
+            }
+            let fake = FakeDingTalk::new(fake_cfg);
             let fake_srv = RunningServer::start_with(
                 fake.router(),
                 bind(a.fake_listen).await?,
@@ -129,6 +137,7 @@ async fn run(command: Command) -> Result<(), String> {
             let mut cfg = demo::backend_config(&fake_srv.url());
             cfg.openapi.request_timeout = Duration::from_millis(a.upstream_timeout_ms);
             cfg.allowed_corp_ids = a.allowed_corp_ids.map(|v| v.into_iter().collect());
+            cfg.org = a.corp_id.map(dingtalk_auth_server::OrgConfig::new);
             cfg.body_read_timeout = a.conn.body_read_timeout();
             cfg.serve = a.conn.serve_options();
             let backend = Backend::new(cfg).map_err(|e| e.to_string())?;

@@ -36,7 +36,7 @@ use std::sync::atomic::Ordering;
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::{json_response, legacy_err, random_hex, v1_err, FakeDingTalk};
@@ -222,6 +222,8 @@ pub(super) struct OrgState {
     pub(super) calls: BTreeMap<OrgApi, u64>,
     /// Calls refused by the rate limit, per API.
     pub(super) limited: BTreeMap<OrgApi, u64>,
+    /// Directory calls (`listsub`, `user/list`) still answered before every later one fails.
+    pub(super) directory_calls_left: Option<u64>,
 }
 
 impl FakeDingTalk {
@@ -266,8 +268,13 @@ impl FakeDingTalk {
 
     /// Mints a free-login code for `userid`, as `dd.requestAuthCode` hands it to the page.
     pub fn mint_free_login_code(&self, userid: &str) -> String {
-        let code = random_hex(16);
         let exp = self.now_ms() + self.inner.config.code_ttl.as_millis() as i64;
+        self.mint_free_login_code_expiring(userid, exp)
+    }
+
+    /// Mints a free-login code for `userid` that expires at `expires_ms` on the fake's clock.
+    pub(super) fn mint_free_login_code_expiring(&self, userid: &str, exp: i64) -> String {
+        let code = random_hex(16);
         self.inner
             .org_state
             .lock()
@@ -275,6 +282,16 @@ impl FakeDingTalk {
             .free_codes
             .insert(code.clone(), (userid.to_owned(), exp));
         code
+    }
+
+    /// After `n` more directory calls (`department/listsub`, `user/list`), every later one answers
+    /// errcode -1 "系统繁忙" (DingTalk busy), until called with `None`: a sync that dies part-way.
+    pub fn fail_org_calls_after(&self, n: Option<u64>) {
+        self.inner
+            .org_state
+            .lock()
+            .expect("org state lock")
+            .directory_calls_left = n;
     }
 
     /// Calls per oapi endpoint (refused ones included) and how many the rate limit refused.
@@ -290,6 +307,13 @@ impl FakeDingTalk {
         let limit = self.inner.config.qps_per_api;
         let mut s = self.inner.org_state.lock().expect("org state lock");
         *s.calls.entry(api).or_default() += 1;
+        if matches!(api, OrgApi::DepartmentListSub | OrgApi::UserList) {
+            match &mut s.directory_calls_left {
+                Some(0) => return Err(Box::new(legacy_err(-1, "系统繁忙"))),
+                Some(n) => *n -= 1,
+                None => {}
+            }
+        }
         if let Some(token) = token {
             if s.ip_blocked {
                 return Err(Box::new(legacy_err(
@@ -587,78 +611,4 @@ pub(super) async fn free_login_http(
             serde_json::json!({"error": "the organisation has no member"}),
         ),
     }
-}
-
-/// `GET /_fake/jsapi.js`: a stand-in for `dingtalk-jsapi` inside DingTalk's container, for pages
-/// under test. It provides only `dd.requestAuthCode({corpId, clientId, success, fail})`, answered by
-/// this fake (`/_fake/jsapi/request-auth-code`) with a free-login code of the organisation's first
-/// member, and refused (`fail`) when the corpId is not the organisation's. It does not emulate the
-/// container's native bridge that the real package talks to: what that leaves unproved is said in
-/// server/README.md.
-pub(super) async fn jsapi_js(headers: HeaderMap) -> Response {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    let js = format!(
-        r#""use strict";
-window.dd = {{
-  requestAuthCode: function (opts) {{
-    var q = "corpId=" + encodeURIComponent(opts.corpId || "") + "&clientId=" + encodeURIComponent(opts.clientId || "");
-    fetch("http://{host}/_fake/jsapi/request-auth-code?" + q)
-      .then(function (r) {{ return r.json().then(function (j) {{ return [r.ok, j]; }}); }})
-      .then(function (a) {{ if (a[0]) {{ opts.success && opts.success({{code: a[1].code}}); }} else {{ opts.fail && opts.fail(a[1]); }} }})
-      .catch(function (e) {{ opts.fail && opts.fail({{errorMessage: String(e)}}); }});
-  }}
-}};
-"#
-    );
-    let mut r = (StatusCode::OK, js).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/javascript; charset=utf-8"),
-    );
-    r
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct AuthCodeQuery {
-    corp_id: String,
-    client_id: String,
-}
-
-/// `GET /_fake/jsapi/request-auth-code?corpId&clientId` (CORS-open: the page under test is served
-/// by the backend's origin).
-pub(super) async fn jsapi_request_auth_code(
-    State(fake): State<FakeDingTalk>,
-    Query(q): Query<AuthCodeQuery>,
-) -> Response {
-    let org = fake.org();
-    let known_client = fake
-        .inner
-        .config
-        .clients
-        .iter()
-        .any(|(k, _)| *k == q.client_id);
-    let mut r = match org.members.first() {
-        // What the container answers for a corpId the user is not in (message assumed).
-        _ if q.corp_id != org.corp_id || !known_client => json_response(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({"errorCode": "3", "errorMessage": "corpId or clientId not valid"}),
-        ),
-        Some(m) => json_response(
-            StatusCode::OK,
-            serde_json::json!({"code": fake.mint_free_login_code(&m.userid)}),
-        ),
-        None => json_response(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({"errorMessage": "the organisation has no member"}),
-        ),
-    };
-    r.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        axum::http::HeaderValue::from_static("*"),
-    );
-    r
 }

@@ -21,6 +21,9 @@ enum ServerBehaviour {
     case respond(status: Int, contentType: String, body: [UInt8], headers: [(String, String)] = [])
     /// Read the request, then hold the connection open without ever answering (until stop()).
     case neverAnswer
+    /// Hold the first request as `neverAnswer` does (the app dies before the answer); answer every
+    /// later one as `respond` does.
+    case holdFirstThenRespond(status: Int, contentType: String, body: [UInt8])
 }
 
 struct SocketError: Error, CustomStringConvertible {
@@ -140,9 +143,16 @@ final class LoopbackServer: @unchecked Sendable {
         guard let request = readRequest(fd) else { close(fd); return }
         lock.lock()
         requests.append(request)
+        let isFirst = requests.count == 1
         lock.unlock()
         requestArrived.signal()
+        var behaviour = self.behaviour
+        if case let .holdFirstThenRespond(status, contentType, body) = behaviour {
+            behaviour = isFirst ? .neverAnswer : .respond(status: status, contentType: contentType, body: body)
+        }
         switch behaviour {
+        case .holdFirstThenRespond:
+            close(fd)
         case .neverAnswer:
             lock.lock()
             if stopped {

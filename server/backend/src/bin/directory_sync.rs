@@ -1,12 +1,15 @@
-//! `dingtalk-directory-sync`: copies the organisation's departments and members as JSON Lines
-//! (see the `directory` module for the format, the pacing and the failure rule). The internal app's
-//! AppSecret comes from DINGTALK_CLIENT_SECRET or DINGTALK_CLIENT_SECRET_FILE, never a flag.
+//! `dingtalk-directory-sync`: copies the organisation's departments and members as JSON Lines or
+//! into a SQLite file (see the `directory` module for the formats, the pacing, the failure rule and
+//! resuming). The internal app's AppSecret comes from DINGTALK_CLIENT_SECRET or
+//! DINGTALK_CLIENT_SECRET_FILE, never a flag.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use dingtalk_auth_server::directory::{read_previous, sync, SyncOptions};
+use dingtalk_auth_server::directory::jsonl::{read_previous, JsonlSink};
+use dingtalk_auth_server::directory::sqlite::SqliteSink;
+use dingtalk_auth_server::directory::{sync, SyncOptions, SyncSink};
 use dingtalk_auth_server::secret_from_env;
 use dingtalk_openapi::{
     ClientCredentials, OpenApiClient, OpenApiConfig, OrgClient, DEFAULT_API_BASE, DEFAULT_OAPI_BASE,
@@ -22,12 +25,18 @@ struct Cli {
     /// The internal app's Client ID (AppKey).
     #[arg(long, env = "DINGTALK_CLIENT_ID")]
     client_id: String,
-    /// Write here instead of stdout.
-    #[arg(long)]
-    output: Option<String>,
+    /// Write JSON Lines here instead of stdout; a run interrupted before completion is resumed from
+    /// `<FILE>.checkpoint` by the next run with the same FILE.
+    #[arg(long, conflicts_with = "sqlite")]
+    output: Option<std::path::PathBuf>,
     /// The output of an earlier complete run: what it had and this run does not is reported removed.
+    #[arg(long, conflicts_with = "sqlite")]
+    previous: Option<std::path::PathBuf>,
+    /// Upsert into this SQLite file (created when missing) instead of writing JSON Lines; stdout
+    /// gets only the removed departments and members and the summary. An unfinished run in the file
+    /// is resumed; what a complete run no longer finds is marked removed (`removed_at`).
     #[arg(long)]
-    previous: Option<String>,
+    sqlite: Option<std::path::PathBuf>,
     /// Calls per second per API (DingTalk allows 20 per app per API).
     #[arg(long, default_value_t = 20)]
     rate: u32,
@@ -60,19 +69,17 @@ async fn run(cli: Cli) -> Result<serde_json::Value, String> {
         None,
     ));
     let previous = cli.previous.as_deref().map(read_previous).transpose()?;
-    let out: Box<dyn std::io::Write + Send> = match &cli.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?,
-        )),
-        None => Box::new(std::io::stdout()),
+    let sink: Box<dyn SyncSink> = match (&cli.sqlite, &cli.output) {
+        (Some(db), _) => Box::new(SqliteSink::open(db, Some(Box::new(std::io::stdout())))?),
+        (None, Some(p)) => Box::new(JsonlSink::file(p, previous)?),
+        (None, None) => Box::new(JsonlSink::stream(Box::new(std::io::stdout()), previous)),
     };
     sync(
         org,
-        out,
+        sink,
         SyncOptions {
             per_api_rate: cli.rate,
             concurrency: cli.concurrency,
-            previous,
             progress: true,
         },
     )
@@ -87,7 +94,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("directory sync stopped (what was written so far is kept): {e}");
+            eprintln!("directory sync stopped (what was written so far is kept; run it again to resume): {e}");
             ExitCode::FAILURE
         }
     }

@@ -8,7 +8,12 @@ import dev.dingtalkauth.PendingLoginStore
 import dev.dingtalkauth.android.DingTalkAuthLibrary
 import dev.dingtalkauth.android.DingTalkLogin
 import dev.dingtalkauth.android.DingTalkLoginOwner
+import dev.dingtalkauth.android.GrantDelivery
 import dev.dingtalkauth.android.KeystorePendingLoginStore
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
 
 /**
  * Owns the demo's two [DingTalkLogin]s (the legacy AppId, and the ClientId for the new SDK and the
@@ -19,6 +24,8 @@ open class DemoApp : Application(), DingTalkLoginOwner {
     private var legacy: DingTalkLogin? = null
     private var v1: DingTalkLogin? = null
     private var controllerInstance: LoginController? = null
+    private var deliveryScope: CoroutineScope? = null
+    private val deliveries = mutableMapOf<String, GrantDelivery>()
 
     override fun onCreate() {
         super.onCreate()
@@ -65,6 +72,18 @@ open class DemoApp : Application(), DingTalkLoginOwner {
     private var store: PendingLoginStore? = null
     private fun sharedStore(): PendingLoginStore = store ?: makeStore().also { store = it }
 
+    /**
+     * The library's delivery of [flow]'s grants to the backend, one per DingTalk application, over the
+     * same store as the pending logins: a grant whose send the process did not see answered is sent
+     * again when this is first called in the next process.
+     */
+    @Synchronized
+    fun grantDelivery(flow: LoginFlow): GrantDelivery {
+        val login = dingTalkLogin(flow)
+        val scope = deliveryScope ?: CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate).also { deliveryScope = it }
+        return deliveries.getOrPut(login.config.clientId) { GrantDelivery(login, sharedStore(), scope) }
+    }
+
     /** The demo's screen logic (process-scoped, so it outlives activities). */
     val controller: LoginController
         @Synchronized get() = controllerInstance ?: LoginController(this).also { controllerInstance = it }
@@ -77,6 +96,9 @@ open class DemoApp : Application(), DingTalkLoginOwner {
     fun forgetEverythingInMemory() {
         controllerInstance?.close()
         controllerInstance = null
+        deliveryScope?.cancel()
+        deliveryScope = null
+        deliveries.clear()
         legacy?.close()
         v1?.close()
         legacy = null

@@ -5,6 +5,7 @@ import dev.dingtalkauth.AnsweredBy
 import dev.dingtalkauth.AuthException
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.ReplyVerdict
+import dev.dingtalkauth.android.GrantDelivery
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.android.Messages
 import dev.dingtalkauth.android.SetupCheck
@@ -47,8 +48,9 @@ fun AnsweredBy.describe(): String = when (this) {
 /**
  * The demo's logic, kept out of the activities so it survives them (and is testable): starts a flow
  * (through DingTalk's SDKs or the [SimulatedDingTalk]), receives every [LoginResult] the callback
- * activities publish, sends a grant to the backend and turns the answer into an [Identity] or a
- * sentence. Main thread only.
+ * activities publish, hands a grant to the library's [GrantDelivery] (which sends it and keeps it
+ * until this controller has shown the answer) and turns the answer into an [Identity] or a sentence.
+ * Main thread only.
  */
 class LoginController(private val app: DemoApp) : AutoCloseable {
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Main.immediate)
@@ -60,6 +62,15 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
             field = value
             listeners.toList().forEach { it(value) }
         }
+
+    // One delivery per DingTalk application (the new SDK and the browser share one). Collected before
+    // observing: a grant left by a killed process is being re-sent already.
+    init {
+        for (flow in listOf(LoginFlow.LEGACY_SDK, LoginFlow.BROWSER)) {
+            val delivery = app.grantDelivery(flow)
+            scope.launch { delivery.state.collect { onDelivery(delivery, it) } }
+        }
+    }
 
     // Last: observing may deliver a result at once (one that arrived before this process had a screen).
     private val subscriptions = listOf(LoginFlow.LEGACY_SDK, LoginFlow.BROWSER).map { flow ->
@@ -137,25 +148,34 @@ class LoginController(private val app: DemoApp) : AutoCloseable {
         }
         val answeredBy = result.answeredBy
         screen = Screen(status = Messages.describe(result), busy = true, lastResult = result, answeredBy = answeredBy)
-        val flow = result.flow
-        app.dingTalkLogin(flow).submit(result.grant, scope) { answer ->
-            screen = answer.fold(
-                onSuccess = { response ->
-                    val identity = parseIdentity(response.body)
-                    if (identity == null) {
-                        val unreadable = AuthException.UnreadableBody("not the reference backend's identity answer")
-                        Screen(status = Messages.describe(unreadable), lastResult = result)
-                    } else {
-                        Screen(status = "Logged in as ${identity.nick}.", identity = identity, lastResult = result, answeredBy = answeredBy)
-                    }
-                },
-                onFailure = { e ->
+        app.grantDelivery(result.flow).deliver(result.grant)
+    }
+
+    /** What the delivery of a grant reached: the screen shows it, then the grant is acknowledged. */
+    private fun onDelivery(delivery: GrantDelivery, state: GrantDelivery.State) {
+        when (state) {
+            is GrantDelivery.State.Idle -> Unit
+            // A grant a killed process left is being sent again: the screen says so.
+            is GrantDelivery.State.Sending -> if (!screen.busy) screen = Screen(status = "Sending the login to the backend…", busy = true)
+            is GrantDelivery.State.Delivered -> {
+                val identity = parseIdentity(state.response.body)
+                screen = if (identity == null) {
+                    val unreadable = AuthException.UnreadableBody("not the reference backend's identity answer")
+                    Screen(status = Messages.describe(unreadable), lastResult = screen.lastResult)
+                } else {
                     Screen(
-                        status = Messages.describe(e as? AuthException ?: AuthException.Internal(e.toString())),
-                        lastResult = result,
+                        status = "Logged in as ${identity.nick}.",
+                        identity = identity,
+                        lastResult = screen.lastResult,
+                        answeredBy = screen.answeredBy,
                     )
-                },
-            )
+                }
+                delivery.acknowledge()
+            }
+            is GrantDelivery.State.Failed -> {
+                screen = Screen(status = Messages.describe(state.error), lastResult = screen.lastResult)
+                delivery.acknowledge()
+            }
         }
     }
 

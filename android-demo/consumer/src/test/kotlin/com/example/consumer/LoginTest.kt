@@ -5,6 +5,7 @@ import androidx.test.ext.junit.runners.AndroidJUnit4
 import com.sun.net.httpserver.HttpServer
 import dev.dingtalkauth.LoginFlow
 import dev.dingtalkauth.android.DingTalkLogin
+import dev.dingtalkauth.android.GrantDelivery
 import dev.dingtalkauth.android.LoginResult
 import dev.dingtalkauth.testing.DingTalkReplies
 import java.net.InetAddress
@@ -53,10 +54,10 @@ class LoginTest {
         // The grant's wire JSON carries the code DingTalk sent (no accessor: the code is a secret).
         assertTrue(grant.toJson().contains("\"test-code\""))
 
-        val session = GrantDelivery(login, CoroutineScope(Dispatchers.IO))
+        val session = GrantDelivery(login, null, CoroutineScope(Dispatchers.IO))
         session.onResult(result)
-        val state = runBlocking { session.state.first { it is GrantDelivery.State.LoggedIn || it is GrantDelivery.State.Failed } }
-        assertTrue("$state", state is GrantDelivery.State.LoggedIn)
+        val state = runBlocking { session.state.first { it is GrantDelivery.State.Delivered || it is GrantDelivery.State.Failed } }
+        assertTrue("$state", state is GrantDelivery.State.Delivered)
         assertEquals(listOf(grant.idempotencyKey()), received)
     }
 

@@ -47,6 +47,10 @@ class DemoEnv(
     val orgBackend: String,
     val orgFake: String,
     val allowedCorp: String,
+    /** An internal app's backend + fake DingTalk: logins resolve to members of the organisation [memberCorp]. */
+    val memberBackend: String,
+    val memberFake: String,
+    val memberCorp: String,
     /** The demo credentials the fakes accept (the legacy AppKey and the v1.0 ClientId). */
     val legacyAppKey: String,
     val clientId: String,
@@ -76,6 +80,9 @@ class DemoEnv(
                 orgBackend = need("DINGTALK_DEMO_ORG_BACKEND"),
                 orgFake = need("DINGTALK_DEMO_ORG_FAKE"),
                 allowedCorp = need("DINGTALK_DEMO_ALLOWED_CORP"),
+                memberBackend = need("DINGTALK_DEMO_MEMBER_BACKEND"),
+                memberFake = need("DINGTALK_DEMO_MEMBER_FAKE"),
+                memberCorp = need("DINGTALK_DEMO_MEMBER_CORP"),
                 legacyAppKey = need("DINGTALK_DEMO_LEGACY_APP_KEY"),
                 clientId = need("DINGTALK_DEMO_CLIENT_ID"),
                 upstreamTimeoutMs = ms,
@@ -303,6 +310,7 @@ abstract class E2ETest {
     protected lateinit var env: DemoEnv
     protected lateinit var fake: FakeDingTalk
     protected lateinit var orgFake: FakeDingTalk
+    protected lateinit var memberFake: FakeDingTalk
 
     /** Clock offsets this test applied, per fake base URL, undone afterwards. */
     private val clockOffsets = mutableMapOf<String, Long>()
@@ -313,6 +321,7 @@ abstract class E2ETest {
         env = DemoEnv.load()
         fake = FakeDingTalk(env.fake)
         orgFake = FakeDingTalk(env.orgFake)
+        memberFake = FakeDingTalk(env.memberFake)
     }
 
     @AfterEach
@@ -320,7 +329,7 @@ abstract class E2ETest {
         auths.forEach { runCatching { it.close() } }
         auths.clear()
         if (!::env.isInitialized) return
-        for (f in listOf(FakeDingTalk(env.fake), FakeDingTalk(env.orgFake))) {
+        for (f in listOf(FakeDingTalk(env.fake), FakeDingTalk(env.orgFake), FakeDingTalk(env.memberFake))) {
             f.clearFaults()
             f.setBrowser("page", JsonObject(emptyMap())) // an empty patch: the fake's default user
             val offset = clockOffsets[f.base] ?: 0

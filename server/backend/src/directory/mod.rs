@@ -9,14 +9,14 @@
 //! 30 s, at most 12 times): no page is skipped. Any other failure stops the run with a non-zero exit; what was
 //! written so far stays written.
 //!
-//! Output, JSON Lines (one object a line, flushed as found): `{"type":"department","deptId",
-//! "parentId","name"}`, `{"type":"member","userId","unionId","name","title","departmentIds",
-//! "admin","active"}`, then, with `--previous FILE` (the output of an earlier complete run),
-//! `{"type":"removed_department","deptId"}` / `{"type":"removed_member","userId"}` for what is gone,
-//! and last `{"type":"summary",…}`.
+//! Where it goes is a [`SyncSink`]: JSON Lines ([`jsonl`], the default) or a SQLite file
+//! ([`sqlite`]). Each finished unit of work — one department's `listsub`, one page of members — is
+//! recorded together with the sink's checkpoint, so an interrupted run resumes where it stopped:
+//! finished `listsub`s are not called again, a department's members continue at the cursor of the
+//! next unfinished page, and members already written are not written again.
 
-use std::collections::HashSet;
-use std::io::{IsTerminal, Write};
+use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -60,6 +60,74 @@ impl Pacer {
     }
 }
 
+pub mod jsonl;
+pub mod sqlite;
+
+/// A department as the sink records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Department {
+    /// `dept_id`.
+    pub dept_id: u64,
+    /// `parent_id`; `None` for the root.
+    pub parent_id: Option<u64>,
+    /// `name`; `None` for the root (`listsub` of the root does not name it).
+    pub name: Option<String>,
+}
+
+/// What an unfinished run had already done (empty for a fresh run).
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    /// Departments recorded in this run: id → parent.
+    pub departments: HashMap<u64, Option<u64>>,
+    /// Departments whose `listsub` finished: their children are in `departments`.
+    pub listed: HashSet<u64>,
+    /// Member paging per department: the next page's cursor, or `None` when all pages are done.
+    /// A department absent here starts at cursor 0.
+    pub pages: HashMap<u64, Option<u64>>,
+    /// Members recorded in this run.
+    pub members: HashSet<String>,
+}
+
+impl Progress {
+    /// True when nothing was done yet.
+    pub fn is_fresh(&self) -> bool {
+        self.departments.is_empty()
+    }
+}
+
+/// What was removed since the previous complete run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Departments gone.
+    pub departments: Vec<u64>,
+    /// Members gone.
+    pub members: Vec<String>,
+}
+
+/// Where a sync writes. Each call records one finished unit of work and its checkpoint together (a
+/// SQLite transaction; for JSON Lines the lines first, then the checkpoint line), so that after a
+/// failure [`SyncSink::progress`] tells exactly what is done.
+pub trait SyncSink: Send {
+    /// What an interrupted earlier run already did (empty when there is none).
+    fn progress(&mut self) -> Result<Progress, String>;
+    /// The root department (only in a fresh run).
+    fn root(&mut self, root: &Department) -> Result<(), String>;
+    /// `parent`'s `listsub` finished with these children (each department is recorded once).
+    fn listed(&mut self, parent: u64, children: &[Department]) -> Result<(), String>;
+    /// A page of `dept`'s members finished: `new` are the members not recorded before in this run;
+    /// `next` is the next page's cursor, `None` after the last page.
+    fn page(&mut self, dept: u64, new: &[MemberDetails], next: Option<u64>) -> Result<(), String>;
+    /// The run is complete with these departments and members: report (and record) what
+    /// disappeared since the previous complete run.
+    fn finish(
+        &mut self,
+        departments: &HashSet<u64>,
+        members: &HashSet<String>,
+    ) -> Result<Removed, String>;
+    /// The final summary, after `finish`; the checkpoint is forgotten here.
+    fn summary(&mut self, summary: &serde_json::Value) -> Result<(), String>;
+}
+
 /// Counts of a run.
 #[derive(Default)]
 pub struct SyncStats {
@@ -69,10 +137,6 @@ pub struct SyncStats {
     pub member_calls: AtomicU64,
     /// Rate-limit answers (retried).
     pub rate_limited: AtomicU64,
-    /// Departments found (the root included).
-    pub departments: AtomicU64,
-    /// Distinct members found.
-    pub members: AtomicU64,
 }
 
 struct Run {
@@ -80,21 +144,17 @@ struct Run {
     listsub: Pacer,
     list: Pacer,
     stats: SyncStats,
-    out: Mutex<Box<dyn Write + Send>>,
+    sink: Mutex<Box<dyn SyncSink>>,
+    /// Departments recorded (resumed ones included): id → parent.
+    departments: Mutex<HashMap<u64, Option<u64>>>,
+    /// What the interrupted run had finished.
+    resumed: Progress,
     seen_members: Mutex<HashSet<String>>,
-    seen_departments: Mutex<HashSet<u64>>,
 }
 
 const MAX_RETRIES: u32 = 12;
 
 impl Run {
-    fn write(&self, v: &serde_json::Value) -> Result<(), String> {
-        let mut out = self.out.lock().expect("output lock");
-        writeln!(out, "{v}")
-            .and_then(|_| out.flush())
-            .map_err(|e| format!("cannot write the output: {e}"))
-    }
-
     /// `call` paced by `pacer`, retried after a backoff on a rate-limit answer.
     async fn paced<T, F, Fut>(
         &self,
@@ -130,50 +190,64 @@ impl Run {
         unreachable!("the loop returns")
     }
 
+    /// `dept_id`'s children: from the checkpoint when its `listsub` finished before, else called.
     async fn department(self: Arc<Self>, dept_id: u64) -> Result<Vec<u64>, String> {
+        if self.resumed.listed.contains(&dept_id) {
+            let known = self.departments.lock().expect("lock");
+            return Ok(known
+                .iter()
+                .filter(|(_, p)| **p == Some(dept_id))
+                .map(|(d, _)| *d)
+                .collect());
+        }
         let subs = self
             .paced(&self.listsub, &self.stats.department_calls, || {
                 self.org.sub_departments(dept_id)
             })
             .await?;
-        let mut children = Vec::with_capacity(subs.len());
-        for d in subs {
-            if self
-                .seen_departments
-                .lock()
-                .expect("lock")
-                .insert(d.dept_id)
-            {
-                self.stats.departments.fetch_add(1, Ordering::Relaxed);
-                self.write(
-                    &serde_json::json!({"type": "department", "deptId": d.dept_id,
-                    "parentId": d.parent_id, "name": d.name}),
-                )?;
-                children.push(d.dept_id);
-            }
-        }
+        // A tree: each department has one parent, so every child is walked from here once. Only
+        // the ones not recorded yet (an interrupted run may have written some) are written.
+        let children: Vec<u64> = subs.iter().map(|d| d.dept_id).collect();
+        let new: Vec<Department> = {
+            let mut known = self.departments.lock().expect("lock");
+            subs.into_iter()
+                .filter(|d| known.insert(d.dept_id, Some(d.parent_id)).is_none())
+                .map(|d| Department {
+                    dept_id: d.dept_id,
+                    parent_id: Some(d.parent_id),
+                    name: Some(d.name),
+                })
+                .collect()
+        };
+        self.sink.lock().expect("sink lock").listed(dept_id, &new)?;
         Ok(children)
     }
 
     async fn members(self: Arc<Self>, dept_id: u64) -> Result<(), String> {
-        let mut cursor = 0;
+        let mut cursor = match self.resumed.pages.get(&dept_id) {
+            Some(None) => return Ok(()),
+            Some(Some(c)) => *c,
+            None => 0,
+        };
         loop {
             let page = self
                 .paced(&self.list, &self.stats.member_calls, || {
                     self.org.members_page(dept_id, cursor, 100)
                 })
                 .await?;
-            for m in page.members {
-                if self
-                    .seen_members
-                    .lock()
-                    .expect("lock")
-                    .insert(m.user_id.clone())
-                {
-                    self.stats.members.fetch_add(1, Ordering::Relaxed);
-                    self.write(&member_line(&m))?;
-                }
-            }
+            let new: Vec<MemberDetails> = {
+                let mut seen = self.seen_members.lock().expect("lock");
+                page.members
+                    .into_iter()
+                    .filter(|m| seen.insert(m.user_id.clone()))
+                    .collect()
+            };
+            // The sink lock is taken after the seen set's: a page's members and its checkpoint are
+            // recorded together, and a member another page claimed is that page's to record.
+            self.sink
+                .lock()
+                .expect("sink lock")
+                .page(dept_id, &new, page.next_cursor)?;
             match page.next_cursor {
                 Some(c) => cursor = c,
                 None => return Ok(()),
@@ -182,69 +256,46 @@ impl Run {
     }
 }
 
-fn member_line(m: &MemberDetails) -> serde_json::Value {
-    serde_json::json!({"type": "member", "userId": m.user_id, "unionId": m.union_id, "name": m.name,
-        "title": m.title, "departmentIds": m.department_ids, "admin": m.admin, "active": m.active})
-}
-
-/// What a sync reads and writes.
+/// What a sync does besides writing.
 pub struct SyncOptions {
     /// Calls per second per API (DingTalk: 20).
     pub per_api_rate: u32,
     /// Calls in flight at most.
     pub concurrency: usize,
-    /// The departments and members of an earlier complete run (its output), for the removed lines.
-    pub previous: Option<(HashSet<u64>, HashSet<String>)>,
     /// Show a progress line on stderr (when it is a terminal).
     pub progress: bool,
 }
 
-/// Reads an earlier run's output: its departments and members.
-pub fn read_previous(path: &str) -> Result<(HashSet<u64>, HashSet<String>), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut depts = HashSet::new();
-    let mut members = HashSet::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| format!("{path}:{}: {e}", i + 1))?;
-        match v["type"].as_str() {
-            Some("department") => {
-                depts.insert(v["deptId"].as_u64().unwrap_or_default());
-            }
-            Some("member") => {
-                members.insert(v["userId"].as_str().unwrap_or_default().to_owned());
-            }
-            _ => {}
-        }
-    }
-    Ok((depts, members))
-}
-
-/// Copies the organisation to `out`. On failure, what was written stays written and the error says
-/// why the run stopped.
+/// Copies the organisation to `sink`, resuming the sink's interrupted run if it has one. On
+/// failure, what was recorded stays recorded (with its checkpoint) and the error says why the run
+/// stopped.
 pub async fn sync(
     org: Arc<OrgClient>,
-    out: Box<dyn Write + Send>,
+    mut sink: Box<dyn SyncSink>,
     opts: SyncOptions,
 ) -> Result<serde_json::Value, String> {
     let started = Instant::now();
+    let resumed = sink.progress()?;
+    let resuming = !resumed.is_fresh();
+    if !resuming {
+        sink.root(&Department {
+            dept_id: 1,
+            parent_id: None,
+            name: None,
+        })?;
+    }
+    let mut departments = resumed.departments.clone();
+    departments.insert(1, None);
     let run = Arc::new(Run {
         org,
         listsub: Pacer::new(opts.per_api_rate),
         list: Pacer::new(opts.per_api_rate),
         stats: SyncStats::default(),
-        out: Mutex::new(out),
-        seen_members: Mutex::new(HashSet::new()),
-        seen_departments: Mutex::new(HashSet::from([1])),
+        sink: Mutex::new(sink),
+        departments: Mutex::new(departments),
+        seen_members: Mutex::new(resumed.members.clone()),
+        resumed,
     });
-    run.stats.departments.fetch_add(1, Ordering::Relaxed);
-    run.write(
-        &serde_json::json!({"type": "department", "deptId": 1, "parentId": null, "name": null}),
-    )?;
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let mut tasks: JoinSet<Result<Vec<u64>, String>> = JoinSet::new();
     let spawn = |tasks: &mut JoinSet<Result<Vec<u64>, String>>, dept: u64| {
@@ -268,7 +319,10 @@ pub async fn sync(
         let children = match done {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
+                // Return only once no task can touch the sink any more: a caller may resume
+                // right away, from what the sink holds.
                 tasks.abort_all();
+                while tasks.join_next().await.is_some() {}
                 return Err(e);
             }
             Err(e) => return Err(format!("a sync task failed: {e}")),
@@ -280,8 +334,8 @@ pub async fn sync(
             last_progress = Instant::now();
             eprint!(
                 "\r{} departments, {} members, {} calls, {:.0} s   ",
-                run.stats.departments.load(Ordering::Relaxed),
-                run.stats.members.load(Ordering::Relaxed),
+                run.departments.lock().expect("lock").len(),
+                run.seen_members.lock().expect("lock").len(),
                 run.stats.department_calls.load(Ordering::Relaxed)
                     + run.stats.member_calls.load(Ordering::Relaxed),
                 started.elapsed().as_secs_f64()
@@ -291,32 +345,31 @@ pub async fn sync(
     if progress {
         eprintln!();
     }
-    let mut removed = (0u64, 0u64);
-    if let Some((depts, members)) = &opts.previous {
-        let now_d = run.seen_departments.lock().expect("lock").clone();
-        let now_m = run.seen_members.lock().expect("lock").clone();
-        for d in depts.difference(&now_d) {
-            removed.0 += 1;
-            run.write(&serde_json::json!({"type": "removed_department", "deptId": d}))?;
-        }
-        for m in members.difference(&now_m) {
-            removed.1 += 1;
-            run.write(&serde_json::json!({"type": "removed_member", "userId": m}))?;
-        }
-    }
     let s = &run.stats;
     let (dc, mc) = (
         s.department_calls.load(Ordering::Relaxed),
         s.member_calls.load(Ordering::Relaxed),
     );
-    let summary = serde_json::json!({"type": "summary",
-        "departments": s.departments.load(Ordering::Relaxed),
-        "members": s.members.load(Ordering::Relaxed),
-        "removedDepartments": removed.0, "removedMembers": removed.1,
+    let mut summary = serde_json::json!({"type": "summary",
+        "departments": run.departments.lock().expect("lock").len(),
+        "members": run.seen_members.lock().expect("lock").len(),
+        "resumed": resuming,
         "departmentCalls": dc, "memberCalls": mc,
         "rateLimited": s.rate_limited.load(Ordering::Relaxed),
         "boundSecs": dc.max(mc) as f64 / f64::from(opts.per_api_rate.max(1)),
         "wallSecs": started.elapsed().as_secs_f64()});
-    run.write(&summary)?;
+    let mut sink = run.sink.lock().expect("sink lock");
+    let departments: HashSet<u64> = run
+        .departments
+        .lock()
+        .expect("lock")
+        .keys()
+        .copied()
+        .collect();
+    let members = run.seen_members.lock().expect("lock").clone();
+    let removed = sink.finish(&departments, &members)?;
+    summary["removedDepartments"] = removed.departments.len().into();
+    summary["removedMembers"] = removed.members.len().into();
+    sink.summary(&summary)?;
     Ok(summary)
 }
