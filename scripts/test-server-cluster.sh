@@ -16,7 +16,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-EXPECTED=15
+EXPECTED=17
 # The whole cargo run: build (warm) plus every scenario; each scenario's own steps are bounded too.
 BOUND=${DINGTALK_CLUSTER_TEST_BOUND:-1800}
 die() { echo "test-server-cluster.sh: $*" >&2; exit 1; }
@@ -49,8 +49,8 @@ fi
 need_command openssl openssl
 "$redis" --version
 
-# A CA, a server certificate it signs (localhost, 127.0.0.1) and an unrelated CA for the
-# "certificate refused" case: made fresh for every run, never committed.
+# A CA, a server certificate it signs (localhost, 127.0.0.1) and an unrelated CA (and the same
+# server key signed by it) for the "certificate refused" cases: made fresh for every run, never committed.
 tls=$WORK/tls
 mkdir -p "$tls"
 (
@@ -66,6 +66,9 @@ mkdir -p "$tls"
     printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
     openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
         -extfile server.ext -out server.crt
+    # The same server name signed by the unrelated CA: a Redis restarted with it is refused.
+    openssl x509 -req -in server.csr -CA other-ca.crt -CAkey other-ca.key -CAcreateserial -days 2 \
+        -extfile server.ext -out other-server.crt
 ) >"$WORK/openssl.log" 2>&1 || { cat "$WORK/openssl.log"; die "cannot make the test certificates"; }
 
 start=$(date +%s)

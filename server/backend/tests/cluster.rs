@@ -1218,3 +1218,194 @@ async fn run_time_store_errors_are_reported_in_redis_words_once_per_change() {
     assert!(!log.contains("new-pw"), "{log}");
     passed("run time: Redis restarted with a password -> NOAUTH logged once, not ready");
 }
+
+/// `INFO errorstats`'s count for `error` (`WRONGPASS`…): how many times Redis answered it.
+fn error_count(port: u16, auth: &[&str], error: &str) -> u64 {
+    let mut args = auth.to_vec();
+    args.extend(["INFO", "errorstats"]);
+    cli(port, &args)
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("errorstat_{error}:count=")))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+/// Polls `cond` (no sleeps as synchronization: each poll reads state) until true, or panics.
+async fn until(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < CHILD_BOUND, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_password_changed_at_run_time_reads_wrongpass_once_and_recovers() {
+    let bin = redis_server();
+    let redis = Redis::start_with(
+        &bin,
+        &[
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--requirepass",
+            "pw-one",
+        ],
+    );
+    let url = format!("redis://:pw-one@127.0.0.1:{}", redis.port);
+    let c = Cluster::start_with(&url, &[], &[]).await;
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
+    assert_eq!(c.get(0, "/readyz").await.0, 200);
+    // The operator rotates the password and drops the connected clients: every reconnect of the
+    // running backends is refused.
+    let one = ["-a", "pw-one", "--no-auth-warning"];
+    cli(
+        redis.port,
+        &[&one[..], &["CONFIG", "SET", "requirepass", "pw-two"]].concat(),
+    );
+    let two = ["-a", "pw-two", "--no-auth-warning"];
+    cli(
+        redis.port,
+        &[&two[..], &["CLIENT", "KILL", "TYPE", "normal"]].concat(),
+    );
+    // Readiness carries Redis's own words once the background check has read them.
+    let start = Instant::now();
+    loop {
+        let (status, ready) = c.get(0, "/readyz").await;
+        if status == 503 && ready["reason"].as_str().unwrap_or("").contains("WRONGPASS") {
+            break;
+        }
+        assert!(
+            start.elapsed() < CHILD_BOUND,
+            "readiness never said WRONGPASS: {status} {ready}\n{}",
+            c.log(0)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    until("WRONGPASS never logged", || c.log(0).contains("WRONGPASS")).await;
+    // While it lasts, the background checks go on being refused (Redis counts each refusal):
+    // several more runs, and the reason is still logged once.
+    let refused = error_count(redis.port, &two, "WRONGPASS");
+    until("the background checks stopped", || {
+        error_count(redis.port, &two, "WRONGPASS") >= refused + 24
+    })
+    .await;
+    let a = login(
+        &c.http,
+        &c.backends[0],
+        &grant(LoginFlow::LegacySdk, &c.mint(LoginFlow::LegacySdk), &key()),
+    )
+    .await;
+    assert_eq!(a.json["error"], "replay_store_unavailable", "{}", a.json);
+    for i in 0..2 {
+        let log = c.log(i);
+        assert_eq!(
+            log.matches("WRONGPASS").count(),
+            1,
+            "once per change:\n{log}"
+        );
+        assert!(!log.contains("pw-one") && !log.contains("pw-two"), "{log}");
+    }
+    // The password is restored: ready again without a restart, and logins go through.
+    cli(
+        redis.port,
+        &[&two[..], &["CONFIG", "SET", "requirepass", "pw-one"]].concat(),
+    );
+    let start = Instant::now();
+    while c.get(0, "/readyz").await.0 != 200 {
+        assert!(start.elapsed() < CHILD_BOUND, "never ready again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    until("recovery never logged", || {
+        c.log(0).contains("replay store reachable again")
+    })
+    .await;
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
+    c.fresh_login(1, LoginFlow::LegacySdk).await;
+    passed("run time: password changed -> readiness 503 with WRONGPASS, logged once; restored -> ready, logins ok");
+}
+
+/// `INFO stats`'s `total_connections_received`: every connection Redis accepted (TLS ones too).
+fn connections_received(port: u16) -> u64 {
+    cli(port, &["INFO", "stats"])
+        .lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .map(|n| n.trim().parse().unwrap())
+        .expect("INFO stats has total_connections_received")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_tls_redis_restarted_with_another_ca_is_reported_once_and_recovers() {
+    let bin = redis_server();
+    let tls = tls_dir();
+    let (mut redis, tls_port) = Redis::start_tls(&bin, &tls);
+    let ca = tls.join("ca.crt");
+    let c = Cluster::start_with(
+        &format!("rediss://localhost:{tls_port}"),
+        &[],
+        &[("DINGTALK_REPLAY_STORE_CA_FILE", ca.to_str().unwrap())],
+    )
+    .await;
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
+    // The operator restarts Redis with a certificate signed by a CA the backends do not trust.
+    let swap = |redis: &mut Redis, from: &str, to: &str| {
+        let (from, to) = (tls.join(from), tls.join(to));
+        for a in &mut redis.args {
+            if *a == from.to_str().unwrap() {
+                *a = to.to_str().unwrap().to_owned();
+            }
+        }
+    };
+    redis.stop();
+    swap(&mut redis, "server.crt", "other-server.crt");
+    redis.restart();
+    let start = Instant::now();
+    let reason = loop {
+        let (status, ready) = c.get(0, "/readyz").await;
+        let reason = ready["reason"].as_str().unwrap_or("").to_owned();
+        if status == 503 && reason.to_lowercase().contains("certificate") {
+            break reason;
+        }
+        assert!(
+            start.elapsed() < CHILD_BOUND,
+            "readiness never named the certificate: {status} {ready}\n{}",
+            c.log(0)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // What TLS said, without the operation that met it.
+    let said = reason
+        .split_once(": ")
+        .map_or(&reason[..], |(_, s)| s)
+        .to_owned();
+    until("the TLS error never logged", || c.log(0).contains(&said)).await;
+    // Several more background checks (each a refused handshake Redis accepted the connection
+    // for) while it lasts: still logged once.
+    let seen = connections_received(redis.port);
+    until("the background checks stopped", || {
+        connections_received(redis.port) >= seen + 12
+    })
+    .await;
+    for i in 0..2 {
+        let log = c.log(i);
+        assert_eq!(
+            log.matches(&said).count(),
+            1,
+            "once per change ({said}):\n{log}"
+        );
+    }
+    // Restarted with the right certificate: ready again, logins go through.
+    redis.stop();
+    swap(&mut redis, "other-server.crt", "server.crt");
+    redis.restart();
+    let start = Instant::now();
+    while c.get(0, "/readyz").await.0 != 200 {
+        assert!(start.elapsed() < CHILD_BOUND, "never ready again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
+    c.fresh_login(1, LoginFlow::LegacySdk).await;
+    passed("run time: TLS Redis restarted with another CA's certificate -> readiness 503, the TLS error logged once; restored -> ready, logins ok");
+}

@@ -174,10 +174,22 @@ impl Health {
         }
     }
 
+    /// While down: the reason last read from Redis (see [`Health::explain`]).
+    fn reason(&self) -> Option<String> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            self.reason.lock().expect("health lock").clone()
+        } else {
+            None
+        }
+    }
+
     /// While down: what a fresh connection says, logged when it changes.
     fn explain(&self, e: &StoreError) {
+        // Compared without the operation that met it ("Redis ping: …", "Redis connect: …"): the
+        // same refusal read by another operation is no new state.
+        let gist = |s: &str| s.split_once(": ").map_or(s, |(_, g)| g).to_owned();
         let mut reason = self.reason.lock().expect("health lock");
-        if reason.as_deref() != Some(e.0.as_str()) {
+        if reason.as_deref().map(gist) != Some(gist(&e.0)) {
             tracing::error!(error = %e, "replay store unavailable: refusing logins");
             *reason = Some(e.0.clone());
         }
@@ -242,7 +254,9 @@ impl Drop for Leave<'_> {
 /// The shared store.
 pub(crate) struct RedisStore {
     target: Target,
-    conn: OnceCell<Conn>,
+    /// The shared connection; replaced by the background check when it stays refused while a
+    /// fresh connection is accepted (see [`RedisStore::watch_epoch`]).
+    conn: std::sync::RwLock<Arc<OnceCell<Conn>>>,
     timings: RedisTimings,
     sealer: Sealer,
     take_over: Script,
@@ -390,7 +404,7 @@ impl RedisStore {
         };
         Ok(RedisStore {
             target,
-            conn: OnceCell::new(),
+            conn: std::sync::RwLock::new(Arc::new(OnceCell::new())),
             timings,
             sealer: Sealer::new(&config.answer_keys),
             take_over: Script::new(TAKE_OVER),
@@ -421,8 +435,8 @@ impl RedisStore {
     }
 
     async fn connection(&self) -> Result<Conn, StoreError> {
-        let con = self
-            .conn
+        let cell = self.conn.read().expect("conn lock").clone();
+        let con = cell
             .get_or_try_init(|| self.connect())
             .await
             .map_err(|e| said("connect", &e))?;
@@ -595,12 +609,16 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Checks the store through the shared connection: the readiness probe.
+    /// Checks the store through the shared connection: the readiness probe. While down, the
+    /// reason given is the one the background check read from a fresh connection: the shared
+    /// connection's reconnect words a refused `AUTH` itself ("Password authentication failed"),
+    /// which hides what Redis said (`WRONGPASS …`).
     pub(crate) async fn ready(&self) -> Result<(), StoreError> {
         self.op("ping", |mut con| async move {
             redis::cmd("PING").query_async::<()>(&mut con).await
         })
         .await
+        .map_err(|e| self.health.reason().map(StoreError).unwrap_or(e))
     }
 
     /// Every [`WATCH_EVERY`]: checks the store (so a change of state is logged even without
@@ -624,7 +642,13 @@ impl RedisStore {
                         .await
                     {
                         Ok(Err(e)) => e,
-                        Ok(Ok(_)) => continue,
+                        Ok(Ok(_)) => {
+                            // A fresh connection is accepted while the shared one is not: its
+                            // reconnect gave up on a refusal that has since been lifted (a
+                            // password changed back), so start it anew.
+                            *self.conn.write().expect("conn lock") = Arc::new(OnceCell::new());
+                            continue;
+                        }
                         Err(_) => StoreError("Redis: no answer".into()),
                     };
                 self.health.explain(&why);
