@@ -16,7 +16,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-EXPECTED=17
+EXPECTED=18
 # The whole cargo run: build (warm) plus every scenario; each scenario's own steps are bounded too.
 BOUND=${DINGTALK_CLUSTER_TEST_BOUND:-1800}
 die() { echo "test-server-cluster.sh: $*" >&2; exit 1; }

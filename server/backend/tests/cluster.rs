@@ -1409,3 +1409,81 @@ async fn a_tls_redis_restarted_with_another_ca_is_reported_once_and_recovers() {
     c.fresh_login(1, LoginFlow::LegacySdk).await;
     passed("run time: TLS Redis restarted with another CA's certificate -> readiness 503, the TLS error logged once; restored -> ready, logins ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
+async fn a_cluster_master_restarted_empty_is_noticed_and_named() {
+    let bin = redis_server();
+    let dir = TempDir(temp_dir("redis-cluster-epoch"));
+    let mut nodes = Vec::new();
+    for i in 0..3 {
+        let conf = dir.0.join(format!("nodes-{i}.conf"));
+        nodes.push(Redis::start_with(
+            &bin,
+            &[
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                conf.to_str().unwrap(),
+                "--dir",
+                dir.0.to_str().unwrap(),
+            ],
+        ));
+    }
+    let addrs: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.port))
+        .collect();
+    let mut create = vec!["--cluster", "create"];
+    create.extend(addrs.iter().map(String::as_str));
+    create.extend(["--cluster-replicas", "0", "--cluster-yes"]);
+    cli(nodes[0].port, &create);
+    let cluster_ok = |nodes: &[Redis]| {
+        nodes
+            .iter()
+            .all(|n| cli(n.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
+    };
+    until("the cluster never became ok", || cluster_ok(&nodes)).await;
+    let c = Cluster::start_with(&format!("redis+cluster://{}", addrs[0]), &[], &[]).await;
+    c.fresh_login(0, LoginFlow::LegacySdk).await;
+    // A master that does not hold the slot of the single epoch key of before (`dtauth:epoch`).
+    let slot: u16 = cli(nodes[0].port, &["CLUSTER", "KEYSLOT", "dtauth:epoch"])
+        .trim()
+        .parse()
+        .unwrap();
+    let owns = |n: &Redis| {
+        cli(n.port, &["CLUSTER", "NODES"])
+            .lines()
+            .filter(|l| l.contains("myself"))
+            .flat_map(|l| {
+                l.split_whitespace()
+                    .skip(8)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .any(|r| {
+                let (lo, hi) = r.split_once('-').unwrap_or((&r, &r));
+                (lo.parse::<u16>().unwrap()..=hi.parse::<u16>().unwrap()).contains(&slot)
+            })
+    };
+    let victim = (0..3).find(|&i| !owns(&nodes[i])).unwrap();
+    // Killed and restarted without its data (no AOF, no RDB): it rejoins with its slots, empty.
+    nodes[victim].stop();
+    nodes[victim].restart();
+    until("the cluster never became ok again", || cluster_ok(&nodes)).await;
+    let shard = format!("shard={}", addrs[victim]);
+    for i in 0..2 {
+        until("the empty master was not noticed", || {
+            let log = c.log(i);
+            log.lines()
+                .any(|l| l.contains("REPLAY STORE CAME BACK EMPTY") && l.contains(&shard))
+        })
+        .await;
+    }
+    c.fresh_login(1, LoginFlow::LegacySdk).await;
+    passed("a 3-master Cluster: a master other than the one of the old epoch key restarted empty -> noticed, the shard named");
+}

@@ -263,7 +263,8 @@ pub(crate) struct RedisStore {
     finish: Script,
     health: Health,
     hub: Hub,
-    epoch: Mutex<Option<String>>,
+    /// Epoch key → the value this instance wrote or found (one key per Cluster master).
+    epoch: Mutex<HashMap<String, String>>,
 }
 
 fn hex(d: &[u8]) -> String {
@@ -324,16 +325,104 @@ fn said(what: &str, e: &redis::RedisError) -> StoreError {
 }
 
 /// Writes a new epoch unless one is there, and reads the epoch that is.
-fn epoch_write() -> redis::Pipeline {
+fn epoch_write(key: &str) -> redis::Pipeline {
     let mut p = redis::pipe();
     p.cmd("SET")
-        .arg(EPOCH_KEY)
+        .arg(key)
         .arg(crate::serve::random_hex(16))
         .arg("NX")
         .ignore()
         .cmd("GET")
-        .arg(EPOCH_KEY);
+        .arg(key);
     p
+}
+
+/// (shard, epoch key): one for a single server; on a Cluster one per master, read again each time
+/// so a failover or resharding moves the check with the slots.
+async fn epoch_keys<C: ConnectionLike + Send>(
+    cluster: bool,
+    c: &mut C,
+) -> redis::RedisResult<Vec<(String, String)>> {
+    if !cluster {
+        return Ok(vec![("redis".into(), EPOCH_KEY.into())]);
+    }
+    let slots: redis::Value = redis::cmd("CLUSTER").arg("SLOTS").query_async(c).await?;
+    let keys = epoch_keys_of(&slots);
+    if keys.is_empty() {
+        return Err((redis::ErrorKind::ResponseError, "CLUSTER SLOTS: no master").into());
+    }
+    Ok(keys)
+}
+
+/// Redis Cluster's key slot: CRC16 (XMODEM) of the key, or of its `{hash tag}`, mod 16384
+/// (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#key-distribution-model).
+fn key_slot(key: &str) -> u16 {
+    let mut k = key.as_bytes();
+    if let Some(open) = k.iter().position(|&b| b == b'{') {
+        if let Some(len) = k[open + 1..].iter().position(|&b| b == b'}') {
+            if len > 0 {
+                k = &k[open + 1..open + 1 + len];
+            }
+        }
+    }
+    let mut crc: u16 = 0;
+    for &b in k {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc % 16384
+}
+
+/// One epoch key per master of a Cluster (`CLUSTER SLOTS`' reply): for each, a hash-tagged key in
+/// one of its slots, so a master that restarts empty loses its own key and is named.
+fn epoch_keys_of(slots: &redis::Value) -> Vec<(String, String)> {
+    use redis::Value as V;
+    let text = |v: &V| match v {
+        V::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        V::SimpleString(s) => Some(s.clone()),
+        V::Int(i) => Some(i.to_string()),
+        _ => None,
+    };
+    let mut masters: Vec<(String, Vec<(u16, u16)>)> = Vec::new();
+    let V::Array(ranges) = slots else {
+        return Vec::new();
+    };
+    for range in ranges {
+        let V::Array(f) = range else { continue };
+        let (Some(V::Int(lo)), Some(V::Int(hi)), Some(V::Array(node))) =
+            (f.first(), f.get(1), f.get(2))
+        else {
+            continue;
+        };
+        let (Some(host), Some(port)) = (node.first().and_then(text), node.get(1).and_then(text))
+        else {
+            continue;
+        };
+        let shard = format!("{host}:{port}");
+        let r = (*lo as u16, *hi as u16);
+        match masters.iter_mut().find(|(s, _)| *s == shard) {
+            Some((_, rs)) => rs.push(r),
+            None => masters.push((shard, vec![r])),
+        }
+    }
+    masters
+        .into_iter()
+        .filter_map(|(shard, rs)| {
+            (0..100_000u32)
+                .map(|n| format!("{EPOCH_KEY}:{{{n}}}"))
+                .find(|k| {
+                    let s = key_slot(k);
+                    rs.iter().any(|&(lo, hi)| (lo..=hi).contains(&s))
+                })
+                .map(|k| (shard, k))
+        })
+        .collect()
 }
 
 /// `rediss+cluster://u:p@h1:1,h2:2` → `rediss://u:p@h1:1`, `rediss://u:p@h2:2`.
@@ -411,7 +500,7 @@ impl RedisStore {
             finish: Script::new(FINISH),
             health: Health::default(),
             hub: Hub::default(),
-            epoch: Mutex::new(None),
+            epoch: Mutex::new(HashMap::new()),
         })
     }
 
@@ -601,11 +690,17 @@ impl RedisStore {
 
     /// Writes the epoch key if absent, and remembers its value.
     async fn adopt_epoch<C: ConnectionLike + Send>(&self, c: &mut C) -> Result<(), StoreError> {
-        let (epoch,): (String,) = epoch_write()
-            .query_async(c)
+        let cluster = matches!(self.target, Target::Cluster(..));
+        let keys = epoch_keys(cluster, c)
             .await
-            .map_err(|e| said("write check", &e))?;
-        *self.epoch.lock().expect("epoch lock") = Some(epoch);
+            .map_err(|e| said("CLUSTER SLOTS", &e))?;
+        for (_, key) in keys {
+            let (epoch,): (String,) = epoch_write(&key)
+                .query_async(c)
+                .await
+                .map_err(|e| said("write check", &e))?;
+            self.epoch.lock().expect("epoch lock").insert(key, epoch);
+        }
         Ok(())
     }
 
@@ -630,9 +725,16 @@ impl RedisStore {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let seen: Result<Option<String>, StoreError> = self
+            let cluster = matches!(self.target, Target::Cluster(..));
+            let seen: Result<Vec<(String, String, Option<String>)>, StoreError> = self
                 .op("epoch check", |mut con| async move {
-                    redis::cmd("GET").arg(EPOCH_KEY).query_async(&mut con).await
+                    let mut seen = Vec::new();
+                    for (shard, key) in epoch_keys(cluster, &mut con).await? {
+                        let v: Option<String> =
+                            redis::cmd("GET").arg(&key).query_async(&mut con).await?;
+                        seen.push((shard, key, v));
+                    }
+                    Ok(seen)
                 })
                 .await;
             let Ok(seen) = seen else {
@@ -654,24 +756,30 @@ impl RedisStore {
                 self.health.explain(&why);
                 continue;
             };
-            let known = self.epoch.lock().expect("epoch lock").clone();
-            if seen.is_some() && seen == known {
-                continue;
-            }
-            if known.is_some() {
-                tracing::error!(
-                    epoch = seen.as_deref().unwrap_or("(none)"),
-                    "REPLAY STORE CAME BACK EMPTY: Redis lost its data (restart without persistence, flush or failover to an empty replica); codes spent before can be exchanged again and kept answers are gone until their TTL would have ended. Run Redis with persistence (appendonly yes, appendfsync everysec)."
-                );
-            }
-            let adopted = self
-                .op("epoch write", |mut con| async move {
-                    let (e,): (String,) = epoch_write().query_async(&mut con).await?;
-                    Ok(e)
-                })
-                .await;
-            if let Ok(e) = adopted {
-                *self.epoch.lock().expect("epoch lock") = Some(e);
+            for (shard, key, seen) in seen {
+                let known = self.epoch.lock().expect("epoch lock").get(&key).cloned();
+                if seen.is_some() && seen == known {
+                    continue;
+                }
+                if known.is_some() {
+                    tracing::error!(
+                        shard = %shard,
+                        epoch = seen.as_deref().unwrap_or("(none)"),
+                        "REPLAY STORE CAME BACK EMPTY: Redis lost its data (restart without persistence, flush or failover to an empty replica); codes spent before can be exchanged again and kept answers are gone until their TTL would have ended. Run Redis with persistence (appendonly yes, appendfsync everysec)."
+                    );
+                }
+                let adopted = self
+                    .op("epoch write", |mut con| {
+                        let key = key.clone();
+                        async move {
+                            let (e,): (String,) = epoch_write(&key).query_async(&mut con).await?;
+                            Ok(e)
+                        }
+                    })
+                    .await;
+                if let Ok(e) = adopted {
+                    self.epoch.lock().expect("epoch lock").insert(key, e);
+                }
             }
         }
     }
@@ -971,6 +1079,36 @@ impl Store for RedisStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_slots_match_redis_and_each_master_gets_its_own_epoch_key() {
+        // The Cluster spec's check value: CRC16 of "123456789" is 0x31C3; a hash tag counts alone.
+        assert_eq!(key_slot("123456789"), 0x31C3);
+        assert_eq!(key_slot("a{123456789}b"), 0x31C3);
+        use redis::Value as V;
+        let node = |port| {
+            V::Array(vec![
+                V::BulkString(b"127.0.0.1".to_vec()),
+                V::Int(port),
+                V::BulkString(b"id".to_vec()),
+            ])
+        };
+        let slots = V::Array(vec![
+            V::Array(vec![V::Int(0), V::Int(5460), node(7000)]),
+            V::Array(vec![V::Int(5461), V::Int(10922), node(7001)]),
+            V::Array(vec![V::Int(10923), V::Int(16383), node(7002)]),
+        ]);
+        let keys = epoch_keys_of(&slots);
+        assert_eq!(keys.len(), 3);
+        for ((shard, key), (lo, hi, port)) in
+            keys.iter()
+                .zip([(0, 5460, 7000), (5461, 10922, 7001), (10923, 16383, 7002)])
+        {
+            assert_eq!(shard, &format!("127.0.0.1:{port}"));
+            assert!((lo..=hi).contains(&key_slot(key)), "{key}");
+        }
+        assert!(epoch_keys_of(&V::Nil).is_empty());
+    }
 
     #[test]
     fn entries_parse_and_cluster_urls_split() {
