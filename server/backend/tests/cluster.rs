@@ -1021,43 +1021,8 @@ async fn a_tls_redis_serves_logins_with_the_configured_ca() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
 async fn a_redis_cluster_follows_moved_and_spreads_logins_over_shards() {
-    let bin = redis_server();
     let dir = TempDir(temp_dir("redis-cluster"));
-    let mut nodes = Vec::new();
-    for i in 0..3 {
-        let conf = dir.0.join(format!("nodes-{i}.conf"));
-        nodes.push(Redis::start_with(
-            &bin,
-            &[
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                conf.to_str().unwrap(),
-                "--dir",
-                dir.0.to_str().unwrap(),
-            ],
-        ));
-    }
-    let addrs: Vec<String> = nodes
-        .iter()
-        .map(|n| format!("127.0.0.1:{}", n.port))
-        .collect();
-    let mut create = vec!["--cluster", "create"];
-    create.extend(addrs.iter().map(String::as_str));
-    create.extend(["--cluster-replicas", "0", "--cluster-yes"]);
-    cli(nodes[0].port, &create);
-    let start = Instant::now();
-    while !nodes
-        .iter()
-        .all(|n| cli(n.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
-    {
-        assert!(start.elapsed() < CHILD_BOUND, "the cluster never became ok");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (nodes, addrs) = three_masters(&dir).await;
     // One seed only: every key on the other shards is reached through a MOVED redirection.
     let url = format!("redis+cluster://{}", addrs[0]);
     let c = Cluster::start_with(&url, &[], &[]).await;
@@ -1227,6 +1192,47 @@ fn error_count(port: u16, auth: &[&str], error: &str) -> u64 {
         .lines()
         .find_map(|l| l.strip_prefix(&format!("errorstat_{error}:count=")))
         .map_or(0, |n| n.trim().parse().unwrap())
+}
+/// Three empty masters without persistence in `dir`, joined into a Cluster (no replicas) that every
+/// node reports `cluster_state:ok`; and their addresses.
+async fn three_masters(dir: &TempDir) -> (Vec<Redis>, Vec<String>) {
+    let bin = redis_server();
+    let mut nodes = Vec::new();
+    for i in 0..3 {
+        let conf = dir.0.join(format!("nodes-{i}.conf"));
+        nodes.push(Redis::start_with(
+            &bin,
+            &[
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                conf.to_str().unwrap(),
+                "--dir",
+                dir.0.to_str().unwrap(),
+            ],
+        ));
+    }
+    let addrs: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.port))
+        .collect();
+    let mut create = vec!["--cluster", "create"];
+    create.extend(addrs.iter().map(String::as_str));
+    create.extend(["--cluster-replicas", "0", "--cluster-yes"]);
+    cli(nodes[0].port, &create);
+    until("the cluster never became ok", || cluster_ok(&nodes)).await;
+    (nodes, addrs)
+}
+
+/// Every node reports `cluster_state:ok`.
+fn cluster_ok(nodes: &[Redis]) -> bool {
+    nodes
+        .iter()
+        .all(|n| cli(n.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
 }
 
 /// Polls `cond` (no sleeps as synchronization: each poll reads state) until true, or panics.
@@ -1413,41 +1419,8 @@ async fn a_tls_redis_restarted_with_another_ca_is_reported_once_and_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
 async fn a_cluster_master_restarted_empty_is_noticed_and_named() {
-    let bin = redis_server();
     let dir = TempDir(temp_dir("redis-cluster-epoch"));
-    let mut nodes = Vec::new();
-    for i in 0..3 {
-        let conf = dir.0.join(format!("nodes-{i}.conf"));
-        nodes.push(Redis::start_with(
-            &bin,
-            &[
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                conf.to_str().unwrap(),
-                "--dir",
-                dir.0.to_str().unwrap(),
-            ],
-        ));
-    }
-    let addrs: Vec<String> = nodes
-        .iter()
-        .map(|n| format!("127.0.0.1:{}", n.port))
-        .collect();
-    let mut create = vec!["--cluster", "create"];
-    create.extend(addrs.iter().map(String::as_str));
-    create.extend(["--cluster-replicas", "0", "--cluster-yes"]);
-    cli(nodes[0].port, &create);
-    let cluster_ok = |nodes: &[Redis]| {
-        nodes
-            .iter()
-            .all(|n| cli(n.port, &["CLUSTER", "INFO"]).contains("cluster_state:ok"))
-    };
-    until("the cluster never became ok", || cluster_ok(&nodes)).await;
+    let (mut nodes, addrs) = three_masters(&dir).await;
     let c = Cluster::start_with(&format!("redis+cluster://{}", addrs[0]), &[], &[]).await;
     c.fresh_login(0, LoginFlow::LegacySdk).await;
     // A master that does not hold the slot of the single epoch key of before (`dtauth:epoch`).
