@@ -44,6 +44,8 @@ trap 'exit 130' INT TERM
 # shellcheck source=lib/apt.sh source-path=SCRIPTDIR
 source "$ROOT/scripts/lib/apt.sh"
 PY=/usr/bin/python3
+# The inline checks below import their HTTP helper (json_http) from scripts/lib.
+export PYTHONPATH="$ROOT/scripts/lib${PYTHONPATH:+:$PYTHONPATH}"
 "$PY" -c 'import jwt, cryptography' 2>/dev/null || apt_install python3-jwt python3-cryptography
 need_command openssl openssl
 need_command chromium chromium
@@ -92,14 +94,7 @@ import jwt
 
 fake, backend, token_file = sys.argv[1:4]
 
-def post(url, body):
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(req) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.load(e)
+from json_http import post
 
 _, minted = post(fake + "/_fake/mint", {"flow": "new_sdk"})
 key = secrets.token_urlsafe(32)
@@ -138,18 +133,7 @@ import jwt
 fake, backend, token_file = sys.argv[1:4]
 token = open(token_file).read()
 
-def call(url, method="GET", body=None, bearer=None):
-    headers = {"content-type": "application/json"}
-    if bearer:
-        headers["authorization"] = "Bearer " + bearer
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req) as r:
-            raw = r.read()
-            return r.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        return e.code, json.load(e)
+from json_http import call
 
 status, answer = call(backend + "/v1/session/refresh", "POST", bearer=token)
 assert status == 200, (status, answer)
@@ -218,14 +202,7 @@ backend redisB "${shared[@]}"; REDIS_B=$URL
 import json, secrets, subprocess, sys, urllib.request
 fake, a, b, port, before = sys.argv[1:6]
 
-def post(url, body):
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(req) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.load(e)
+from json_http import post
 
 for backend in (a, b, a, b):
     _, minted = post(fake + "/_fake/mint", {"flow": "new_sdk"})
