@@ -5,29 +5,30 @@
     scripts/check-pom.py --host target/android/repo       # the host stand-ins (scripts/test-android-consumer.sh)
 
 For dev.dingtalkauth:dingtalk-auth-android and dev.dingtalkauth:dingtalk-auth-testing at the product
-version (scripts/version.py): every POM field Maven Central requires (name, description, url, a license
-with name and url, a developer, scm url and connection; Sonatype's "Requirements" page lists them), the
-dependencies an app needs at run time (JNA as an AAR for the library: the plain jar has no Android
-natives; the desktop JNA jar and the library itself for the testing artifact), none an app must not get
-(the DingTalk SDKs are the app's choice), and the files beside the POM (the archive, -sources.jar,
--javadoc.jar, Gradle's .module). With --host: the jars scripts/test-android-consumer.sh builds without the
-Android SDK (packaging jar; the jar and its sources, no javadoc jar or .module). Exit 1 and a line per problem.
+version (scripts/version.py):
+  - the POM says exactly what android-demo/gradle/pom.properties says, its one home (name, description,
+    url, licenses, developers, scm, issue management, and the dependencies with their versions from the
+    catalog, scopes and, where the home names one, types): a field Gradle writes differently, a
+    dependency a module's build.gradle.kts declares but the home does not list (or the reverse) fails;
+  - the home itself has every field Maven Central requires (name, description, url, a license with
+    name and url, a developer, scm url and connection; Sonatype's "Requirements" page lists them), the
+    dependencies an app needs at run time (JNA as an AAR for the library: the plain jar has no Android
+    natives; the desktop JNA jar and the library itself for the testing artifact) and none an app must
+    not get (the DingTalk SDKs are the app's choice);
+  - the files beside the POM (the archive, -sources.jar, -javadoc.jar, Gradle's .module).
+With --host: the jars scripts/test-android-consumer.sh builds without the Android SDK (packaging jar; the
+jar and its sources, no javadoc jar or .module). Exit 1 and a line per problem.
 """
-import re
 import subprocess
 import sys
-import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts/lib"))
+from pom_metadata import GROUP, MODULES, PomHomeError, metadata  # noqa: E402
+
 NS = {"m": "http://maven.apache.org/POM/4.0.0"}
-GROUP = "dev.dingtalkauth"
-
-
-def catalog_version(key):
-    with (ROOT / "android-demo/gradle/libs.versions.toml").open("rb") as f:
-        return tomllib.load(f)["versions"][key]
 
 
 def product_version():
@@ -49,23 +50,96 @@ def dependencies(pom):
     return deps
 
 
-# artifact id → (packaging, dependencies it must have {ga: type}, dependencies it must not have)
+# module → (packaging, dependencies its POM must have {ga: type}, dependencies it must not have)
 EXPECTED = {
-    "dingtalk-auth-android": ("aar", {"net.java.dev.jna:jna": "aar", "org.jetbrains.kotlinx:kotlinx-coroutines-android": "jar"},
-                              ["com.alibaba.android:ddsharesdk", "com.alibaba.android:ddopenauth"]),
+    "dingtalk-auth": ("aar", {"net.java.dev.jna:jna": "aar", "org.jetbrains.kotlinx:kotlinx-coroutines-android": None},
+                      ["com.alibaba.android:ddsharesdk", "com.alibaba.android:ddopenauth"]),
     # Gradle writes a project dependency without <type> (its .module file, which Gradle reads first,
     # names the AAR variant), so the library's type is not checked here.
     "dingtalk-auth-testing": ("aar", {f"{GROUP}:dingtalk-auth-android": None, "net.java.dev.jna:jna": "jar"},
                               ["com.alibaba.android:ddsharesdk", "com.alibaba.android:ddopenauth"]),
 }
 
+# (label, POM path, the home's value) for every single-valued field.
+FIELDS = [
+    ("name", "m:name", lambda h: h["name"]),
+    ("description", "m:description", lambda h: h["description"]),
+    ("url", "m:url", lambda h: h["url"]),
+    ("inceptionYear", "m:inceptionYear", lambda h: h["inceptionYear"]),
+    *[(f"scm {f}", f"m:scm/m:{f}", lambda h, f=f: h["scm"][f]) for f in ("url", "connection", "developerConnection", "tag")],
+    *[(f"issueManagement {f}", f"m:issueManagement/m:{f}", lambda h, f=f: h["issueManagement"][f]) for f in ("system", "url")],
+]
 
-def check(repo, version, expected=EXPECTED, host=False):
+
+def home_problems(module, home):
+    """What the home lacks for Maven Central or for an app (independent of any published POM)."""
+    problems, where = [], f"android-demo/gradle/pom.properties ({module})"
+    _, wanted, unwanted = EXPECTED[module]
+    for label, value in [("name", home["name"]), ("description", home["description"]), ("url", home["url"]),
+                         ("scm url", home["scm"]["url"]), ("scm connection", home["scm"]["connection"])]:
+        if not value:
+            problems.append(f"{where}: no {label}")
+    if not any(x["name"] and x["url"] for x in home["licenses"]):
+        problems.append(f"{where}: no license with a name and a url")
+    if not any(d["name"] for d in home["developers"]):
+        problems.append(f"{where}: no developer")
+    deps = {f"{g}:{a}": (kind or "jar", scope) for g, a, _, kind, scope in home["dependencies"]}
+    for ga, kind in wanted.items():
+        if ga not in deps:
+            problems.append(f"{where}: no dependency on {ga}")
+        elif kind is not None and deps[ga][0] != kind:
+            problems.append(f"{where}: {ga} as {deps[ga][0]}, want {kind}")
+    for ga in unwanted:
+        if ga in deps:
+            problems.append(f"{where}: depends on {ga}, which is the app's choice")
+    return problems
+
+
+def pom_problems(pom, home, where):
+    """Every difference between a published POM and its home."""
     problems = []
-    jna = catalog_version("jna")
-    for artifact, (packaging, wanted, unwanted) in expected.items():
-        if host:
-            packaging = "jar"
+    for field in ("groupId", "artifactId", "version"):
+        if text(pom, f"m:{field}") != home[field]:
+            problems.append(f"{where}: <{field}> is {text(pom, f'm:{field}')!r}, want {home[field]!r}")
+    for label, path, want in FIELDS:
+        if text(pom, path) != want(home):
+            problems.append(f"{where}: {label} is {text(pom, path)!r}, the home says {want(home)!r}")
+    for label, path, fields in [("licenses", "m:licenses/m:license", ("name", "url", "distribution")),
+                                ("developers", "m:developers/m:developer", ("id", "name", "url"))]:
+        found = [{f: text(x, f"m:{f}") for f in fields} for x in pom.findall(path, NS)]
+        if found != home[label]:
+            problems.append(f"{where}: {label} are {found}, the home says {home[label]}")
+    deps = dependencies(pom)
+    listed = {f"{g}:{a}": (v, kind, scope) for g, a, v, kind, scope in home["dependencies"]}
+    for ga in sorted(set(deps) - set(listed)):
+        problems.append(f"{where}: depends on {ga}, which pom.properties does not list (a module declares it: list it there, or drop it)")
+    for ga, (v, kind, scope) in listed.items():
+        dep = deps.get(ga)
+        if dep is None:
+            problems.append(f"{where}: no dependency on {ga}, which pom.properties lists")
+            continue
+        if dep["version"] != v:
+            problems.append(f"{where}: {ga}:{dep['version']}, the home says {v}")
+        if dep["scope"] != scope:
+            problems.append(f"{where}: {ga} in scope {dep['scope']}, the home says {scope}")
+        if kind is not None and dep["type"] != kind:
+            problems.append(f"{where}: {ga} as <type>{dep['type']}</type>, the home says {kind}")
+    return problems
+
+
+def check(repo, version, host=False, modules=MODULES):
+    problems = []
+    for module in modules:
+        try:
+            home = metadata(module)
+        except PomHomeError as e:
+            problems.append(str(e))
+            continue
+        problems += home_problems(module, home)
+        if home["version"] != version:
+            problems.append(f"pom.properties reads version {home['version']}, the product is {version}")
+        packaging = "jar" if host else EXPECTED[module][0]
+        artifact = home["artifactId"]
         base = repo / GROUP.replace(".", "/") / artifact / version
         pom_file = base / f"{artifact}-{version}.pom"
         where = f"{GROUP}:{artifact}:{version}"
@@ -73,34 +147,9 @@ def check(repo, version, expected=EXPECTED, host=False):
             problems.append(f"{where}: no {pom_file}")
             continue
         pom = ET.parse(pom_file).getroot()
-        for field, path in [("groupId", "m:groupId"), ("artifactId", "m:artifactId"), ("version", "m:version")]:
-            want = {"groupId": GROUP, "artifactId": artifact, "version": version}[field]
-            if text(pom, path) != want:
-                problems.append(f"{where}: <{field}> is {text(pom, path)!r}, want {want!r}")
         if (text(pom, "m:packaging") or "jar") != packaging:
             problems.append(f"{where}: <packaging> {text(pom, 'm:packaging') or 'jar'}, want {packaging}")
-        for label, path in [("name", "m:name"), ("description", "m:description"), ("url", "m:url"),
-                            ("license name", "m:licenses/m:license/m:name"), ("license url", "m:licenses/m:license/m:url"),
-                            ("developer", "m:developers/m:developer/m:name"),
-                            ("scm url", "m:scm/m:url"), ("scm connection", "m:scm/m:connection")]:
-            if not text(pom, path):
-                problems.append(f"{where}: no {label} (<{path.replace('m:', '')}>)")
-        deps = dependencies(pom)
-        for ga, kind in wanted.items():
-            dep = deps.get(ga)
-            if dep is None:
-                problems.append(f"{where}: no dependency on {ga}")
-                continue
-            if kind is not None and dep["type"] != kind:
-                problems.append(f"{where}: {ga} as <type>{dep['type']}</type>, want {kind}")
-            if dep["scope"] not in ("compile", "runtime"):
-                problems.append(f"{where}: {ga} in scope {dep['scope']}: an app would not get it")
-            want_version = {"net.java.dev.jna:jna": jna, f"{GROUP}:dingtalk-auth-android": version}.get(ga)
-            if want_version and dep["version"] != want_version:
-                problems.append(f"{where}: {ga}:{dep['version']}, want {want_version}")
-        for ga in unwanted:
-            if ga in deps:
-                problems.append(f"{where}: depends on {ga}, which is the app's choice")
+        problems += pom_problems(pom, home, where)
         files = [f"{artifact}-{version}.{packaging}", f"{artifact}-{version}-sources.jar"]
         if not host:
             files += [f"{artifact}-{version}-javadoc.jar", f"{artifact}-{version}.module"]
@@ -120,7 +169,7 @@ def main(argv):
     for p in problems:
         print(f"check-pom: {p}", file=sys.stderr)
     if not problems:
-        print(f"check-pom: {', '.join(EXPECTED)} complete in {argv[0]}")
+        print(f"check-pom: {', '.join(metadata(m)['artifactId'] for m in MODULES)} complete and as android-demo/gradle/pom.properties says, in {argv[0]}")
     return 1 if problems else 0
 
 

@@ -70,6 +70,8 @@ androidComponents {
     }
 }
 
+// What an app gets (api, implementation) is listed again in gradle/pom.properties, which
+// scripts/check-pom.py compares with the POM Gradle writes from these lines.
 dependencies {
     api(project(":dingtalk-auth"))
     // The desktop jar (the AAR's classes plus libjnidispatch for desktop hosts), beside jna@aar.
@@ -78,8 +80,5 @@ dependencies {
     compileOnly(project(":ddopenauth-standin"))
 }
 
-extra["artifactId"] = "dingtalk-auth-testing"
-extra["pomName"] = "dingtalk-auth testing support"
-extra["pomDescription"] = "For an app's JVM unit tests (Robolectric): dingtalk-auth's Rust library for " +
-    "Linux x86-64 hosts, JNA for desktop hosts, and DingTalk's replies to a login request."
+// Artifact id, POM name, description and the dependencies the POM lists: gradle/pom.properties.
 apply(from = rootProject.file("gradle/publishing.gradle.kts"))

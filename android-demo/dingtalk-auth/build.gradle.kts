@@ -1,7 +1,7 @@
 // The library an app adds: the Rust core (jniLibs, from scripts/build-android.sh), its generated Kotlin
 // bindings, and the thin Android layer in src/main/kotlin. Publishes one AAR (release variant) as
 // dev.dingtalkauth:dingtalk-auth-android:<the product version>, with sources and API docs jars and a
-// complete POM (publishing.gradle.kts).
+// complete POM (publishing.gradle.kts, from gradle/pom.properties).
 plugins {
     alias(libs.plugins.android.library)
     `maven-publish`
@@ -58,6 +58,8 @@ android {
     }
 }
 
+// What an app gets (api, implementation) is listed again in gradle/pom.properties, which
+// scripts/check-pom.py compares with the POM Gradle writes from these lines.
 dependencies {
     // JNA as an AAR: it carries libjnidispatch.so for every ABI (16 KB-aligned: see the catalog).
     implementation(libs.jna) { artifact { type = "aar" } }
@@ -76,9 +78,5 @@ dependencies {
     testImplementation(libs.jna) { artifact { type = "jar" } }
 }
 
-// The artifact id apps write (the module's directory name would be "dingtalk-auth").
-extra["artifactId"] = "dingtalk-auth-android"
-extra["pomName"] = "dingtalk-auth for Android"
-extra["pomDescription"] = "Login with DingTalk for Android apps: the Rust core (arm64-v8a, armeabi-v7a, x86_64, x86), " +
-    "its Kotlin bindings and the Android layer (DingTalk's legacy and new SDKs, the browser flow)."
+// Artifact id, POM name, description and the dependencies the POM lists: gradle/pom.properties.
 apply(from = rootProject.file("gradle/publishing.gradle.kts"))

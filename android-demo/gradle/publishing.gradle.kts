@@ -9,52 +9,71 @@
 //     ORG_GRADLE_PROJECT_mavenCentralUsername from the release workflow's secrets).
 // Signed (Maven Central requires .asc signatures) when signingInMemoryKey (an ASCII-armoured private key)
 // and signingInMemoryKeyPassword are given; without them nothing is signed and local publishing works.
-// Applied with apply(from = …) after the module sets extra["artifactId"], ["pomName"], ["pomDescription"].
+// Applied with apply(from = …) by each published module.
+//
+// Every POM field (and the artifact id) comes from gradle/pom.properties, its one home, under the keys
+// of every module and of this module's directory name. scripts/check-pom.py reads the same file and
+// fails on a published POM that says anything else, dependencies included.
 val repository: String = rootProject.layout.projectDirectory.file("../Cargo.toml").asFile.readText()
     .let { Regex("""(?m)^repository\s*=\s*"([^"]+)"""").find(it) ?: error("Cargo.toml: no repository") }
-    .groupValues[1]
-val slug = repository.removePrefix("https://github.com/")
+    .groupValues[1].trimEnd('/')
+val pomHome = rootProject.layout.projectDirectory.file("gradle/pom.properties").asFile
+val pomProperties = java.util.Properties().apply { pomHome.reader(Charsets.UTF_8).use { load(it) } }
+// ${repository}, ${slug}, ${version} in the home's values (see its header).
+val pomPlaceholders = mapOf(
+    "repository" to repository,
+    "slug" to repository.removePrefix("https://github.com/"),
+    "version" to project.version.toString(),
+)
+fun pomValue(key: String): String {
+    val raw = pomProperties.getProperty(key) ?: error("$pomHome: no $key")
+    return Regex("""\$\{(\w+)\}""").replace(raw) { m ->
+        pomPlaceholders[m.groupValues[1]] ?: error("$pomHome: $key: unknown placeholder ${m.value}")
+    }
+}
+// license.1.*, license.2.*, …: as many as the home numbers from 1.
+fun pomNumbered(prefix: String): List<String> =
+    generateSequence(1) { it + 1 }.map { "$prefix.$it" }.takeWhile { pomProperties.containsKey("$it.name") }.toList()
+val publishedModule = project.name
 
 configure<PublishingExtension> {
     publications {
         register<MavenPublication>("release") {
-            artifactId = project.extra["artifactId"] as String
+            artifactId = pomValue("$publishedModule.artifactId")
             // AGP creates the component when the variants are known.
             afterEvaluate { from(components["release"]) }
             pom {
-                name.set(project.extra["pomName"] as String)
-                description.set(project.extra["pomDescription"] as String)
-                url.set(repository)
-                inceptionYear.set("2026")
+                name.set(pomValue("$publishedModule.name"))
+                description.set(pomValue("$publishedModule.description"))
+                url.set(pomValue("url"))
+                inceptionYear.set(pomValue("inceptionYear"))
                 licenses {
-                    // The crates' `license = "MIT OR Apache-2.0"` (Cargo.toml): both, the user's choice.
-                    license {
-                        name.set("MIT License")
-                        url.set("https://opensource.org/license/mit")
-                        distribution.set("repo")
-                    }
-                    license {
-                        name.set("Apache License, Version 2.0")
-                        url.set("https://www.apache.org/licenses/LICENSE-2.0.txt")
-                        distribution.set("repo")
+                    for (key in pomNumbered("license")) {
+                        license {
+                            name.set(pomValue("$key.name"))
+                            url.set(pomValue("$key.url"))
+                            distribution.set(pomValue("$key.distribution"))
+                        }
                     }
                 }
                 developers {
-                    developer {
-                        id.set("dingtalkauth")
-                        name.set("The dingtalk-auth authors")
-                        url.set(repository)
+                    for (key in pomNumbered("developer")) {
+                        developer {
+                            id.set(pomValue("$key.id"))
+                            name.set(pomValue("$key.name"))
+                            url.set(pomValue("$key.url"))
+                        }
                     }
                 }
                 scm {
-                    url.set(repository)
-                    connection.set("scm:git:$repository.git")
-                    developerConnection.set("scm:git:ssh://git@github.com/$slug.git")
-                    tag.set("v${project.version}")
+                    url.set(pomValue("scm.url"))
+                    connection.set(pomValue("scm.connection"))
+                    developerConnection.set(pomValue("scm.developerConnection"))
+                    tag.set(pomValue("scm.tag"))
                 }
                 issueManagement {
-                    system.set("GitHub")
-                    url.set("$repository/issues")
+                    system.set(pomValue("issueManagement.system"))
+                    url.set(pomValue("issueManagement.url"))
                 }
             }
         }
