@@ -64,6 +64,8 @@ final class DemoStore: ObservableObject {
             let note = built?.loginScreen.note
             DispatchQueue.main.async { self?.loginState = state; self?.note = note }
         }
+        // A grant a killed launch left may have been re-sent (and shown) before onChange was set.
+        loginState = built?.loginScreen.state ?? .idle
         built?.loginScreen.onIgnoredReply = { [weak self, weak built] _ in
             let note = built?.loginScreen.note
             DispatchQueue.main.async { self?.note = note }

@@ -2,13 +2,18 @@ import DingTalkAuth
 import Foundation
 
 /// Everything the demo app is made of, assembled once at launch: one `DingTalkLogin` per flow over a
-/// persistent store, the simulated DingTalk, the login screen and the self-check. The SwiftUI app and the
-/// Linux tests build it the same way; only `storeBackend`, `openURL` and `environment` differ.
+/// persistent store, one `GrantDelivery` per DingTalk application over the same store, the simulated
+/// DingTalk, the login screen and the self-check. The SwiftUI app and the Linux tests build it the same
+/// way; only `storeBackend`, `openURL`, `transport` and `environment` differ.
 public final class DemoApp: @unchecked Sendable {
     /// The configuration it was built from.
     public let configuration: DemoConfiguration
     /// One login per flow (each DingTalk application id has its own core instance).
     public let logins: [LoginFlow: DingTalkLogin]
+    /// The library's delivery of a flow's grants to the backend: one per DingTalk application (the new
+    /// SDK and the browser share one, as they share the client id and so the kept grant). Created with
+    /// the app, so a grant a killed launch left unacknowledged is sent again at once.
+    public let deliveries: [LoginFlow: GrantDelivery]
     /// Plays DingTalk when `configuration.simulated`.
     public let simulator: SimulatedDingTalk
     /// The login screen.
@@ -23,18 +28,28 @@ public final class DemoApp: @unchecked Sendable {
     ///   - realPresenter: what opens DingTalk for a flow when `configuration.simulated` is false (the SDKs'
     ///     request senders, `WebAuthenticationPresenter`); nil (for a flow, or at all) means the simulator.
     ///   - environment: the device checks of the self-check.
+    ///   - transport: how `submit` reaches the backend: the app's HTTP stack (the default artifacts have
+    ///     no HTTP client of their own; nil uses the `http` build's).
     public init(configuration: DemoConfiguration, storeBackend: KeyValueBackend, http: DemoHTTPClient,
                 openURL: @escaping (URL) -> Void, realPresenter: ((LoginFlow) -> DingTalkPresenter?)? = nil,
-                environment: SetupEnvironment) throws {
+                environment: SetupEnvironment, transport: HttpTransport? = URLSessionTransport()) throws {
         self.configuration = configuration
         let store = KeyValuePendingLoginStore(backend: storeBackend)
         var logins: [LoginFlow: DingTalkLogin] = [:]
+        var deliveries: [LoginFlow: GrantDelivery] = [:]
+        var byClientId: [String: GrantDelivery] = [:]
         for flow in [LoginFlow.legacySdk, .newSdk, .browser] {
-            let auth = try DingTalkAuth(config: configuration.authConfig(for: flow), store: store)
+            let config = configuration.authConfig(for: flow)
+            let auth = try DingTalkAuth(config: config, store: store, transport: transport)
             logins[flow] = DingTalkLogin(auth: auth, sdkSchemes: flow == .legacySdk ? [configuration.legacyAppId] : flow == .newSdk ? [configuration.clientId] : [],
                                          redirectURI: flow == .browser ? configuration.redirectURI : nil)
+            if byClientId[config.clientId] == nil {
+                byClientId[config.clientId] = try GrantDelivery(auth: auth, store: store, clientId: config.clientId)
+            }
+            deliveries[flow] = byClientId[config.clientId]
         }
         self.logins = logins
+        self.deliveries = deliveries
         let simulator = SimulatedDingTalk(fake: FakeDingTalkClient(base: configuration.fakeURL, http: http),
                                           configuration: configuration, openURL: openURL)
         self.simulator = simulator
@@ -43,7 +58,7 @@ public final class DemoApp: @unchecked Sendable {
         logins[.legacySdk]?.addSDKHandler(simulator)
         logins[.newSdk]?.addSDKHandler(simulator)
         let real = configuration.simulated ? nil : realPresenter
-        loginScreen = LoginScreenModel(logins: logins) { flow in real?(flow) ?? simulator }
+        loginScreen = LoginScreenModel(logins: logins, deliveries: deliveries) { flow in real?(flow) ?? simulator }
         selfCheck = SelfCheckModel(requirements: configuration.setupRequirements, environment: environment)
         // The simulator delivers SDK replies to the login of the flow it parsed; both share its handler.
         simulator.router = { [weak self] flow in self?.logins[flow] }

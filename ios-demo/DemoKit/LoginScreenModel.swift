@@ -70,13 +70,17 @@ public enum LoginScreenState: Equatable, Sendable {
     case failed(String)
 }
 
-/// The login screen's logic: the three flows, DingTalk's verdict, the grant sent to the backend, the
-/// identity or a sentence. The SwiftUI view only renders `state` and calls `signIn`.
+/// The login screen's logic: the three flows, DingTalk's verdict, the grant handed to the library's
+/// `GrantDelivery` (which sends it and keeps it until this model has shown the answer), the identity or
+/// a sentence. The SwiftUI view only renders `state` and calls `signIn`.
 public final class LoginScreenModel: @unchecked Sendable {
     private let logins: [LoginFlow: DingTalkLogin]
+    private let deliveries: [LoginFlow: GrantDelivery]
     private let presenter: (LoginFlow) -> DingTalkPresenter
     private let lock = NSLock()
     private var _state: LoginScreenState = .idle
+    private var settledWaiters: [CheckedContinuation<LoginScreenState, Never>] = []
+    private var stopObserving: [() -> Void] = []
     /// Called after every change of `state`, on the thread that changed it.
     public var onChange: ((LoginScreenState) -> Void)?
     private var _note: String?
@@ -87,10 +91,23 @@ public final class LoginScreenModel: @unchecked Sendable {
 
     /// - Parameters:
     ///   - logins: one `DingTalkLogin` per flow (each DingTalk application has its own).
+    ///   - deliveries: the `GrantDelivery` of each flow's DingTalk application (flows of one application
+    ///     share one). A grant one of them is re-sending from a killed launch shows as soon as this is made.
     ///   - presenter: what opens DingTalk for a flow (the SDKs, the web session, or the simulator).
-    public init(logins: [LoginFlow: DingTalkLogin], presenter: @escaping (LoginFlow) -> DingTalkPresenter) {
+    public init(logins: [LoginFlow: DingTalkLogin], deliveries: [LoginFlow: GrantDelivery],
+                presenter: @escaping (LoginFlow) -> DingTalkPresenter) {
         self.logins = logins
+        self.deliveries = deliveries
         self.presenter = presenter
+        var seen = Set<ObjectIdentifier>()
+        for delivery in deliveries.values where seen.insert(ObjectIdentifier(delivery)).inserted {
+            // Called at once with the delivery's state: a re-send from a killed launch is already on its way.
+            let stop = delivery.observe { [weak self, weak delivery] state in
+                guard let self, let delivery else { return }
+                self.delivery(delivery, reached: state)
+            }
+            stopObserving.append(stop)
+        }
         for (_, login) in logins {
             // An answer nobody waits for: the app was relaunched by DingTalk's reply.
             login.onLateResult { [weak self] result in
@@ -121,9 +138,31 @@ public final class LoginScreenModel: @unchecked Sendable {
         return _state
     }
 
+    deinit { stopObserving.forEach { $0() } }
+
     private func set(_ s: LoginScreenState) {
-        lock.lock(); _state = s; lock.unlock()
+        lock.lock()
+        _state = s
+        var waiters: [CheckedContinuation<LoginScreenState, Never>] = []
+        if case .working = s {} else { swap(&waiters, &settledWaiters) }
+        lock.unlock()
         onChange?(s)
+        waiters.forEach { $0.resume(returning: s) }
+    }
+
+    /// The state once no step is in progress: at once when none is, else when the step ends (a login, or
+    /// a grant a killed launch left being sent again).
+    public func settled() async -> LoginScreenState {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            guard case .working = _state else {
+                let now = _state
+                lock.unlock()
+                return continuation.resume(returning: now)
+            }
+            settledWaiters.append(continuation)
+            lock.unlock()
+        }
     }
 
     /// Logs in with `flow` and ends in `.signedIn` or `.failed`.
@@ -140,21 +179,47 @@ public final class LoginScreenModel: @unchecked Sendable {
         await finish(login: login, result)
     }
 
-    /// DingTalk's verdict → the backend → the identity, or a sentence.
+    /// DingTalk's verdict → the flow's `GrantDelivery` → (`delivery(_:reached:)`) the identity, or a
+    /// sentence. Returns when the screen shows the end of it.
     func finish(login: DingTalkLogin, _ result: DingTalkLoginResult) async {
+        let outcome: LoginOutcome
         do {
-            let outcome = try result.get()
-            guard case .authorized(let grant, _) = outcome else {
-                // Cancelled, denied, not recognised or failed: the core's sentence for it, and for the
-                // developer what DingTalk said (or what to register).
-                setNote(DemoText.developerNote(for: outcome))
-                return set(.failed(outcomeMessage(outcome: outcome).text))
-            }
-            set(.working("Signing in with the server…"))
-            let response = try await login.auth.submit(grant: grant)
-            set(.signedIn(try DemoIdentity(backendResponse: response)))
+            outcome = try result.get()
         } catch {
+            return set(.failed(DemoText.sentence(for: error)))
+        }
+        guard case .authorized(let grant, _) = outcome else {
+            // Cancelled, denied, not recognised or failed: the core's sentence for it, and for the
+            // developer what DingTalk said (or what to register).
+            setNote(DemoText.developerNote(for: outcome))
+            return set(.failed(outcomeMessage(outcome: outcome).text))
+        }
+        guard let flow = logins.first(where: { $0.value === login })?.key, let delivery = deliveries[flow] else {
+            return set(.failed("No delivery of grants is set up for this login."))
+        }
+        set(.working("Signing in with the server…"))
+        delivery.deliver(grant)
+        _ = await settled()
+    }
+
+    /// What a delivery reached: the screen shows it, then the grant is acknowledged (dropped from the
+    /// store: until then a killed launch sends it again).
+    private func delivery(_ delivery: GrantDelivery, reached state: GrantDelivery.State) {
+        switch state {
+        case .idle:
+            return
+        case .sending:
+            set(.working("Signing in with the server…"))
+        case let .delivered(_, response):
+            do {
+                set(.signedIn(try DemoIdentity(backendResponse: response)))
+            } catch {
+                set(.failed(DemoText.sentence(for: error)))
+            }
+            delivery.acknowledge()
+        case let .failed(_, error):
             set(.failed(DemoText.sentence(for: error)))
+            delivery.acknowledge()
         }
     }
 }

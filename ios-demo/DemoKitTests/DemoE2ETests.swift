@@ -22,12 +22,12 @@ final class DemoE2ETests: XCTestCase {
     }
 
     /// A demo app over `backend` (the Keychain stand-in), whose URL opener is its own router, as on iOS.
-    private func makeApp(_ backend: KeyValueBackend) throws -> DemoApp {
+    private func makeApp(_ backend: KeyValueBackend, transport: HttpTransport = URLSessionTransport()) throws -> DemoApp {
         final class Box { var app: DemoApp? }
         let box = Box()
         let app = try DemoApp(configuration: configuration, storeBackend: backend, http: http,
                               openURL: { url in XCTAssertTrue(box.app?.handle(url: url) ?? false, "the reply was not routed: \(url)") },
-                              environment: SimulatedSetupEnvironment(http: http))
+                              environment: SimulatedSetupEnvironment(http: http), transport: transport)
         box.app = app
         app.simulator.user = ["nick": "iOS demo \(UUID().uuidString.prefix(6))", "unionId": "union-\(UUID().uuidString)",
                               "openId": "open-\(UUID().uuidString)"]
@@ -204,6 +204,47 @@ final class DemoE2ETests: XCTestCase {
         }
     }
 
+    // MARK: the app killed while the backend had the grant
+
+    /// The first launch's send reaches the backend, which exchanges the code, and the app is killed
+    /// before it reads the answer. The next launch over the same Keychain sends the kept grant again at
+    /// once, with the same idempotency key: the backend answers from its first exchange (DingTalk sees
+    /// one), the screen signs in, and the grant is dropped once shown. A demo that sent the grant
+    /// itself instead of through `GrantDelivery` would leave the second launch idle.
+    func testAGrantTheKilledAppLeftIsSentAgainAtTheNextLaunch() async throws {
+        let keychain = InMemoryKeyValueBackend()
+        let before = try await fakeStats()
+        let lost = TransportLosingTheAnswer()
+        let unionId: String?
+        do {
+            let first = try makeApp(keychain, transport: lost)
+            first.simulator.answer = .approve
+            unionId = first.simulator.user["unionId"] as? String
+            _ = Task { await first.loginScreen.signIn(.newSdk) }  // never ends: the app dies first
+            await fulfillment(of: [lost.answered], timeout: 20)
+        }
+        let firstKey = try XCTUnwrap(lost.keys.first)
+
+        let resent = RecordingTransport()
+        let second = try makeApp(keychain, transport: resent)
+        let shown = await second.loginScreen.settled()
+        guard case .signedIn(let identity) = shown else {
+            return XCTFail("the next launch did not sign in with the kept grant: \(second.loginScreen.state)")
+        }
+        XCTAssertEqual(identity.unionId, unionId)
+        XCTAssertEqual(identity.flow, "new_sdk")
+        XCTAssertEqual(resent.keys, [firstKey], "the same grant, under the same key")
+        let after = try await fakeStats()
+        XCTAssertEqual(after["token"].map { $0 - (before["token"] ?? 0) }, 1, "DingTalk exchanged the code once")
+
+        // Shown, so acknowledged: a third launch has nothing to send.
+        let idle = RecordingTransport()
+        let third = try makeApp(keychain, transport: idle)
+        let nothing = await third.loginScreen.settled()
+        XCTAssertEqual(nothing, .idle)
+        XCTAssertEqual(idle.keys, [])
+    }
+
     /// Not simulated: the browser flow goes to the app's real presenter (on iOS the web session over the
     /// fake's consent page), here a stand-in that approves through the fake's authorize endpoint; the SDK
     /// flows stay simulated.
@@ -263,6 +304,51 @@ final class DemoE2ETests: XCTestCase {
         info["LSApplicationQueriesSchemes"] = ["dingtalk"]
         let problems = await check.run(infoPlist: info).map(\.problem)
         XCTAssertEqual(problems, [.queriesSchemesMissing, .queriesSchemesMissing, .backendUnreachable])  // legacy and new SDK
+    }
+}
+
+/// URLSession to the backend, recording each request's idempotency key.
+final class RecordingTransport: HttpTransport, @unchecked Sendable {
+    private let inner = URLSessionTransport()
+    private let lock = NSLock()
+    private var sent: [String] = []
+
+    /// The `Idempotency-Key` of every request, in order.
+    var keys: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return sent
+    }
+
+    func record(_ request: HttpRequest) {
+        let key = request.headers.first { $0.key.lowercased() == "idempotency-key" }?.value ?? "(none)"
+        lock.lock(); sent.append(key); lock.unlock()
+    }
+
+    func send(request: HttpRequest) async throws -> HttpResponse {
+        record(request)
+        return try await inner.send(request: request)
+    }
+}
+
+/// The app killed between the backend's answer and the app reading it: each request reaches the
+/// backend, and its answer never comes back (the send stays suspended, as in a process that is gone).
+final class TransportLosingTheAnswer: HttpTransport, @unchecked Sendable {
+    private let recorder = RecordingTransport()
+    private let lock = NSLock()
+    private var parked: [CheckedContinuation<Void, Never>] = []
+    /// Fulfilled when the backend answered the first request.
+    let answered = XCTestExpectation(description: "the backend answered the first send")
+
+    var keys: [String] { recorder.keys }
+
+    func send(request: HttpRequest) async throws -> HttpResponse {
+        _ = try await recorder.send(request: request)
+        answered.fulfill()
+        // Kept (never resumed, never released): nothing of the dead app reads the answer.
+        await withCheckedContinuation { continuation in
+            lock.lock(); parked.append(continuation); lock.unlock()
+        }
+        throw CancellationError()
     }
 }
 
