@@ -320,7 +320,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TimeSourceError {
 /// Where pending logins live, so a login survives the OS killing the app while DingTalk is in front.
 /// Implement it over SharedPreferences + Keystore or the Keychain. Keys and values are short strings;
 /// pending logins hold a hash of the state, the flow and times, never a code; a `KeptGrant` over the
-/// same store keeps the grant being delivered (its code, at most 5 minutes): encrypt the values. Calls
+/// same store keeps the grant being delivered (its code, at most 15 minutes): encrypt the values. Calls
 /// come from the thread that calls `DingTalkAuth` (or `KeptGrant`), one at a time per instance.
 #[uniffi::export(with_foreign)]
 pub trait PendingLoginStore: Send + Sync {
@@ -523,8 +523,8 @@ impl DingTalkAuth {
 /// or the OS killing the app during `submit` loses nothing: delivering it again sends the same JSON
 /// with the same `Idempotency-Key`, which the backend answers without exchanging the code twice.
 /// What is kept (the last grant, one per DingTalk application), when it is dropped (acknowledged,
-/// older than the code's 5 minutes, unreadable) is decided here, not by the caller. The platform
-/// layers' `GrantDelivery` uses it; apps rarely need it directly.
+/// older than the backend's 15-minute idempotency window, unreadable) is decided here, not by the
+/// caller. The platform layers' `GrantDelivery` uses it; apps rarely need it directly.
 #[derive(uniffi::Object)]
 pub struct KeptGrant(dingtalk_auth::KeptGrant);
 

@@ -12,10 +12,12 @@
 //! - **When it is dropped:** when the app acknowledges that grant (by its idempotency key, so
 //!   acknowledging an old delivery never drops a newer grant); when it is older than
 //!   [`KEPT_GRANT_LIFETIME_MS`]; when what the store holds is not a grant of this application.
-//! - **Expiry:** DingTalk's codes live 5 minutes
-//!   (<https://open.dingtalk.com/document/orgapp/obtain-identity-credentials>), so after that a grant
-//!   whose first delivery never reached the backend cannot succeed any more. A clock that reads more
-//!   than [`MAX_CLOCK_STEP_BACK_MS`] before the grant was issued ends it too (as for pending logins).
+//! - **Expiry:** as long as the backend answers the grant's idempotency key
+//!   ([`wire::IDEMPOTENCY_WINDOW_SECS`], 15 minutes), not only the code's 5 minutes: the app cannot
+//!   know whether its first send reached the backend, and if it did, the backend still has the
+//!   answer after the code expired. (If it did not, the re-send after 5 minutes gets a typed refusal
+//!   and the user logs in again.) A clock that reads more than [`MAX_CLOCK_STEP_BACK_MS`] before the
+//!   grant was issued ends it too (as for pending logins).
 
 use std::sync::Arc;
 
@@ -27,8 +29,9 @@ use crate::wire::{self, GrantV1};
 
 /// Where a kept grant lives in the store: this prefix and the DingTalk client id.
 pub const KEPT_GRANT_KEY_PREFIX: &str = "dingtalk-auth.grant.v1.";
-/// How long a grant is kept after it was issued: the lifetime of DingTalk's auth code (5 minutes).
-pub const KEPT_GRANT_LIFETIME_MS: i64 = 5 * 60 * 1000;
+/// How long a grant is kept after it was issued: as long as the backend answers it by its
+/// idempotency key ([`wire::IDEMPOTENCY_WINDOW_SECS`]).
+pub const KEPT_GRANT_LIFETIME_MS: i64 = wire::IDEMPOTENCY_WINDOW_SECS as i64 * 1000;
 
 /// The store key of `client_id`'s kept grant.
 pub fn key_for(client_id: &str) -> String {
@@ -202,8 +205,30 @@ mod tests {
         assert!(store.keys().unwrap().is_empty());
     }
 
+    /// The backend answers a grant's repeats for its idempotency window, which outlives the code:
+    /// a grant whose first send reached the backend is still re-sent after the code's 5 minutes.
     #[test]
-    fn a_grant_is_kept_for_the_code_lifetime_and_no_longer() {
+    fn a_grant_is_re_sent_for_as_long_as_the_backend_can_answer_it() {
+        const CODE_LIFETIME_MS: i64 = 5 * 60 * 1000;
+        let store = Arc::new(MemoryStore::default());
+        let (k, clock) = kept(&store);
+        let g = grant("dingclient", "c");
+        k.keep(&g).unwrap();
+        clock.0.store(T0 + CODE_LIFETIME_MS + 1, Ordering::SeqCst);
+        assert_eq!(
+            k.current().unwrap().map(|g| g.idempotency_key),
+            Some(g.idempotency_key),
+            "past the code's lifetime, still answerable by the backend"
+        );
+        clock.0.store(
+            T0 + wire::IDEMPOTENCY_WINDOW_SECS as i64 * 1000 + 1,
+            Ordering::SeqCst,
+        );
+        assert!(k.current().unwrap().is_none(), "past the backend's window");
+    }
+
+    #[test]
+    fn a_grant_is_kept_for_its_lifetime_and_no_longer() {
         let store = Arc::new(MemoryStore::default());
         let (k, clock) = kept(&store);
         k.keep(&grant("dingclient", "c")).unwrap();

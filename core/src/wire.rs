@@ -110,6 +110,16 @@ pub const MIN_IDEMPOTENCY_KEY_LEN: usize = 16;
 /// Longest idempotency key a backend accepts.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 
+/// How long a grant stays answerable by its idempotency key, in seconds (15 minutes): the backend
+/// keeps a grant's code and answer at least this long (the reference backend's `--replay-ttl-secs`
+/// defaults to it and refuses less), and an app re-sends a grant it has not seen answered for as long
+/// (`KeptGrant`). Longer than DingTalk's 5-minute code lifetime
+/// (<https://open.dingtalk.com/document/orgapp/obtain-identity-credentials>) on purpose: once a first
+/// send has reached the backend, the answer outlives the code, so an app killed before reading it still
+/// gets the login when relaunched within this window. A grant whose first send never arrived is refused
+/// on a later re-send (DingTalk rejects the expired code), and the user logs in again.
+pub const IDEMPOTENCY_WINDOW_SECS: u64 = 15 * 60;
+
 /// An auth code must look like one: 1 to [`MAX_CODE_LEN`] visible ASCII characters.
 pub fn is_plausible_code(code: &str) -> bool {
     !code.is_empty() && code.len() <= MAX_CODE_LEN && code.bytes().all(|b| b.is_ascii_graphic())

@@ -19,7 +19,9 @@ pub struct BackendConfig {
     pub openapi: OpenApiConfig,
     /// When set, only these corpIds may log in, and logins must ask for scope `openid corpid`.
     pub allowed_corp_ids: Option<HashSet<String>>,
-    /// How long a code / idempotency key is remembered (default 15 min; codes live 5 min).
+    /// How long a code / idempotency key and its answer are remembered: at least, and by default,
+    /// [`dingtalk_auth::wire::IDEMPOTENCY_WINDOW_SECS`] (15 min), the time apps re-send a grant they
+    /// have not seen answered (codes live 5 min; the answer must outlive them). Less is refused.
     pub replay_ttl: Duration,
     /// At most this many codes remembered (default 100 000; memory store only).
     pub replay_capacity: usize,
@@ -52,7 +54,7 @@ impl Default for BackendConfig {
             v1: None,
             openapi: OpenApiConfig::default(),
             allowed_corp_ids: None,
-            replay_ttl: Duration::from_secs(15 * 60),
+            replay_ttl: Duration::from_secs(dingtalk_auth::wire::IDEMPOTENCY_WINDOW_SECS),
             replay_capacity: 100_000,
             replay_store: ReplayStoreConfig::Memory,
             replay_wait: None,

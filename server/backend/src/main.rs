@@ -58,8 +58,9 @@ struct ServeArgs {
     /// Whole-request timeout towards DingTalk, milliseconds.
     #[arg(long, env = "DINGTALK_UPSTREAM_TIMEOUT_MS", default_value_t = 10_000)]
     upstream_timeout_ms: u64,
-    /// How long codes and idempotency keys are remembered, seconds.
-    #[arg(long, env = "DINGTALK_REPLAY_TTL_SECS", default_value_t = 900)]
+    /// How long codes, idempotency keys and answers are remembered, seconds: at least 900, as long
+    /// as apps re-send a grant they have not seen answered.
+    #[arg(long, env = "DINGTALK_REPLAY_TTL_SECS", default_value_t = dingtalk_auth::wire::IDEMPOTENCY_WINDOW_SECS)]
     replay_ttl_secs: u64,
     /// How many codes are remembered at most.
     #[arg(long, env = "DINGTALK_REPLAY_CAPACITY", default_value_t = 100_000)]

@@ -50,6 +50,17 @@ impl Backend {
                 "a Redis replay store means several instances, which must sign session tokens with one shared key: set DINGTALK_SESSION_KEY or DINGTALK_SESSION_KEY_FILE".into(),
             ));
         }
+        let window = std::time::Duration::from_secs(dingtalk_auth::wire::IDEMPOTENCY_WINDOW_SECS);
+        if config.replay_ttl < window {
+            // Apps re-send a grant they have not seen answered for the whole window (the core's
+            // KeptGrant): a shorter memory would exchange a re-sent code again instead of answering.
+            return Err(OpenApiError::Config(format!(
+                "--replay-ttl-secs {} is shorter than the {} s apps re-send a grant for: use at least {}",
+                config.replay_ttl.as_secs(),
+                window.as_secs(),
+                window.as_secs()
+            )));
+        }
         let client = OpenApiClient::new(config.openapi.clone())?;
         let replay_wait = config.replay_wait();
         let replay = ReplayStore::new(&config).map_err(OpenApiError::Config)?;

@@ -225,3 +225,24 @@ async fn futures_join_all<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T>
     }
     out
 }
+
+/// Apps re-send a grant they have not seen answered for `KEPT_GRANT_LIFETIME_MS` (the core's
+/// `KeptGrant`); the backend must remember the grant's answer at least that long, or a re-send
+/// would be exchanged again instead of answered. The default is that window, and less is refused
+/// at start-up naming the option.
+#[test]
+fn the_backend_remembers_answers_for_as_long_as_apps_re_send_grants() {
+    let app_window =
+        std::time::Duration::from_millis(dingtalk_auth::kept_grant::KEPT_GRANT_LIFETIME_MS as u64);
+    let cfg = dingtalk_auth_server::BackendConfig::default();
+    assert_eq!(cfg.replay_ttl, app_window);
+    assert!(dingtalk_auth_server::Backend::new(cfg.clone()).is_ok());
+    let shorter = dingtalk_auth_server::BackendConfig {
+        replay_ttl: app_window - std::time::Duration::from_secs(1),
+        ..cfg
+    };
+    let e = dingtalk_auth_server::Backend::new(shorter)
+        .err()
+        .expect("a memory shorter than the apps' re-send window is refused");
+    assert!(e.to_string().contains("--replay-ttl-secs 899"), "{e}");
+}

@@ -12,7 +12,7 @@ import Foundation
 ///
 /// Every repeat sends the same grant with the same `Idempotency-Key`, so the backend exchanges the
 /// single-use code once and answers repeats with the first exchange's result. What is kept, for how
-/// long (the code's 5 minutes) and when it is dropped is the core's `KeptGrant`; this class only runs
+/// long (15 minutes: as long as the backend answers the idempotency key) and when it is dropped is the core's `KeptGrant`; this class only runs
 /// the send and publishes its `State`. Thread-safe.
 public final class GrantDelivery: @unchecked Sendable {
     /// Where the delivery is.
@@ -90,7 +90,7 @@ public final class GrantDelivery: @unchecked Sendable {
     }
 
     /// Sends the kept grant again after a failure. If it can no longer be delivered (older than the
-    /// code's lifetime), the state becomes `.idle`: the user logs in again.
+    /// backend's 15-minute idempotency window), the state becomes `.idle`: the user logs in again.
     public func retry() {
         guard case .failed = state else { return }
         switch Result(catching: { try kept.current() }) {

@@ -17,7 +17,7 @@ public protocol KeyValueBackend: AnyObject {
 /// The core's `PendingLoginStore` over a `KeyValueBackend`, so a login survives the OS killing the app
 /// while DingTalk is in front. Pending logins hold a hash of the state, the flow and times, never a code;
 /// a `GrantDelivery` over the same store keeps the grant being delivered (its code) until acknowledged,
-/// at most 5 minutes, which is why the store is the Keychain.
+/// at most 15 minutes, which is why the store is the Keychain.
 public final class KeyValuePendingLoginStore: PendingLoginStore, @unchecked Sendable {
     private let backend: KeyValueBackend
     private let lock = NSLock()

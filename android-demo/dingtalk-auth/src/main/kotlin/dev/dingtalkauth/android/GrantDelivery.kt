@@ -25,7 +25,7 @@ import kotlinx.coroutines.launch
  *
  * Every repeat sends the same grant with the same `Idempotency-Key`, so the backend exchanges the
  * single-use code once and answers repeats with the first exchange's result. What is kept, for how
- * long (the code's 5 minutes) and when it is dropped is the core's `KeptGrant`; this class only runs
+ * long (15 minutes: as long as the backend answers the idempotency key) and when it is dropped is the core's `KeptGrant`; this class only runs
  * the send and publishes its [State]. Call its methods on the main thread.
  *
  * @param store the store the grant is kept in; null keeps it in memory (survives a rotation, not
@@ -91,7 +91,7 @@ class GrantDelivery(
 
     /**
      * Sends the kept grant again after a failure. If it can no longer be delivered (older than the
-     * code's lifetime), the state becomes [State.Idle]: the user logs in again.
+     * backend's 15-minute idempotency window), the state becomes [State.Idle]: the user logs in again.
      */
     fun retry() {
         if (state.value !is State.Failed) return

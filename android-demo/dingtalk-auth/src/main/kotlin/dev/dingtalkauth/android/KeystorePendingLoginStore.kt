@@ -80,7 +80,7 @@ object AndroidKeyStoreKey {
  * [PendingLoginStore] over SharedPreferences, each value sealed with AES-GCM under a key kept in
  * AndroidKeyStore ([create]), the entry's key bound as associated data so values cannot be swapped.
  * Values are the core's records: pending logins (a hash of the state, the flow, times: never a code or a
- * state) and, while a [GrantDelivery] delivers it, the grant with its code (at most 5 minutes).
+ * state) and, while a [GrantDelivery] delivers it, the grant with its code (at most 15 minutes).
  *
  * A value that does not open (tampered, or the key was lost with a backup restore) is removed and
  * reads as absent: the login it belonged to then fails as unknown, never succeeds. A keystore that
