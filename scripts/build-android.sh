@@ -41,13 +41,14 @@ READELF=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-readelf -
 [[ -x "$STRIP" && -x "$READELF" ]] || { echo "no llvm-strip / llvm-readelf in $ANDROID_NDK_HOME" >&2; exit 1; }
 
 # The flags of every shipped build (scripts/lib/ship-rustflags.sh: remapped paths, lld with identical-
-# code folding), so the size scripts/size.sh checks is the size that ships. Relocations packed in
+# code folding, and each target's own: frame pointers on x86), so the size scripts/size.sh checks is the
+# size that ships. Relocations packed in
 # Android's own format: `relr` needs an API 28 loader, minSdk is 24. NDK r28+ links with 16 KB
 # max-page-size by default; say it explicitly for older NDKs too.
 # shellcheck source=lib/ship-rustflags.sh source-path=SCRIPTDIR
 . "$ROOT/scripts/lib/ship-rustflags.sh"
 remap=$(ship_remap_flags)
-export RUSTFLAGS="${RUSTFLAGS:-} $SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=android $remap -C link-arg=-Wl,-z,max-page-size=16384"
+SHIP_FLAGS="${RUSTFLAGS:-} $SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=android $remap -C link-arg=-Wl,-z,max-page-size=16384"
 NM=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-nm -type f | head -1)
 export NM
 # The NDK's lld, behind scripts/lib/ship-link.sh (which drops std's backtrace symbolizer; it fails the
@@ -59,6 +60,8 @@ rm -rf "$JNI" build/android-bindgen && mkdir -p build/android-bindgen
 for abi in "${abis[@]}"; do
     t=$(triple "$abi")
     echo "==> $abi ($t, API $API)"
+    RUSTFLAGS="$SHIP_FLAGS $(ship_target_flags "$t")"
+    export RUSTFLAGS
     built="$TARGET_DIR/$t/release/libdingtalk_auth_ffi.so"
     # Linked twice (ship_metadata_map): the first library still describes its interface, and the
     # first ABI's copy is what the Kotlin bindings are generated from; the second, shipped, does not.
