@@ -56,7 +56,7 @@ HOST=x86_64-unknown-linux-gnu
 # On x86_64 Linux, rustc 1.90+ links with its own rust-lld by putting its -B directory first, where
 # ship-link.sh would never be reached: `-C link-self-contained=-linker` (stable on this target only)
 # turns that off, and rust-lld (a recent lld, as in current NDKs) stays the real linker behind ship-link.
-LINK_FLAGS="$SHIP_LLD_FLAGS -C link-self-contained=-linker $(ship_remap_flags)"
+LINK_FLAGS="$SHIP_LLD_FLAGS -C link-self-contained=-linker $(ship_remap_flags) $(ship_target_flags "$HOST")"
 SHIP_REAL_LD=$(rustc --print sysroot)/lib/rustlib/$HOST/bin/gcc-ld/ld.lld
 [ -x "$SHIP_REAL_LD" ] || SHIP_REAL_LD=$(command -v ld.lld)
 export SHIP_REAL_LD
@@ -131,6 +131,19 @@ if [ "${SIZE_NIGHTLY:-0}" = 1 ]; then
         echo "(SIZE_NIGHTLY=1 but no nightly toolchain with rust-src: the nightly build is not measured)"
     fi
 fi
+
+# The default library for each Android ABI: the goal is per ABI, and the 32-bit and x86 builds are not
+# the x86_64-linux stand-in's size (i686 code is the largest). Built for the Android targets with the
+# toolchain's own std and linked as build-android.sh links them, by a stand-in for the NDK's driver
+# (scripts/check-ship-link-abis.sh says how close that is), and held to the same budgets.
+echo "=== the default library per Android ABI (stand-in link: lld, LLVM libunwind, no NDK)"
+abi_log="$OUT/android-abis.log"
+if BUDGET=$BUDGET_DEFAULT BUDGET_GZIP=$BUDGET_DEFAULT_GZIP "$ROOT/scripts/check-ship-link-abis.sh" 2>&1 | tee "$abi_log"; then
+    :
+else
+    failures=$((failures + 1))
+fi
+while read -r line; do report+=("android $line"); done < <(grep ' stripped ' "$abi_log")
 
 # The iOS staticlib, where an Apple target is installed (not on Linux hosts).
 if rustup target list --installed 2>/dev/null | grep -q '^aarch64-apple-ios$'; then
