@@ -22,6 +22,7 @@ read -r -a abis <<<"${ABIS:-arm64-v8a armeabi-v7a x86_64 x86}"
 JNI="$ROOT/android-demo/dingtalk-auth/src/main/jniLibs"
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 if [ "${DINGTALK_HTTP:-0}" = 1 ]; then FEATURES=(--features http); else FEATURES=(--no-default-features); fi
+over=0
 
 [[ -n "${ANDROID_NDK_HOME:-}" && -d "${ANDROID_NDK_HOME:-}" ]] || { echo "set ANDROID_NDK_HOME to an Android NDK (r28 or newer)" >&2; exit 1; }
 command -v cargo-ndk >/dev/null || cargo install cargo-ndk --locked
@@ -76,8 +77,18 @@ for abi in "${abis[@]}"; do
     while read -r align; do
         (( align >= 16384 )) || { echo "$abi: a LOAD segment is aligned to $align, below 16 KB" >&2; exit 1; }
     done < <("$READELF" -lW "$JNI/$abi/libdingtalk_auth_ffi.so" | awk '$1 == "LOAD" { print $NF }')
-    echo "    $(stat -c %s "$JNI/$abi/libdingtalk_auth_ffi.so") bytes, 16 KB-aligned"
+    # The size goal holds per ABI on the real NDK link too (scripts/size.sh checks stand-ins of it).
+    size=$(stat -c %s "$JNI/$abi/libdingtalk_auth_ffi.so")
+    gz=$(gzip -9c "$JNI/$abi/libdingtalk_auth_ffi.so" | wc -c)
+    goal=$SHIP_GOAL_DEFAULT goal_gz=$SHIP_GOAL_DEFAULT_GZIP
+    [ "${DINGTALK_HTTP:-0}" = 1 ] && goal=$SHIP_GOAL_HTTP goal_gz=$SHIP_GOAL_HTTP_GZIP
+    echo "    $size bytes ($gz gzip -9; goals $goal / $goal_gz), 16 KB-aligned"
+    if [ "$size" -gt "$goal" ] || [ "$gz" -gt "$goal_gz" ]; then
+        echo "$abi: over the size goal" >&2
+        over=$((over + 1))
+    fi
 done
+[ "$over" = 0 ] || { echo "$over ABI(s) over the size goal" >&2; exit 1; }
 
 # Bindings from the first ABI's Android build of the same sources, before its interface description
 # was left out (unstripped: library mode reads UniFFI's metadata symbols).
