@@ -1215,7 +1215,7 @@ mod tests {
             ("http://0x7f.0.0.1/cb", "the host is not in canonical form (percent-encoding, IP shorthand or trailing text)"),
             ("http://[0:0::1]/cb", "the host is not in canonical form (percent-encoding, IP shorthand or trailing text)"),
             ("https:///app.example/cb", "the host is not in canonical form (percent-encoding, IP shorthand or trailing text)"),
-            // Not ASCII and not punycode (idna_adapter 1.0 has no Unicode tables).
+            // Not ASCII and not punycode (no Unicode tables are linked).
             ("https://bücher.example/cb", "the host is not ASCII or punycode"),
             ("myapp://登录/cb", "the host is not ASCII or punycode"),
             // Found by the fuzzer: upper case beside non-ASCII used to reach the IDNA adapter's
