@@ -22,6 +22,7 @@ read -r -a abis <<<"${ABIS:-arm64-v8a armeabi-v7a x86_64 x86}"
 JNI="$ROOT/android-demo/dingtalk-auth/src/main/jniLibs"
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 if [ "${DINGTALK_HTTP:-0}" = 1 ]; then FEATURES=(--features http); else FEATURES=(--no-default-features); fi
+over=0
 
 [[ -n "${ANDROID_NDK_HOME:-}" && -d "${ANDROID_NDK_HOME:-}" ]] || { echo "set ANDROID_NDK_HOME to an Android NDK (r28 or newer)" >&2; exit 1; }
 command -v cargo-ndk >/dev/null || cargo install cargo-ndk --locked
@@ -41,13 +42,14 @@ READELF=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-readelf -
 [[ -x "$STRIP" && -x "$READELF" ]] || { echo "no llvm-strip / llvm-readelf in $ANDROID_NDK_HOME" >&2; exit 1; }
 
 # The flags of every shipped build (scripts/lib/ship-rustflags.sh: remapped paths, lld with identical-
-# code folding), so the size scripts/size.sh checks is the size that ships. Relocations packed in
+# code folding, and each target's own: frame pointers on x86), so the size scripts/size.sh checks is the
+# size that ships. Relocations packed in
 # Android's own format: `relr` needs an API 28 loader, minSdk is 24. NDK r28+ links with 16 KB
 # max-page-size by default; say it explicitly for older NDKs too.
 # shellcheck source=lib/ship-rustflags.sh source-path=SCRIPTDIR
 . "$ROOT/scripts/lib/ship-rustflags.sh"
 remap=$(ship_remap_flags)
-export RUSTFLAGS="${RUSTFLAGS:-} $SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=android $remap -C link-arg=-Wl,-z,max-page-size=16384"
+SHIP_FLAGS="${RUSTFLAGS:-} $SHIP_LLD_FLAGS -C link-arg=-Wl,--pack-dyn-relocs=android $remap -C link-arg=-Wl,-z,max-page-size=16384"
 NM=$(find "$ANDROID_NDK_HOME/toolchains/llvm/prebuilt" -name llvm-nm -type f | head -1)
 export NM
 # The NDK's lld, behind scripts/lib/ship-link.sh (which drops std's backtrace symbolizer; it fails the
@@ -59,6 +61,8 @@ rm -rf "$JNI" build/android-bindgen && mkdir -p build/android-bindgen
 for abi in "${abis[@]}"; do
     t=$(triple "$abi")
     echo "==> $abi ($t, API $API)"
+    RUSTFLAGS="$SHIP_FLAGS $(ship_target_flags "$t")"
+    export RUSTFLAGS
     built="$TARGET_DIR/$t/release/libdingtalk_auth_ffi.so"
     # Linked twice (ship_metadata_map): the first library still describes its interface, and the
     # first ABI's copy is what the Kotlin bindings are generated from; the second, shipped, does not.
@@ -73,8 +77,18 @@ for abi in "${abis[@]}"; do
     while read -r align; do
         (( align >= 16384 )) || { echo "$abi: a LOAD segment is aligned to $align, below 16 KB" >&2; exit 1; }
     done < <("$READELF" -lW "$JNI/$abi/libdingtalk_auth_ffi.so" | awk '$1 == "LOAD" { print $NF }')
-    echo "    $(stat -c %s "$JNI/$abi/libdingtalk_auth_ffi.so") bytes, 16 KB-aligned"
+    # The size goal holds per ABI on the real NDK link too (scripts/size.sh checks stand-ins of it).
+    size=$(stat -c %s "$JNI/$abi/libdingtalk_auth_ffi.so")
+    gz=$(gzip -9c "$JNI/$abi/libdingtalk_auth_ffi.so" | wc -c)
+    goal=$SHIP_GOAL_DEFAULT goal_gz=$SHIP_GOAL_DEFAULT_GZIP
+    [ "${DINGTALK_HTTP:-0}" = 1 ] && goal=$SHIP_GOAL_HTTP goal_gz=$SHIP_GOAL_HTTP_GZIP
+    echo "    $size bytes ($gz gzip -9; goals $goal / $goal_gz), 16 KB-aligned"
+    if [ "$size" -gt "$goal" ] || [ "$gz" -gt "$goal_gz" ]; then
+        echo "$abi: over the size goal" >&2
+        over=$((over + 1))
+    fi
 done
+[ "$over" = 0 ] || { echo "$over ABI(s) over the size goal" >&2; exit 1; }
 
 # Bindings from the first ABI's Android build of the same sources, before its interface description
 # was left out (unstripped: library mode reads UniFFI's metadata symbols).

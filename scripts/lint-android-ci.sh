@@ -26,5 +26,6 @@ shellcheck -x "$ROOT/scripts/build-android.sh" "$ROOT/scripts/ci-android-emulato
     "$ROOT/scripts/test-android.sh" "$ROOT/scripts/lint-android-ci.sh" "$ROOT/scripts/check-android-rust.sh" \
     "$ROOT/scripts/test-kotlin.sh" "$ROOT/scripts/bench-kotlin.sh" "$ROOT/scripts/ensure-jdk-maven.sh" \
     "$ROOT/scripts/check-ddopenauth-calls.sh" "$ROOT/scripts/check-server-image.sh" "$ROOT/scripts/test-android-consumer.sh" \
-    "$ROOT/scripts/lib/ship-link.sh" "$ROOT/scripts/lib/android-link-standin.sh" "$ROOT/scripts/check-ship-link-abis.sh"
+    "$ROOT/scripts/lib/ship-link.sh" "$ROOT/scripts/lib/android-link-standin.sh" "$ROOT/scripts/check-ship-link-abis.sh" \
+    "$ROOT/scripts/lib/android-libunwind.sh" "$ROOT/scripts/size.sh"
 echo "actionlint: android.yml, release.yml, server.yml clean; shellcheck: Android, Kotlin and release scripts clean"

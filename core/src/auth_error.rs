@@ -188,7 +188,8 @@ fn backend_says_retryable(body: &str) -> bool {
         #[serde(default)]
         retryable: bool,
     }
-    serde_json::from_str::<Answer>(body).is_ok_and(|a| a.retryable)
+    // `from_slice`, not `from_str`: one serde_json reader in the mobile library (see `state::parse_record`).
+    serde_json::from_slice::<Answer>(body.as_bytes()).is_ok_and(|a| a.retryable)
 }
 
 #[cfg(test)]

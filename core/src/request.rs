@@ -127,7 +127,7 @@ pub fn authorize_url(config: &AuthConfig, state: &str) -> Result<String, ConfigE
     if let Some(v) = &config.exclusive_corp_id {
         query.push_str(&format!("&exclusiveCorpId={}", enc(v)));
     }
-    url.set_query(Some(&query));
+    url.set_query(&query);
     Ok(url.into())
 }
 

@@ -420,9 +420,11 @@ impl Ledger {
     /// store is down to [`SWEEP_TO`]; a live login goes only when every record is live, and then only
     /// the single oldest, so that the login being begun fits.
     fn purge(&self, records: Vec<(String, Record)>, now: i64) -> Result<()> {
-        let (mut live, mut dead): (Vec<_>, Vec<_>) =
+        let (live, mut dead): (Vec<_>, Vec<_>) =
             records.into_iter().partition(|(_, r)| r.is_live(now));
-        dead.sort_by_key(|(_, r)| r.created_ms);
+        // Oldest first, ties by key: an unstable sort with a total order is as deterministic as a stable
+        // one (the keys come in the store's own order) and links less code into the mobile library.
+        dead.sort_unstable_by(|(ka, a), (kb, b)| a.created_ms.cmp(&b.created_ms).then(ka.cmp(kb)));
         let drop_dead = (live.len() + dead.len())
             .saturating_sub(SWEEP_TO)
             .min(dead.len());
@@ -430,8 +432,10 @@ impl Ledger {
             self.remove(&key)?;
         }
         if live.len() + dead.len() >= MAX_RECORDS {
-            live.sort_by_key(|(_, r)| r.created_ms);
-            if let Some((key, _)) = live.first() {
+            let oldest = live
+                .iter()
+                .min_by(|(ka, a), (kb, b)| a.created_ms.cmp(&b.created_ms).then(ka.cmp(kb)));
+            if let Some((key, _)) = oldest {
                 log::warn!("{MAX_RECORDS} logins are pending: the oldest is dropped");
                 self.remove(key)?;
             }
@@ -481,7 +485,9 @@ impl Ledger {
 }
 
 fn parse_record(json: &str) -> Option<Record> {
-    serde_json::from_str::<Record>(json)
+    // `from_slice`, as every JSON reader in the core: each of serde_json's two readers (str, slice) is a
+    // copy of its parser in the mobile library.
+    serde_json::from_slice::<Record>(json.as_bytes())
         .ok()
         .filter(|r| r.v == 1 && decode_hex(&r.state_sha256).is_some_and(|h| h.len() == 32))
 }
