@@ -22,6 +22,10 @@ rustup target add "${triples[@]}" >/dev/null 2>&1 || rustup target add "${triple
 . "$ROOT/scripts/lib/ship-rustflags.sh"
 # shellcheck source=lib/android-libunwind.sh source-path=SCRIPTDIR
 . "$ROOT/scripts/lib/android-libunwind.sh"
+# shellcheck source=lib/apt.sh source-path=SCRIPTDIR
+. "$ROOT/scripts/lib/apt.sh"
+need_command curl curl
+need_command llvm-nm llvm
 # rust-lld (a recent lld, as the NDK's) is the real linker; the build's own flags as build-android.sh.
 SHIP_REAL_LD=$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/gcc-ld/ld.lld
 [ -x "$SHIP_REAL_LD" ] || SHIP_REAL_LD=$(command -v ld.lld)
