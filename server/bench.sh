@@ -3,7 +3,7 @@
 #
 #   server/bench.sh [duration_seconds=10] [connections=64]
 #   env: ROUNDS=5 (store comparison rounds per route), WARMUP=2 (seconds per backend and route, not
-#        counted; 0 skips), PIN=split|none (CPU pinning, see below), FLOOD=0 (skip step 6)
+#        counted; 0 skips), PIN=split|apart|none (CPU pinning, see below), FLOOD=0 (skip step 6)
 #
 # Needs wrk (apt-get install wrk). Builds the release binaries, starts the fake DingTalk in bench mode
 # (codes prefixed "bench-" are accepted unminted, statelessly, so each backend request can carry a
@@ -45,19 +45,26 @@ trap cleanup EXIT
 
 # CPU pinning (PIN=split, the default when the machine has >= 2 CPUs): the load side (wrk and the
 # fake DingTalk) on the first CPU, the side under test (both backends and redis-server) on the second.
-# Unpinned, the scheduler moves wrk, the fake, the backend and redis-server across the 2 cores, so
-# which process starves the other changes from one second to the next; pinned, the store under test
-# pays for its own work (for the Redis store: redis-server's CPU too, on the same core, as it would
-# on a busy host) and the load side cannot take its core. Only one backend is loaded at a time, so
-# both share the second CPU. Measured on the 2-core box: see BENCHMARKS.md. PIN=none turns it off.
+# Unpinned, the scheduler moves wrk, the fake, the backend and redis-server across the cores, so which
+# process starves which changes from one second to the next; pinned, the load side cannot take the
+# backend's core, and the Redis store pays for redis-server's CPU on its own core (the conservative
+# case: a Redis on its own host costs the backend nothing). Only one backend is loaded at a time, so
+# both share that CPU. On the 2-core box split gave the smallest spread of the pair ratios of the three
+# layouts (BENCHMARKS.md). PIN=apart puts redis-server on the load side's CPU instead (the backend
+# alone on its core, like a Redis on another host); PIN=none turns pinning off.
 LOAD_CPU=()
 TEST_CPU=()
+REDIS_CPU=()
 cpus=$(taskset -pc $$ 2>/dev/null | sed 's/.*: //' || true)
-if [ "$PIN" = split ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-  first=$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')
-  LOAD_CPU=(taskset -c "${first% *}")
-  TEST_CPU=(taskset -c "${first#* }")
-  pinning="load (wrk, fake) on CPU ${first% *}, backends and redis-server on CPU ${first#* }"
+if [ "$PIN" != none ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  read -r cpu0 cpu1 < <(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')
+  LOAD_CPU=(taskset -c "$cpu0")
+  TEST_CPU=(taskset -c "$cpu1")
+  case $PIN in
+    split) REDIS_CPU=("${TEST_CPU[@]}"); pinning="split: wrk and the fake on CPU $cpu0, the backends and redis-server on CPU $cpu1" ;;
+    apart) REDIS_CPU=("${LOAD_CPU[@]}"); pinning="apart: wrk, the fake and redis-server on CPU $cpu0, the backends on CPU $cpu1" ;;
+    *) echo "PIN must be split, apart or none" >&2; exit 1 ;;
+  esac
 else
   PIN=none
   pinning="none (allowed CPUs ${cpus:-all})"
@@ -88,7 +95,7 @@ BACKEND=$(url_of "$OUT/backend.out")
 
 ln -s "$REDIS_BIN" "$OUT/redis-server"
 REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"${TEST_CPU[@]}" "$OUT/redis-server" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+"${REDIS_CPU[@]}" "$OUT/redis-server" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
   --loglevel warning >"$OUT/redis.log" 2>&1 &
 RPID=$!
 pids+=("$RPID")
