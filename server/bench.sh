@@ -3,7 +3,7 @@
 #
 #   server/bench.sh [duration_seconds=10] [connections=64]
 #   env: ROUNDS=5 (store comparison rounds per route), WARMUP=2 (seconds per backend and route, not
-#        counted; 0 skips), PIN=split|apart|none (CPU pinning, see below), FLOOD=0 (skip step 6)
+#        counted; 0 skips), PIN=none|split|apart (CPU pinning, see below), FLOOD=0 (skip step 6)
 #
 # Needs wrk (apt-get install wrk). Builds the release binaries, starts the fake DingTalk in bench mode
 # (codes prefixed "bench-" are accepted unminted, statelessly, so each backend request can carry a
@@ -29,7 +29,7 @@ DUR=${1:-10}
 CONN=${2:-64}
 ROUNDS=${ROUNDS:-5}
 WARMUP=${WARMUP:-2}
-PIN=${PIN:-split}
+PIN=${PIN:-none}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
 command -v redis-cli >/dev/null || { echo "redis-cli not found: apt-get install -y redis-tools" >&2; exit 1; }
 REDIS_BIN=$(command -v redis-server || command -v redis-check-rdb || true)
@@ -43,15 +43,15 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$OUT"; }
 trap cleanup EXIT
 
-# CPU pinning (PIN=split, the default when the machine has >= 2 CPUs): the load side (wrk and the
-# fake DingTalk) on the first CPU, the side under test (both backends and redis-server) on the second.
-# Unpinned, the scheduler moves wrk, the fake, the backend and redis-server across the cores, so which
-# process starves which changes from one second to the next; pinned, the load side cannot take the
-# backend's core, and the Redis store pays for redis-server's CPU on its own core (the conservative
-# case: a Redis on its own host costs the backend nothing). Only one backend is loaded at a time, so
-# both share that CPU. On the 2-core box split gave the smallest spread of the pair ratios of the three
-# layouts (BENCHMARKS.md). PIN=apart puts redis-server on the load side's CPU instead (the backend
-# alone on its core, like a Redis on another host); PIN=none turns pinning off.
+# CPU pinning (optional; needs >= 2 CPUs). PIN=split: the load side (wrk and the fake DingTalk) on the
+# first CPU, the side under test (both backends and redis-server) on the second, so the load side
+# cannot take the backend's core and the Redis store pays for redis-server's CPU on its own core (the
+# conservative case: a Redis on its own host costs the backend nothing). PIN=apart: redis-server on the
+# load side's CPU instead, the backend alone on its core (closer to a Redis on another host). Only one
+# backend is loaded at a time, so both share their CPU. Not the default: on the 2-core box neither
+# layout narrowed the spread of the round pair ratios against no pinning (about 25 points of rate ratio
+# between a run's best and worst round for all three, BENCHMARKS.md); the interleaved rounds and their
+# median are what make the verdict stable.
 LOAD_CPU=()
 TEST_CPU=()
 REDIS_CPU=()
