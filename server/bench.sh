@@ -3,7 +3,7 @@
 #
 #   server/bench.sh [duration_seconds=10] [connections=64]
 #   env: ROUNDS=5 (store comparison rounds per route), WARMUP=2 (seconds per backend and route, not
-#        counted; 0 skips), PIN=none|split|apart (CPU pinning, see below), FLOOD=0 (skip step 6)
+#        counted; 0 skips), PIN=none|split|apart (CPU pinning, see below), FLOOD=0 (skip step 5)
 #
 # Needs wrk (apt-get install wrk). Builds the release binaries, starts the fake DingTalk in bench mode
 # (codes prefixed "bench-" are accepted unminted, statelessly, so each backend request can carry a
