@@ -146,13 +146,33 @@ enum Target {
     Cluster(redis::cluster::ClusterClient, Vec<Client>),
 }
 
-/// What the instance last saw of the store, so that a change of state is logged once instead of
-/// once per request: down (with the first error), up again, and while down each new reason the
-/// background check reads from Redis itself.
+/// What the instance last saw of the store, so that each change of state is one log line that
+/// carries Redis's own reason: down (once the background check has asked a fresh connection why;
+/// the error a request met first is often only the client library's wording, or "no answer"),
+/// each new reason while down, and up again.
 #[derive(Default)]
 struct Health {
+    /// Mirrors `state.down`, so that the hot path reads one atomic instead of taking the lock.
     down: std::sync::atomic::AtomicBool,
-    reason: Mutex<Option<String>>,
+    state: Mutex<HealthState>,
+    /// Wakes the background check at once when the store goes down, so the reason is logged
+    /// without waiting for its next tick.
+    probe: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct HealthState {
+    down: bool,
+    /// The error the first failed operation met.
+    first: Option<String>,
+    /// The reason last logged while down: `None` until the down line is written.
+    logged: Option<String>,
+}
+
+/// A reason without the operation that met it ("Redis ping: …", "Redis connect: …"): the same
+/// refusal read by another operation is no new state.
+fn gist(s: &str) -> &str {
+    s.split_once(": ").map_or(s, |(_, g)| g)
 }
 
 impl Health {
@@ -160,38 +180,61 @@ impl Health {
         use std::sync::atomic::Ordering::SeqCst;
         match r {
             Ok(_) => {
-                if self.down.swap(false, SeqCst) {
-                    *self.reason.lock().expect("health lock") = None;
-                    tracing::warn!("replay store reachable again: accepting logins");
+                if self.down.load(SeqCst) {
+                    let mut st = self.state.lock().expect("health lock");
+                    if st.down {
+                        st.down = false;
+                        self.down.store(false, SeqCst);
+                        if st.logged.is_none() {
+                            // Back before the background check could ask why: the down state
+                            // still gets its one line, with the error the requests met.
+                            let first = st.first.as_deref().unwrap_or("unknown");
+                            tracing::error!(error = %first, "replay store unavailable: refusing logins");
+                        }
+                        st.first = None;
+                        st.logged = None;
+                        tracing::warn!("replay store reachable again: accepting logins");
+                    }
                 }
             }
             Err(e) => {
-                if !self.down.swap(true, SeqCst) {
-                    *self.reason.lock().expect("health lock") = Some(e.0.clone());
-                    tracing::error!(error = %e, "replay store unavailable: refusing logins");
+                if !self.down.load(SeqCst) {
+                    let mut st = self.state.lock().expect("health lock");
+                    if !st.down {
+                        st.down = true;
+                        self.down.store(true, SeqCst);
+                        st.first = Some(e.0.clone());
+                        st.logged = None;
+                        self.probe.notify_one();
+                    }
                 }
             }
         }
     }
 
-    /// While down: the reason last read from Redis (see [`Health::explain`]).
+    /// While down: the reason last read from Redis (see [`Health::explain`]), else the first error.
     fn reason(&self) -> Option<String> {
-        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            self.reason.lock().expect("health lock").clone()
+        let st = self.state.lock().expect("health lock");
+        if st.down {
+            st.logged.clone().or_else(|| st.first.clone())
         } else {
             None
         }
     }
 
-    /// While down: what a fresh connection says, logged when it changes.
-    fn explain(&self, e: &StoreError) {
-        // Compared without the operation that met it ("Redis ping: …", "Redis connect: …"): the
-        // same refusal read by another operation is no new state.
-        let gist = |s: &str| s.split_once(": ").map_or(s, |(_, g)| g).to_owned();
-        let mut reason = self.reason.lock().expect("health lock");
-        if reason.as_deref().map(gist) != Some(gist(&e.0)) {
-            tracing::error!(error = %e, "replay store unavailable: refusing logins");
-            *reason = Some(e.0.clone());
+    /// While down: what a fresh connection says (`None`: it was accepted, so the first error is
+    /// the reason), logged when it is new.
+    fn explain(&self, e: Option<&StoreError>) {
+        let mut st = self.state.lock().expect("health lock");
+        if !st.down {
+            return;
+        }
+        let Some(why) = e.map(|e| e.0.clone()).or_else(|| st.first.clone()) else {
+            return;
+        };
+        if st.logged.as_deref().map(gist) != Some(gist(&why)) {
+            tracing::error!(error = %why, "replay store unavailable: refusing logins");
+            st.logged = Some(why);
         }
     }
 }
@@ -724,7 +767,11 @@ impl RedisStore {
         let mut tick = tokio::time::interval(WATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                // A request found the store down: ask why now.
+                () = self.health.probe.notified() => {}
+            }
             let cluster = matches!(self.target, Target::Cluster(..));
             let seen: Result<Vec<(String, String, Option<String>)>, StoreError> = self
                 .op("epoch check", |mut con| async move {
@@ -749,11 +796,12 @@ impl RedisStore {
                             // reconnect gave up on a refusal that has since been lifted (a
                             // password changed back), so start it anew.
                             *self.conn.write().expect("conn lock") = Arc::new(OnceCell::new());
+                            self.health.explain(None);
                             continue;
                         }
                         Err(_) => StoreError("Redis: no answer".into()),
                     };
-                self.health.explain(&why);
+                self.health.explain(Some(&why));
                 continue;
             };
             for (shard, key, seen) in seen {
