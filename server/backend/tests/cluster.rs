@@ -853,9 +853,10 @@ async fn waiting_requests_are_notified_not_polling() {
     println!("REDIS COMMANDS PER LOGIN: 1 waiter: {one} ({one_detail})");
     println!("REDIS COMMANDS PER LOGIN: 50 waiters: {fifty} ({fifty_detail})");
     // Each waiter costs its claim (the plain SET, then the take-over script: EVALSHA and the 3
-    // commands it runs, since the code is pending); each waiting instance one SUBSCRIBE, one GET
-    // and one UNSUBSCRIBE; a few background epoch checks on top. Polling (one GET per waiter every
-    // few ms over a 2 s exchange) would be thousands.
+    // commands it runs, since the code is pending); each waiting instance one SSUBSCRIBE, one GET
+    // and one SUNSUBSCRIBE (and a HELLO when it opens its subscription connection); a few
+    // background epoch checks on top. Polling (one GET per waiter every few ms over a 2 s
+    // exchange) would be thousands.
     assert!(one <= 30, "{one}: {one_detail}");
     assert!(fifty <= 5 * 50 + 30, "{fifty}: {fifty_detail}");
     passed("waiters notified: Redis commands per login O(1) per waiter");
@@ -1087,6 +1088,18 @@ async fn a_redis_cluster_follows_moved_and_spreads_logins_over_shards() {
     let first = first.await.unwrap();
     assert_eq!(waiting.text, first.text);
     assert_eq!(c.exchanges().1, before.1 + 1);
+    // The notifications stayed in their shards (sharded pub/sub): none went over the cluster bus
+    // to every node, as a plain PUBLISH's does (counted by each node's CLUSTER INFO).
+    let broadcast: u64 = nodes
+        .iter()
+        .map(|n| {
+            cli(n.port, &["CLUSTER", "INFO"])
+                .lines()
+                .find_map(|l| l.strip_prefix("cluster_stats_messages_publish_sent:"))
+                .map_or(0, |v| v.trim().parse().unwrap())
+        })
+        .sum();
+    assert_eq!(broadcast, 0, "PUBLISH messages sent over the cluster bus");
     println!("cluster keys per shard: {per_shard:?}");
     passed(
         "Redis Cluster (3 masters, one seed, MOVED) -> logins spread over shards, replays refused",
