@@ -6,7 +6,7 @@ mod common;
 use std::io::Read;
 use std::process::{Command, Stdio};
 
-use common::process::{next_line, stdout_lines, ChildGuard};
+use common::process::{next_line, output_bounded, stdout_lines, ChildGuard};
 use common::BIN;
 
 #[test]
@@ -59,20 +59,20 @@ fn serve_never_echoes_secrets() {
 
 #[test]
 fn serve_refuses_half_configured_flows() {
-    let out = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--client-id", "c"])
-        .env_remove("DINGTALK_CLIENT_SECRET")
-        .env_remove("DINGTALK_CLIENT_SECRET_FILE")
-        .output()
-        .unwrap();
+    let out = output_bounded(
+        Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--client-id", "c"])
+            .env_remove("DINGTALK_CLIENT_SECRET")
+            .env_remove("DINGTALK_CLIENT_SECRET_FILE"),
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("DINGTALK_CLIENT_SECRET"));
-    let out = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_remove("DINGTALK_CLIENT_ID")
-        .env_remove("DINGTALK_LEGACY_APP_KEY")
-        .output()
-        .unwrap();
+    let out = output_bounded(
+        Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("DINGTALK_CLIENT_ID")
+            .env_remove("DINGTALK_LEGACY_APP_KEY"),
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no flow enabled"));
 }
@@ -106,19 +106,20 @@ fn bad_urls_stop_the_start_with_one_line_naming_the_option() {
         ),
     ];
     for (option, value, reason) in cases {
-        let out = Command::new(BIN)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--client-id",
-                "c",
-                option,
-                value,
-            ])
-            .env("DINGTALK_CLIENT_SECRET", "s3cret-for-the-url-test")
-            .output()
-            .unwrap();
+        // Bounded: were the check gone, the backend would start serving and never exit.
+        let out = output_bounded(
+            Command::new(BIN)
+                .args([
+                    "serve",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--client-id",
+                    "c",
+                    option,
+                    value,
+                ])
+                .env("DINGTALK_CLIENT_SECRET", "s3cret-for-the-url-test"),
+        );
         assert_eq!(out.status.code(), Some(1), "{option} {value}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();

