@@ -360,6 +360,21 @@ impl Cluster {
         }
     }
 
+    /// Waits until every backend's `/readyz` answers 200 (each recovers on its own background
+    /// check), within the child bound.
+    async fn until_all_ready(&self) {
+        let start = Instant::now();
+        for i in 0..self.backends.len() {
+            while self.get(i, "/readyz").await.0 != 200 {
+                assert!(
+                    start.elapsed() < CHILD_BOUND,
+                    "backend {i} never ready again"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
     /// A login of a freshly minted code at backend `i`, which must succeed.
     async fn fresh_login(&self, i: usize, flow: LoginFlow) -> Answer {
         let a = login(
@@ -1356,11 +1371,7 @@ async fn a_password_changed_at_run_time_reads_wrongpass_once_and_recovers() {
         redis.port,
         &[&two[..], &["CONFIG", "SET", "requirepass", "pw-one"]].concat(),
     );
-    let start = Instant::now();
-    while c.get(0, "/readyz").await.0 != 200 {
-        assert!(start.elapsed() < CHILD_BOUND, "never ready again");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    c.until_all_ready().await;
     until("recovery never logged", || {
         c.log(0).contains("replay store reachable again")
     })
@@ -1454,11 +1465,7 @@ async fn a_tls_redis_restarted_with_another_ca_is_reported_once_and_recovers() {
     redis.stop();
     swap(&mut redis, "other-server.crt", "server.crt");
     redis.restart();
-    let start = Instant::now();
-    while c.get(0, "/readyz").await.0 != 200 {
-        assert!(start.elapsed() < CHILD_BOUND, "never ready again");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    c.until_all_ready().await;
     c.fresh_login(0, LoginFlow::LegacySdk).await;
     c.fresh_login(1, LoginFlow::LegacySdk).await;
     passed("run time: TLS Redis restarted with another CA's certificate -> readiness 503, the TLS error logged once; restored -> ready, logins ok");
