@@ -35,8 +35,7 @@ TARGET_DIR="$ROOT/target/size-android"
 OUT="$ROOT/build/size/android-standin"
 rm -rf "$OUT" && mkdir -p "$OUT"
 export SHIP_LINK_LOG="$OUT/ship-link.log"
-NM=$(command -v llvm-nm || command -v nm)
-export NM
+export NM=llvm-nm
 for t in "${triples[@]}"; do
     var=CARGO_TARGET_$(echo "$t" | tr 'a-z-' 'A-Z_')_LINKER
     export "$var=$ROOT/scripts/lib/android-link-standin.sh"

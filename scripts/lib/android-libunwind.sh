@@ -14,6 +14,11 @@
 # to be that package for that architecture before it is used. The archive is only linked into a
 # library that is measured, never loaded or shipped.
 
+# The archive URL of the host architecture's libunwind-16-dev, from apt's lists (empty without them).
+libunwind_host_uri() {
+    apt-get download --print-uris libunwind-16-dev 2>/dev/null | sed -n "s/^'\([^']*\)'.*/\1/p" | head -1
+}
+
 android_libunwind() {
     local triple=$1 arch
     case $triple in
@@ -26,10 +31,10 @@ android_libunwind() {
     local cache=${XDG_CACHE_HOME:-$HOME/.cache}/dingtalk-auth/libunwind-16/$arch
     if [ ! -s "$cache/libunwind.a" ]; then
         local uri
-        uri=$(apt-get download --print-uris libunwind-16-dev 2>/dev/null | sed -n "s/^'\([^']*\)'.*/\1/p" | head -1)
+        uri=$(libunwind_host_uri)
         if [ -z "$uri" ]; then
             timeout 900 apt-get -o DPkg::Lock::Timeout=600 -q update >/dev/null 2>&1 || true
-            uri=$(apt-get download --print-uris libunwind-16-dev 2>/dev/null | sed -n "s/^'\([^']*\)'.*/\1/p" | head -1)
+            uri=$(libunwind_host_uri)
         fi
         [ -n "$uri" ] || { echo "android_libunwind: apt knows no libunwind-16-dev" >&2; return 1; }
         local host_arch tmp

@@ -109,6 +109,21 @@ impl Redis {
         Redis::start_with(bin, &["--save", "", "--appendonly", "no"])
     }
 
+    /// Without persistence, refusing clients that do not give `password`.
+    fn start_with_password(bin: &str, password: &str) -> Redis {
+        Redis::start_with(
+            bin,
+            &[
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--requirepass",
+                password,
+            ],
+        )
+    }
+
     fn start_with(bin: &str, args: &[&str]) -> Redis {
         let mut r = Redis {
             bin: bin.to_owned(),
@@ -956,17 +971,7 @@ fn start_fails(url: &str, extra_env: &[(&str, &str)]) -> String {
 async fn start_up_reports_what_redis_said() {
     let bin = redis_server();
     let tls = tls_dir();
-    let secured = Redis::start_with(
-        &bin,
-        &[
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--requirepass",
-            "right-pw",
-        ],
-    );
+    let secured = Redis::start_with_password(&bin, "right-pw");
     let (tls_redis, tls_port) = Redis::start_tls(&bin, &tls);
     let p = secured.port;
     let other_ca = tls.join("other-ca.crt");
@@ -1296,17 +1301,7 @@ async fn until(what: &str, mut cond: impl FnMut() -> bool) {
 #[ignore = "needs redis-server: scripts/test-server-cluster.sh"]
 async fn a_password_changed_at_run_time_reads_wrongpass_once_and_recovers() {
     let bin = redis_server();
-    let redis = Redis::start_with(
-        &bin,
-        &[
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--requirepass",
-            "pw-one",
-        ],
-    );
+    let redis = Redis::start_with_password(&bin, "pw-one");
     let url = format!("redis://:pw-one@127.0.0.1:{}", redis.port);
     let c = Cluster::start_with(&url, &[], &[]).await;
     c.fresh_login(0, LoginFlow::LegacySdk).await;
