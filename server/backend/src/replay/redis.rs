@@ -521,18 +521,23 @@ impl RedisStore {
             ),
             None => None,
         };
-        let client = |url: &str| -> Result<Client, String> {
+        // A URL or a connection description (the subscriber's, switched to RESP3), with the CA if any.
+        let client = |info: redis::ConnectionInfo| -> Result<Client, String> {
             let r = match &ca {
                 Some(pem) => Client::build_with_tls(
-                    url,
+                    info,
                     redis::TlsCertificates {
                         client_tls: None,
                         root_cert: Some(pem.clone()),
                     },
                 ),
-                None => Client::open(url),
+                None => Client::open(info),
             };
             r.map_err(|e| format!("replay store URL: {e}"))
+        };
+        let info = |url: &str| {
+            redis::IntoConnectionInfo::into_connection_info(url)
+                .map_err(|e| format!("replay store URL: {e}"))
         };
         let (target, sub_target) = if config.url.contains("+cluster://") {
             let nodes = cluster_nodes(&config.url)?;
@@ -549,27 +554,17 @@ impl RedisStore {
             let cluster = b.build().map_err(|e| format!("replay store URL: {e}"))?;
             let seeds = nodes
                 .iter()
-                .map(|n| client(n))
+                .map(|n| client(info(n)?))
                 .collect::<Result<Vec<_>, _>>()?;
             (
                 Target::Cluster(cluster, seeds),
                 SubTarget::Cluster(nodes, ca.clone(), timings.op_timeout),
             )
         } else {
-            let single = client(&config.url)?;
-            let mut info = single.get_connection_info().clone();
-            info.redis.protocol = redis::ProtocolVersion::RESP3;
-            let sub = match &ca {
-                Some(pem) => Client::build_with_tls(
-                    info,
-                    redis::TlsCertificates {
-                        client_tls: None,
-                        root_cert: Some(pem.clone()),
-                    },
-                ),
-                None => Client::open(info),
-            }
-            .map_err(|e| format!("replay store URL: {e}"))?;
+            let single = client(info(&config.url)?)?;
+            let mut resp3 = single.get_connection_info().clone();
+            resp3.redis.protocol = redis::ProtocolVersion::RESP3;
+            let sub = client(resp3)?;
             (Target::Single(single), SubTarget::Single(sub))
         };
         Ok(RedisStore {
